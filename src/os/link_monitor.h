@@ -1,0 +1,54 @@
+#pragma once
+// LinkMonitor: rtnetlink link events of one network namespace, for an epoll loop.
+//
+// A plain decoder: every RTM_NEWLINK / RTM_DELLINK is reported as it came, including the early ones that
+// only clear IFF_UP / IFF_RUNNING / carrier (the first signal of a hot-unplug, ~0.1 ms before DELLINK).
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "os/link_info.h"
+#include "os/nl_transact.h"
+#include "os/rtnl.h"
+
+namespace nf::os {
+
+struct LinkEvent {
+    enum class Kind {
+        New,      // RTM_NEWLINK: appeared or changed
+        Del,      // RTM_DELLINK: deleted or moved out (then link.new_netnsid is set)
+        Overrun,  // the kernel dropped events (ENOBUFS): state is unknown until resync(); link is empty
+    };
+    Kind kind = Kind::New;
+    LinkInfo link;
+    // CLOCK_MONOTONIC (steady_clock on Linux) when the message was read from the socket.
+    std::chrono::steady_clock::time_point received;
+};
+
+class LinkMonitor {
+public:
+    // Subscribes to RTNLGRP_LINK in the calling thread's namespace (construct inside a NetnsScope for
+    // another). receive_buffer: socket buffer in bytes; a burst larger than that is an Overrun.
+    explicit LinkMonitor(int receive_buffer = 1 << 20);
+    static LinkMonitor in(const Netns& netns, int receive_buffer = 1 << 20);
+
+    // Non-blocking; becomes readable (EPOLLIN) when events are queued.
+    int fd() const;
+    // Every event queued now, oldest first. Never blocks.
+    std::vector<LinkEvent> drain();
+    // Waits up to `timeout` for the fd to become readable; true if it did.
+    bool wait(std::chrono::milliseconds timeout) const;
+
+    // True after an Overrun until resync().
+    bool resync_needed() const { return resync_needed_; }
+    // A full dump of the namespace's links, to replace whatever state the caller built from events.
+    // Events queued after the dump (drain() them next) are newer than it.
+    std::vector<LinkInfo> resync();
+
+private:
+    detail::NlSocketPtr sock_;
+    Rtnl dumper_;  // same namespace as sock_
+    bool resync_needed_ = false;
+};
+
+}  // namespace nf::os

@@ -1,0 +1,177 @@
+// Link changes: create, delete, flags, MTU, MAC, name, master, namespace.
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
+#include <netlink/route/link/veth.h>
+
+#include "common/error.h"
+#include "os/rtnl.h"
+
+namespace nf::os {
+
+using detail::NlAddrPtr;
+using detail::NlMsgPtr;
+using detail::RtnlLinkPtr;
+
+namespace {
+
+RtnlLinkPtr alloc_link(const std::string& what) {
+    RtnlLinkPtr link(rtnl_link_alloc());
+    if (!link) throw SystemError(ENOMEM, what + ": allocate rtnl_link");
+    return link;
+}
+
+NlAddrPtr ll_addr(const MacAddress& mac) {
+    NlAddrPtr addr(nl_addr_build(AF_LLC, mac.data(), 6));
+    if (!addr) throw SystemError(ENOMEM, "build link-layer address " + mac.to_string());
+    return addr;
+}
+
+// Sends a request built by one of libnl's rtnl_link_build_*_request functions.
+template <class Build>
+void send_built(nl_sock* sock, const std::string& what, Build build) {
+    nl_msg* raw = nullptr;
+    if (int rc = build(&raw); rc < 0) detail::throw_nl(rc, what + ": build request");
+    NlMsgPtr msg(raw);
+    detail::transact(sock, msg.get(), what);
+}
+
+struct VethRelease {
+    void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
+};
+
+}  // namespace
+
+int Rtnl::resolve(const LinkRef& ref, const std::string& what) {
+    if (ref.by_index()) return ref.ifindex();
+    try {
+        return link(ref).ifindex;
+    } catch (const SystemError& e) {
+        throw SystemError(e.errno_value(), what);
+    }
+}
+
+void Rtnl::change(const LinkRef& ref, rtnl_link* changes, const std::string& op) {
+    const std::string what = op + " " + ref.describe();
+    const int index = resolve(ref, what);
+    RtnlLinkPtr orig = alloc_link(what);
+    rtnl_link_set_ifindex(orig.get(), index);
+    send_built(sock_.get(), what,
+               [&](nl_msg** msg) { return rtnl_link_build_change_request(orig.get(), changes, 0, msg); });
+}
+
+LinkInfo Rtnl::create_veth(const std::string& name, const std::string& peer_name, const VethOptions& options) {
+    const std::string what = "create veth '" + name + "' peer '" + peer_name + "'";
+    std::unique_ptr<rtnl_link, VethRelease> link(rtnl_link_veth_alloc());
+    if (!link) throw SystemError(ENOMEM, what + ": allocate");
+    RtnlLinkPtr peer(rtnl_link_veth_get_peer(link.get()));  // returns its own reference
+    rtnl_link_set_name(link.get(), name.c_str());
+    rtnl_link_set_name(peer.get(), peer_name.c_str());
+    NlAddrPtr mac, peer_mac;
+    if (options.mac) {
+        mac = ll_addr(*options.mac);
+        rtnl_link_set_addr(link.get(), mac.get());
+    }
+    if (options.peer_mac) {
+        peer_mac = ll_addr(*options.peer_mac);
+        rtnl_link_set_addr(peer.get(), peer_mac.get());
+    }
+    if (options.mtu) {
+        rtnl_link_set_mtu(link.get(), *options.mtu);
+        rtnl_link_set_mtu(peer.get(), *options.mtu);
+    }
+    if (options.peer_netns) rtnl_link_set_ns_fd(peer.get(), options.peer_netns->fd());
+    send_built(sock_.get(), what, [&](nl_msg** msg) {
+        return rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, msg);
+    });
+    return this->link(name);
+}
+
+LinkInfo Rtnl::create_bridge(const std::string& name) {
+    const std::string what = "create bridge '" + name + "'";
+    RtnlLinkPtr link(rtnl_link_bridge_alloc());
+    if (!link) throw SystemError(ENOMEM, what + ": allocate");
+    rtnl_link_set_name(link.get(), name.c_str());
+    send_built(sock_.get(), what, [&](nl_msg** msg) {
+        return rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, msg);
+    });
+    return this->link(name);
+}
+
+void Rtnl::delete_link(const LinkRef& ref) {
+    const std::string what = "delete " + ref.describe();
+    RtnlLinkPtr link = alloc_link(what);
+    if (ref.by_index())
+        rtnl_link_set_ifindex(link.get(), ref.ifindex());
+    else
+        rtnl_link_set_name(link.get(), ref.name().c_str());
+    send_built(sock_.get(), what, [&](nl_msg** msg) { return rtnl_link_build_delete_request(link.get(), msg); });
+}
+
+void Rtnl::set_up(const LinkRef& ref) {
+    RtnlLinkPtr changes = alloc_link("set up");
+    rtnl_link_set_flags(changes.get(), IFF_UP);
+    change(ref, changes.get(), "set up");
+}
+
+void Rtnl::set_down(const LinkRef& ref) {
+    RtnlLinkPtr changes = alloc_link("set down");
+    rtnl_link_unset_flags(changes.get(), IFF_UP);
+    change(ref, changes.get(), "set down");
+}
+
+void Rtnl::set_mtu(const LinkRef& ref, unsigned mtu) {
+    RtnlLinkPtr changes = alloc_link("set mtu");
+    rtnl_link_set_mtu(changes.get(), mtu);
+    change(ref, changes.get(), "set mtu " + std::to_string(mtu) + " on");
+}
+
+void Rtnl::set_mac(const LinkRef& ref, const MacAddress& mac) {
+    RtnlLinkPtr changes = alloc_link("set mac");
+    NlAddrPtr addr = ll_addr(mac);
+    rtnl_link_set_addr(changes.get(), addr.get());
+    change(ref, changes.get(), "set mac " + mac.to_string() + " on");
+}
+
+void Rtnl::rename(const LinkRef& ref, const std::string& new_name) {
+    RtnlLinkPtr changes = alloc_link("rename");
+    rtnl_link_set_name(changes.get(), new_name.c_str());
+    change(ref, changes.get(), "rename to '" + new_name + "'");
+}
+
+void Rtnl::set_master(const LinkRef& ref, const LinkRef& master) {
+    const std::string op = "set master " + master.describe() + " of";
+    const int master_index = resolve(master, op + " " + ref.describe());
+    RtnlLinkPtr changes = alloc_link(op);
+    rtnl_link_set_master(changes.get(), master_index);
+    change(ref, changes.get(), op);
+}
+
+void Rtnl::clear_master(const LinkRef& ref) {
+    RtnlLinkPtr changes = alloc_link("clear master");
+    rtnl_link_set_master(changes.get(), 0);  // IFLA_MASTER = 0 releases the link
+    change(ref, changes.get(), "clear master of");
+}
+
+void Rtnl::move_to_netns(const LinkRef& ref, const Netns& target, const std::optional<std::string>& new_name) {
+    RtnlLinkPtr changes = alloc_link("move");
+    rtnl_link_set_ns_fd(changes.get(), target.fd());
+    if (!new_name) {
+        change(ref, changes.get(), "move to another netns:");
+        return;
+    }
+    const int index = resolve(ref, "move to another netns: " + ref.describe());
+    set_down(index);
+    rename(index, *new_name);
+    change(index, changes.get(), "move to another netns: '" + *new_name + "',");
+}
+
+void Rtnl::set_addrgenmode_none(const LinkRef& ref) {
+    RtnlLinkPtr changes = alloc_link("set addrgenmode");
+    if (int rc = rtnl_link_inet6_set_addr_gen_mode(changes.get(), IN6_ADDR_GEN_MODE_NONE); rc < 0)
+        detail::throw_nl(rc, "set addrgenmode none on " + ref.describe());
+    change(ref, changes.get(), "set addrgenmode none on");
+}
+
+}  // namespace nf::os
