@@ -1,0 +1,23 @@
+#include "failover/virtio_standby.h"
+
+#include <cerrno>
+
+namespace nf::failover {
+
+namespace {
+constexpr std::uint64_t bit(unsigned n) { return std::uint64_t{1} << n; }
+}  // namespace
+
+std::uint64_t validate_standby_features(std::uint64_t offered) {
+    if ((offered & bit(kVirtioNetFStandby)) && !(offered & bit(kVirtioNetFMac))) return offered & ~bit(kVirtioNetFStandby);
+    return offered;
+}
+
+std::optional<std::string> standby_phys_port_name(std::uint64_t negotiated) {
+    if (standby_negotiated(negotiated)) return std::string("sby");
+    return std::nullopt;
+}
+
+int standby_set_mac_error(std::uint64_t negotiated) { return standby_negotiated(negotiated) ? EOPNOTSUPP : 0; }
+
+}  // namespace nf::failover
