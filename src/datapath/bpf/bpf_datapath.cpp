@@ -1,0 +1,294 @@
+#include "datapath/bpf/bpf_datapath.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "datapath/bpf/bpffs.h"
+#include "datapath/bpf/failover.skel.h"
+#include "datapath/bpf/failover_abi.h"
+#include "datapath/bpf/tc_hook.h"
+
+namespace nf::datapath {
+namespace {
+
+// nf_own_qdisc values: which namespace the device whose clsact we created lives in.
+constexpr std::uint32_t kQdiscInMasterNs = 1;
+constexpr std::uint32_t kQdiscInSlaveNs = 2;
+
+int libbpf_to_spdlog(libbpf_print_level level, const char* format, va_list args) {
+    // The verifier log arrives as one argument of many KiB: size the buffer to it.
+    va_list copy;
+    va_copy(copy, args);
+    int len = std::vsnprintf(nullptr, 0, format, copy);
+    va_end(copy);
+    std::string text(len > 0 ? static_cast<std::size_t>(len) : 0, '\0');
+    std::vsnprintf(text.data(), text.size() + 1, format, args);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    // bpf_tc_hook_create reports an existing clsact (normal when adopting) through the kernel's extack.
+    bool expected = text.find("Exclusivity flag on") != std::string::npos;
+    if (level == LIBBPF_WARN && !expected) spdlog::warn("libbpf: {}", text);
+    else spdlog::debug("libbpf: {}", text);
+    return 0;
+}
+
+void route_libbpf_logs() {
+    static std::once_flag once;
+    std::call_once(once, [] { libbpf_set_print(libbpf_to_spdlog); });
+}
+
+}  // namespace
+
+void BpfDatapath::SkeletonDeleter::operator()(nf_failover* skel) const { nf_failover::destroy(skel); }
+
+BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(options)) {
+    if (options_.pin_dir.empty()) throw ConfigError("bpf datapath: pin_dir is empty");
+    if (options_.master_ifindex <= 0) throw ConfigError("bpf datapath: no master ifindex");
+    if (options_.model == BpfModel::hidden && options_.peer_ifindex <= 0)
+        throw ConfigError("bpf datapath: the hidden model needs the master's veth peer ifindex");
+    route_libbpf_logs();
+    ensure_bpffs_mounted();
+    make_directories(options_.pin_dir);
+
+    const std::string config_pin = options_.pin_dir + "/nf_config";
+    if (options_.adopt && !std::filesystem::exists(config_pin))
+        throw SystemError(ENOENT, "bpf datapath adopt: nothing pinned at " + config_pin);
+
+    bpf_object_open_opts open_opts{};
+    open_opts.sz = sizeof open_opts;
+    open_opts.pin_root_path = options_.pin_dir.c_str();  // LIBBPF_PIN_BY_NAME maps pin (and reuse) here
+    skel_.reset(nf_failover::open(&open_opts));
+    if (!skel_) throw_errno("bpf datapath: open skeleton");
+
+    if (!options_.adopt) {
+        // A fresh start must not inherit a predecessor's state through its pins.
+        bpf_map* map = nullptr;
+        bpf_object__for_each_map(map, skel_->obj) {
+            std::filesystem::remove(options_.pin_dir + "/" + bpf_map__name(map));
+        }
+    }
+    if (int rc = nf_failover::load(skel_.get()); rc < 0) throw_errno(-rc, "bpf datapath: load programs");
+
+    if (options_.adopt) {
+        nf_config cfg{};
+        std::uint32_t zero = 0;
+        if (bpf_map_lookup_elem(map_fd("config"), &zero, &cfg) < 0) throw_errno("bpf datapath adopt: read config");
+        auto model = options_.model == BpfModel::hidden ? NF_MODEL_HIDDEN : NF_MODEL_3DEV;
+        if (cfg.model != static_cast<std::uint32_t>(model))
+            throw ConfigError("bpf datapath adopt: pinned state is for the other device model");
+    } else {
+        initialize_maps();
+    }
+
+    // Replace-in-place on the same handle/priority: when adopting, the predecessor's programs run until
+    // the very frame ours take over, and both read the same pinned maps.
+    attach_tx_hook();
+    for (Slot slot : {Slot::primary, Slot::standby}) {
+        if (int ifindex = slave_ifindex(slot); ifindex > 0) attach_rx_hook(ifindex);
+    }
+    spdlog::info("bpf datapath {} on master ifindex {} ({} model, pins in {})",
+                 options_.adopt ? "adopted" : "created", options_.master_ifindex,
+                 options_.model == BpfModel::hidden ? "hidden" : "3dev", options_.pin_dir);
+}
+
+BpfDatapath::~BpfDatapath() = default;
+
+void BpfDatapath::initialize_maps() {
+    std::uint32_t zero = 0;
+    nf_config cfg{};
+    if (options_.model == BpfModel::hidden) {
+        cfg.model = NF_MODEL_HIDDEN;
+        cfg.rx_target = static_cast<std::uint32_t>(options_.peer_ifindex);
+    } else {
+        cfg.model = NF_MODEL_3DEV;
+        cfg.rx_target = static_cast<std::uint32_t>(options_.master_ifindex);
+    }
+    if (bpf_map_update_elem(map_fd("config"), &zero, &cfg, BPF_ANY) < 0) throw_errno("bpf datapath: write config");
+    write_u32(map_fd("tx_slot"), 0, NF_TX_NONE, "tx slot");
+}
+
+int BpfDatapath::map_fd(const char* name) const {
+    const std::string_view n(name);
+    bpf_map* map = n == "config"      ? skel_->maps.nf_config
+                   : n == "tx_slot"   ? skel_->maps.nf_tx_slot
+                   : n == "slot"      ? skel_->maps.nf_slot_ifidx
+                   : n == "rx"        ? skel_->maps.nf_rx_deliver
+                   : n == "counters"  ? skel_->maps.nf_counters
+                                      : skel_->maps.nf_own_qdisc;
+    return bpf_map__fd(map);
+}
+
+void BpfDatapath::write_u32(int fd, std::uint32_t key, std::uint32_t value, const char* what) {
+    if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) < 0) throw_errno(std::string("bpf datapath: write ") + what);
+}
+
+std::uint32_t BpfDatapath::read_u32(int fd, std::uint32_t key) const {
+    std::uint32_t value = 0;
+    if (bpf_map_lookup_elem(fd, &key, &value) < 0) throw_errno("bpf datapath: read map");
+    return value;
+}
+
+void BpfDatapath::require_live() const {
+    if (!skel_) throw std::logic_error("bpf datapath used after release() or teardown()");
+}
+
+void BpfDatapath::remember_qdisc(int ifindex) {
+    std::uint32_t key = static_cast<std::uint32_t>(ifindex);
+    std::uint32_t where = (options_.model == BpfModel::three_dev && ifindex == options_.master_ifindex)
+                              ? kQdiscInMasterNs
+                              : kQdiscInSlaveNs;
+    if (bpf_map_update_elem(map_fd("own_qdisc"), &key, &where, BPF_ANY) < 0)
+        throw_errno("bpf datapath: record qdisc ownership");
+}
+
+void BpfDatapath::attach_tx_hook() {
+    int prog = bpf_program__fd(skel_->progs.nf_tx);
+    if (options_.model == BpfModel::three_dev) {
+        if (tc_attach({options_.master_netns_fd, options_.master_ifindex, true}, prog))
+            remember_qdisc(options_.master_ifindex);
+    } else {
+        if (tc_attach({options_.slave_netns_fd, options_.peer_ifindex, false}, prog))
+            remember_qdisc(options_.peer_ifindex);
+    }
+}
+
+void BpfDatapath::attach_rx_hook(int ifindex) {
+    if (tc_attach({options_.slave_netns_fd, ifindex, false}, bpf_program__fd(skel_->progs.nf_rx)))
+        remember_qdisc(ifindex);
+}
+
+void BpfDatapath::detach_rx_hook(int ifindex) {
+    tc_detach({options_.slave_netns_fd, ifindex, false});
+    std::uint32_t key = static_cast<std::uint32_t>(ifindex), where = 0;
+    if (bpf_map_lookup_elem(map_fd("own_qdisc"), &key, &where) == 0) {
+        tc_remove_clsact(options_.slave_netns_fd, ifindex);
+        bpf_map_delete_elem(map_fd("own_qdisc"), &key);
+    }
+}
+
+void BpfDatapath::attach(Slot slot, const SlaveEndpoint& slave) {
+    require_live();
+    if (slave.ifindex <= 0) throw ConfigError("bpf datapath: slave " + slave.name + " has no ifindex");
+    int old = slave_ifindex(slot);
+    if (old > 0 && old != slave.ifindex) detach_rx_hook(old);  // usually already gone with its device
+    // Map first: the RX program ignores devices that are not in the slot map.
+    write_u32(map_fd("slot"), static_cast<std::uint32_t>(slot_index(slot)), static_cast<std::uint32_t>(slave.ifindex),
+              "slot ifindex");
+    attach_rx_hook(slave.ifindex);
+    spdlog::info("bpf datapath: {} = {} (ifindex {})", slot_name(slot), slave.name, slave.ifindex);
+}
+
+void BpfDatapath::detach(Slot slot) {
+    require_live();
+    int old = slave_ifindex(slot);
+    if (old <= 0) return;
+    write_u32(map_fd("slot"), static_cast<std::uint32_t>(slot_index(slot)), 0, "slot ifindex");
+    detach_rx_hook(old);
+}
+
+void BpfDatapath::set_tx(std::optional<Slot> slot) {
+    require_live();
+    write_u32(map_fd("tx_slot"), 0, slot ? static_cast<std::uint32_t>(slot_index(*slot)) : NF_TX_NONE, "tx slot");
+}
+
+void BpfDatapath::set_rx(Slot slot, bool deliver) {
+    require_live();
+    write_u32(map_fd("rx"), static_cast<std::uint32_t>(slot_index(slot)), deliver ? 1 : 0, "rx policy");
+}
+
+void BpfDatapath::set_carrier(bool on) {
+    if (!options_.carrier) throw ConfigError("bpf datapath: no carrier callback");
+    options_.carrier(on);
+}
+
+std::optional<Slot> BpfDatapath::tx() const {
+    require_live();
+    auto s = read_u32(map_fd("tx_slot"), 0);
+    if (s >= NF_SLOTS) return std::nullopt;
+    return static_cast<Slot>(s);
+}
+
+bool BpfDatapath::rx(Slot slot) const {
+    require_live();
+    return read_u32(map_fd("rx"), static_cast<std::uint32_t>(slot_index(slot))) != 0;
+}
+
+int BpfDatapath::slave_ifindex(Slot slot) const {
+    require_live();
+    return static_cast<int>(read_u32(map_fd("slot"), static_cast<std::uint32_t>(slot_index(slot))));
+}
+
+DatapathCounters BpfDatapath::counters() const {
+    require_live();
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu < 0) throw_errno(-ncpu, "bpf datapath: count possible CPUs");
+    std::vector<nf_counters> per_cpu(static_cast<std::size_t>(ncpu));  // sizeof is a multiple of 8: no padding
+    std::uint32_t zero = 0;
+    if (bpf_map_lookup_elem(map_fd("counters"), &zero, per_cpu.data()) < 0) throw_errno("bpf datapath: read counters");
+    DatapathCounters sum;
+    for (const auto& c : per_cpu) {
+        for (std::size_t s = 0; s < NF_SLOTS; ++s) {
+            sum.slot[s].tx_packets += c.tx_packets[s];
+            sum.slot[s].tx_bytes += c.tx_bytes[s];
+            sum.slot[s].rx_packets += c.rx_packets[s];
+            sum.slot[s].rx_bytes += c.rx_bytes[s];
+            sum.slot[s].rx_dropped += c.rx_dropped[s];
+        }
+        sum.tx_dropped += c.tx_dropped;
+    }
+    return sum;
+}
+
+void BpfDatapath::release() {
+    if (skel_) spdlog::info("bpf datapath: released (filters and pins stay in {})", options_.pin_dir);
+    skel_.reset();
+}
+
+void BpfDatapath::teardown() {
+    require_live();
+    // Filters first, so nothing runs against maps being unpinned; best effort, the rest must still go.
+    auto best_effort = [](const char* what, auto&& step) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            spdlog::warn("bpf datapath teardown: {}: {}", what, e.what());
+        }
+    };
+    if (options_.model == BpfModel::three_dev)
+        best_effort("tx filter", [&] { tc_detach({options_.master_netns_fd, options_.master_ifindex, true}); });
+    else
+        best_effort("tx filter", [&] { tc_detach({options_.slave_netns_fd, options_.peer_ifindex, false}); });
+    for (Slot slot : {Slot::primary, Slot::standby}) {
+        int ifindex = slave_ifindex(slot);
+        if (ifindex > 0) best_effort("rx filter", [&] { tc_detach({options_.slave_netns_fd, ifindex, false}); });
+    }
+    int own = map_fd("own_qdisc");
+    std::uint32_t key = 0, next = 0;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> owned;
+    for (void* prev = nullptr; bpf_map_get_next_key(own, prev, &next) == 0; prev = &key) {
+        std::uint32_t where = 0;
+        if (bpf_map_lookup_elem(own, &next, &where) == 0) owned.emplace_back(next, where);
+        key = next;
+    }
+    for (auto [ifindex, where] : owned) {
+        int ns = where == kQdiscInMasterNs ? options_.master_netns_fd : options_.slave_netns_fd;
+        best_effort("clsact qdisc", [&] { tc_remove_clsact(ns, static_cast<int>(ifindex)); });
+    }
+    if (int rc = bpf_object__unpin_maps(skel_->obj, nullptr); rc < 0)
+        spdlog::warn("bpf datapath teardown: unpin maps: {}", rc);
+    std::error_code ec;
+    std::filesystem::remove(options_.pin_dir, ec);  // only if empty: the directory may be shared
+    skel_.reset();
+    spdlog::info("bpf datapath: torn down (master ifindex {})", options_.master_ifindex);
+}
+
+}  // namespace nf::datapath

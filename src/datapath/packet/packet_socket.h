@@ -1,0 +1,44 @@
+#pragma once
+// An AF_PACKET socket bound to one netdev: virtio-net headers (GSO frames pass whole), our own TX not
+// read back, qdisc bypass, promiscuous, a big receive buffer, and batched receive/send. A packet socket
+// dies with its device (platform-notes §7.7): open a new one when the device returns.
+#include <cstddef>
+
+#include "common/unique_fd.h"
+#include "datapath/packet/frame_batch.h"
+
+namespace nf::datapath {
+
+struct PacketSocketOptions {
+    bool vnet_hdr = true;
+    bool ignore_outgoing = true;
+    bool qdisc_bypass = true;
+    bool promiscuous = true;
+    int receive_buffer = 16 << 20;   // SO_RCVBUFFORCE (falls back to SO_RCVBUF)
+    int send_buffer = 4 << 20;
+};
+
+class PacketSocket {
+public:
+    // Binds to ifindex in the namespace netns_fd (-1 = current).
+    static PacketSocket open(int ifindex, int netns_fd = -1, PacketSocketOptions options = {});
+
+    int fd() const { return fd_.get(); }
+    int ifindex() const { return ifindex_; }
+
+    // Up to batch.capacity() frames without waiting; 0 when none is queued. Throws on real errors.
+    std::size_t receive(FrameBatch& batch);
+    // Sends frames [0, count) of batch (each [vnet hdr] + frame); returns how many the device took.
+    // A refused frame is skipped; a device error (down, gone) stops the batch.
+    std::size_t send(FrameBatch& batch, std::size_t count);
+    // Reads and clears the pending socket error (POLLERR), 0 if none.
+    int take_error();
+
+private:
+    PacketSocket(UniqueFd fd, int ifindex) : fd_(std::move(fd)), ifindex_(ifindex) {}
+
+    UniqueFd fd_;
+    int ifindex_ = 0;
+};
+
+}  // namespace nf::datapath
