@@ -1,0 +1,100 @@
+#include "daemon/control_client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <array>
+#include <cstring>
+#include <thread>
+
+#include "common/error.h"
+
+namespace nf::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds left until `deadline` for poll(); -1 waits forever.
+int remaining_ms(std::optional<Clock::time_point> deadline) {
+    if (!deadline) return -1;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+    return left > 0 ? static_cast<int>(left) : 0;
+}
+
+}  // namespace
+
+ControlClient ControlClient::connect(const std::string& path, std::chrono::milliseconds timeout) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(addr.sun_path)) throw SystemError(ENAMETOOLONG, "no failoverd at " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) throw_errno("socket(AF_UNIX)");
+    const auto deadline = Clock::now() + timeout;
+    // A unix connect never goes "in progress": EAGAIN means the backlog is full, so retry until the deadline.
+    while (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN || Clock::now() >= deadline) throw_errno("no failoverd at " + path);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return ControlClient(std::move(fd), path);
+}
+
+void ControlClient::send(const nlohmann::json& message, std::chrono::milliseconds timeout) {
+    const std::string line = to_line(message);
+    const auto deadline = Clock::now() + timeout;
+    std::size_t sent = 0;
+    while (sent < line.size()) {
+        const ssize_t n = ::send(fd_.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) throw_errno("failoverd at " + path_ + ": send");
+        pollfd p{fd_.get(), POLLOUT, 0};
+        const int ready = ::poll(&p, 1, remaining_ms(deadline));
+        if (ready == 0) throw SystemError(ETIMEDOUT, "failoverd at " + path_ + ": send");
+        if (ready < 0 && errno != EINTR) throw_errno("failoverd at " + path_ + ": poll");
+    }
+}
+
+std::optional<std::string> ControlClient::read_line(std::optional<std::chrono::milliseconds> timeout) {
+    std::optional<Clock::time_point> deadline;
+    if (timeout) deadline = Clock::now() + *timeout;
+    std::array<char, 8192> buffer{};
+    for (;;) {
+        if (auto line = input_.next()) {
+            if (line->oversized) throw SystemError(EMSGSIZE, "failoverd at " + path_ + ": reply too long");
+            return std::move(line->text);
+        }
+        pollfd p{fd_.get(), POLLIN, 0};
+        const int ready = ::poll(&p, 1, remaining_ms(deadline));
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("failoverd at " + path_ + ": poll");
+        }
+        if (ready == 0) throw SystemError(ETIMEDOUT, "failoverd at " + path_ + ": no reply");
+        const ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n == 0) return std::nullopt;
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+            throw_errno("failoverd at " + path_ + ": recv");
+        }
+        input_.append(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    }
+}
+
+nlohmann::json ControlClient::request(const nlohmann::json& request, std::chrono::milliseconds timeout) {
+    send(request, timeout);
+    const auto line = read_line(timeout);
+    if (!line) throw SystemError(ECONNRESET, "failoverd at " + path_ + " closed the connection");
+    auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+    if (reply.is_discarded() || !reply.is_object())
+        throw SystemError(EPROTO, "failoverd at " + path_ + ": reply is not a JSON object");
+    return reply;
+}
+
+}  // namespace nf::daemon

@@ -1,0 +1,87 @@
+#include "daemon/control_protocol.h"
+
+#include "common/error.h"
+
+namespace nf::daemon {
+
+using nlohmann::json;
+
+std::string_view to_string(ActiveChoice choice) {
+    switch (choice) {
+    case ActiveChoice::primary: return "primary";
+    case ActiveChoice::standby: return "standby";
+    case ActiveChoice::automatic: break;
+    }
+    return "auto";
+}
+
+std::optional<ActiveChoice> parse_active_choice(std::string_view text) {
+    if (text == "primary") return ActiveChoice::primary;
+    if (text == "standby") return ActiveChoice::standby;
+    if (text == "auto") return ActiveChoice::automatic;
+    return std::nullopt;
+}
+
+ControlRequest parse_request(std::string_view line) {
+    const json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (request.is_discarded()) throw ConfigError("request is not valid JSON");
+    if (!request.is_object()) throw ConfigError("request must be a JSON object");
+    const auto cmd = request.find("cmd");
+    if (cmd == request.end() || !cmd->is_string()) throw ConfigError("request has no \"cmd\" string");
+    const auto name = cmd->get<std::string>();
+    if (name == "status") return StatusRequest{};
+    if (name == "events") return EventsRequest{};
+    if (name != "set") throw ConfigError("unknown cmd '" + name + "' (known: status, events, set)");
+
+    const auto key = request.find("key");
+    if (key == request.end() || !key->is_string()) throw ConfigError("set: missing \"key\" string");
+    if (key->get<std::string>() != "active")
+        throw ConfigError("set: unknown key '" + key->get<std::string>() + "' (known: active)");
+    const auto value = request.find("value");
+    if (value == request.end() || !value->is_string()) throw ConfigError("set active: missing \"value\" string");
+    const auto choice = parse_active_choice(value->get<std::string>());
+    if (!choice)
+        throw ConfigError("set active: '" + value->get<std::string>() + "' is not one of primary, standby, auto");
+    return SetActiveRequest{*choice};
+}
+
+json ok_reply(json fields) {
+    json reply = {{"ok", true}};
+    reply.update(fields);
+    return reply;
+}
+
+json error_reply(std::string_view message) { return {{"ok", false}, {"error", message}}; }
+
+std::string to_line(const json& message) {
+    // Replace invalid UTF-8 rather than throw: a netdev name is bytes, and the reply must still go out.
+    return message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::optional<LineBuffer::Line> LineBuffer::next() {
+    for (;;) {
+        const auto newline = buffer_.find('\n');
+        if (skipping_) {
+            if (newline == std::string::npos) {
+                buffer_.clear();
+                return std::nullopt;
+            }
+            buffer_.erase(0, newline + 1);
+            skipping_ = false;
+            continue;
+        }
+        if (newline == std::string::npos) {
+            if (buffer_.size() <= max_line_) return std::nullopt;
+            buffer_.clear();
+            skipping_ = true;
+            return Line{{}, true};
+        }
+        Line line{buffer_.substr(0, newline), newline > max_line_};
+        buffer_.erase(0, newline + 1);
+        if (line.oversized) line.text.clear();
+        if (!line.text.empty() && line.text.back() == '\r') line.text.pop_back();
+        return line;
+    }
+}
+
+}  // namespace nf::daemon

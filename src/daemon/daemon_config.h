@@ -1,0 +1,81 @@
+#pragma once
+// What failoverd is told to do: one value, built from flags and an optional JSON file, validated before
+// the daemon touches the system. Field names follow the long flags (--rx-mode <-> "rx_mode").
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace nf::daemon {
+
+// How the failover master and its slaves appear to the guest.
+enum class DeviceModel { three_device, hidden };
+// Which datapath moves frames; auto picks bpf when the kernel lets us, else packet.
+enum class DatapathChoice { automatic, bpf, packet };
+// Whether the standby keeps delivering RX until the primary really carries traffic (ours), or stops as
+// soon as a primary is registered (the kernel's net_failover).
+enum class RxMode { make_before_break, kernel };
+// What pairs a primary with the standby: the permanent MAC (kernel rule P3) or a host-given id.
+enum class PairingKey { mac, id };
+
+std::string_view to_string(DeviceModel v);
+std::string_view to_string(DatapathChoice v);
+std::string_view to_string(RxMode v);
+std::string_view to_string(PairingKey v);
+
+// Rules that pick the standby among the guest's netdevs. Every rule that is set must hold (AND).
+struct StandbyMatch {
+    std::optional<std::string> name;         // exact interface name (--standby)
+    std::optional<std::string> driver;       // driver name, e.g. "virtio_net"
+    std::optional<std::string> name_glob;    // fnmatch(3) pattern, e.g. "ens*"
+    bool virtio_standby_feature = false;     // virtio feature bit 62 (VIRTIO_NET_F_STANDBY) offered
+
+    bool empty() const { return !name && !driver && !name_glob && !virtio_standby_feature; }
+    bool by_rule() const { return driver || name_glob || virtio_standby_feature; }
+    bool operator==(const StandbyMatch&) const = default;
+};
+
+// Gratuitous ARP + unsolicited NA on every switch of the active slave (teamd's notify_peers).
+struct AnnouncePolicy {
+    unsigned count = 1;                               // rounds; 0 disables
+    std::chrono::milliseconds interval{50};           // between rounds
+    bool operator==(const AnnouncePolicy&) const = default;
+};
+
+struct Pairing {
+    PairingKey by = PairingKey::mac;
+    std::string primary_id;                           // only with by == id
+    bool operator==(const Pairing&) const = default;
+};
+
+struct DaemonConfig {
+    StandbyMatch standby;
+    std::string master;                               // resolved: never empty
+    DeviceModel model = DeviceModel::three_device;
+    DatapathChoice datapath = DatapathChoice::automatic;
+    RxMode rx_mode = RxMode::make_before_break;
+    AnnouncePolicy announce;
+    Pairing pairing;
+    std::string control;                              // resolved: never empty
+    std::string log_level = "info";
+    bool foreground = false;
+
+    bool operator==(const DaemonConfig&) const = default;
+};
+
+// Limits the validation enforces.
+inline constexpr std::size_t kMaxIfnameLength = 15;            // IFNAMSIZ - 1
+inline constexpr unsigned kMaxAnnounceCount = 255;
+inline constexpr std::chrono::milliseconds kMaxAnnounceInterval{60'000};
+inline constexpr std::string_view kControlDirectory = "/run/netfailover";
+inline constexpr std::string_view kMasterWhenMatchedByRule = "failover0";
+
+// The control socket a daemon for this master listens on by default.
+std::string default_control_path(std::string_view master);
+
+// The config as JSON with the same field names the config file takes ("config dump").
+nlohmann::json to_json(const DaemonConfig& config);
+
+}  // namespace nf::daemon

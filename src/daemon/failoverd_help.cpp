@@ -1,0 +1,142 @@
+// failoverd --help: complete enough to stand in for the man page (docs/failoverd.8.md says the same).
+#include "daemon/command_line.h"
+
+namespace nf::daemon {
+
+std::string_view failoverd_help() {
+    return R"(NAME
+    failoverd - userspace network failover for virtual machines (a userspace net_failover)
+
+SYNOPSIS
+    failoverd --standby IFNAME [OPTIONS]
+    failoverd --match-driver DRIVER | --match-name GLOB | --match-virtio-standby [OPTIONS]
+    failoverd --config FILE [OPTIONS]
+
+DESCRIPTION
+    A VM gets two NICs with the same MAC: a fast passthrough VF (the primary) and a paravirtual
+    virtio-net NIC (the standby). failoverd finds the standby, pairs the primary with it, creates a
+    failover master that applications and IP configuration use, sends traffic through the primary
+    whenever it carries traffic and through the standby otherwise, follows hotplug and link events at
+    once (netlink, no polling), announces every switch, and answers failoverctl(8) on a unix socket.
+
+OPTIONS
+    -s, --standby IFNAME
+        The standby netdev by name (at most 15 characters). Give this or a --match-* rule.
+    --match-driver DRIVER
+        Standby rule: the netdev's driver is DRIVER (e.g. virtio_net).
+    --match-name GLOB
+        Standby rule: the netdev's name matches the shell pattern GLOB (fnmatch(3), e.g. 'ens*').
+    --match-virtio-standby
+        Standby rule: the device offers virtio feature bit 62, VIRTIO_NET_F_STANDBY.
+    -m, --master NAME
+        Name of the failover master (at most 15 characters). Default: the standby's name followed
+        by "fo" (ens4 -> ens4fo); "failover0" when the standby is found by rule.
+    --model 3dev|hidden
+        Device model (default 3dev):
+          3dev    kernel-compatible: master, primary and standby all visible in the guest; the
+                  slaves carry the master's MAC and are marked as its slaves.
+          hidden  the slaves are moved into a private network namespace; the guest sees only the
+                  master, so DHCP clients, cloud-init and NetworkManager never meet duplicate MACs.
+    --datapath auto|bpf|packet
+        How frames move (default auto):
+          bpf     the master is a veth; tc/eBPF programs redirect TX to the active slave and RX to
+                  the master; a switch is one BPF map update. Needs CAP_BPF and CAP_NET_ADMIN.
+          packet  the master is a TAP; slaves are read and written with AF_PACKET, virtio-net
+                  headers keep GSO frames whole. Works where BPF is not allowed.
+          auto    bpf when the kernel lets us load the programs, else packet.
+    --rx-mode make-before-break|kernel
+        Which slave's received frames reach the master (default make-before-break):
+          make-before-break  keep delivering from the standby until the primary really carries
+                             traffic (up with carrier), so a re-plugged VF costs no inbound frames.
+          kernel             net_failover's rule: once a primary is registered, frames that arrive
+                             on the standby are dropped.
+    --announce COUNT
+        On every switch of the active slave, send COUNT rounds of gratuitous ARP (one per IPv4
+        address of the master) and unsolicited neighbour advertisements (one per IPv6 address, to
+        ff02::1, override flag set) from the master's MAC on the new active slave, so switches
+        learn the new port at once. 0..255, default 1; 0 disables.
+    --announce-interval MS
+        Milliseconds between announce rounds, 0..60000, default 50.
+    --pair-by mac|id
+        How a primary is paired with the standby (default mac): mac = the same permanent MAC as the
+        standby (the kernel's rule); id = a host-given pairing id (--primary-id), for VFs whose MAC
+        the host does not set.
+    --primary-id ID
+        The pairing id a primary must carry; implies --pair-by id.
+    -c, --control PATH
+        The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
+        to start when another daemon answers on PATH and replaces a stale socket file.
+    --config FILE
+        Read settings from a JSON file (see CONFIG FILE). Flags win over the file.
+    --log-level LEVEL
+        trace, debug, info, warn, error, critical or off (default info; NF_LOG_LEVEL in the
+        environment is used when the flag is absent). Logs go to stderr.
+    -f, --foreground
+        Stay in the foreground (systemd runs failoverd this way).
+    -V, --version
+        Print the version and exit.
+    -h, --help
+        Print this text and exit.
+
+STANDBY RULES
+    The standby is one netdev chosen by its name or by rules read from sysfs. All rules given must
+    hold; a name and rules cannot be combined.
+      name                    the interface name equals IFNAME             (--standby)
+      driver                  basename of /sys/class/net/X/device/driver    (--match-driver)
+      name_glob               fnmatch(3) of the interface name              (--match-name)
+      virtio_standby_feature  character 62 of /sys/class/net/X/device/features is '1'
+                              (the virtio STANDBY feature the hypervisor offers) (--match-virtio-standby)
+    Netdevs without a device (veth, tap, our own master) have no driver and no features, so only
+    the name rules can select them.
+
+CONFIG FILE
+    A JSON object; field names are the long flags with '_' for '-'. Unknown fields are errors.
+      {
+        "standby": "ens4",                   or  "standby_match": {"driver": "virtio_net",
+                                                     "name_glob": "ens*", "virtio_standby_feature": true},
+        "master": "ens4fo",
+        "model": "3dev",                     "3dev" | "hidden"
+        "datapath": "auto",                  "auto" | "bpf" | "packet"
+        "rx_mode": "make-before-break",      "make-before-break" | "kernel"
+        "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
+        "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "vf0"}
+        "control": "/run/netfailover/ens4fo.sock",
+        "log_level": "info",
+        "foreground": true
+      }
+    A flag replaces the file's field; any standby flag (--standby or --match-*) replaces the file's
+    whole standby selection. Examples: configs/*.json in the source tree.
+
+CONTROL
+    The control socket speaks line-delimited JSON: {"cmd":"status"}, {"cmd":"events"} (then one
+    event object per line until the client goes), {"cmd":"set","key":"active","value":
+    "primary"|"standby"|"auto"}. Replies are {"ok":true,...} or {"ok":false,"error":"..."}.
+    Use failoverctl(8): failoverctl status [--json], failoverctl events, failoverctl set active auto.
+
+SIGNALS
+    SIGTERM, SIGINT  stop: detach the datapath, remove the master, restore the slaves, exit 0.
+
+EXIT STATUS
+    0  stopped by a signal, or --help / --version
+    1  runtime failure (a system call, the datapath, the control socket already in use)
+    2  bad flags or config file; the message names the flag or field; nothing was changed
+
+FILES
+    /run/netfailover/<master>.sock       control socket
+    /etc/netfailover/*.json              config files (by convention)
+    /sys/class/net/*/device/driver       read by the driver rule
+    /sys/class/net/*/device/features     read by the virtio STANDBY rule
+    failoverd@.service                   systemd unit, instance = standby name
+
+EXAMPLES
+    failoverd --standby ens4 --foreground
+    failoverd --match-virtio-standby --master eth0 --model hidden --datapath packet
+    failoverd --config /etc/netfailover/ens4.json --announce 3
+    systemctl enable --now failoverd@ens4
+
+SEE ALSO
+    failoverctl(8), teamd(8), Documentation/networking/net_failover.rst
+)";
+}
+
+}  // namespace nf::daemon

@@ -1,0 +1,242 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "daemon/command_line.h"
+#include "daemon/config_layer.h"
+#include "temp_dir.h"
+
+namespace nf::daemon {
+namespace {
+
+using test::TempDir;
+
+CommandLine parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "failoverd");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+DaemonConfig config(std::vector<std::string> args) {
+    auto result = parse(std::move(args));
+    EXPECT_TRUE(std::holds_alternative<DaemonConfig>(result));
+    return std::get<DaemonConfig>(result);
+}
+
+// The ConfigError message, or "" when parsing succeeded.
+std::string error_of(std::vector<std::string> args) {
+    try {
+        parse(std::move(args));
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string file_error(const std::string& json) {
+    TempDir dir;
+    return error_of({"--config", dir.write("c.json", json)});
+}
+
+TEST(DaemonConfig, DefaultsFromStandbyAlone) {
+    const auto c = config({"--standby", "ens4"});
+    EXPECT_EQ(c.standby.name, "ens4");
+    EXPECT_FALSE(c.standby.by_rule());
+    EXPECT_EQ(c.master, "ens4fo");
+    EXPECT_EQ(c.model, DeviceModel::three_device);
+    EXPECT_EQ(c.datapath, DatapathChoice::automatic);
+    EXPECT_EQ(c.rx_mode, RxMode::make_before_break);
+    EXPECT_EQ(c.announce.count, 1u);
+    EXPECT_EQ(c.announce.interval, std::chrono::milliseconds(50));
+    EXPECT_EQ(c.pairing.by, PairingKey::mac);
+    EXPECT_EQ(c.control, "/run/netfailover/ens4fo.sock");
+    EXPECT_EQ(c.log_level, "info");
+    EXPECT_FALSE(c.foreground);
+}
+
+TEST(DaemonConfig, EveryFlag) {
+    const auto c = config({"--standby", "ens4", "--master", "eth0", "--model", "hidden", "--datapath", "packet",
+                           "--rx-mode", "kernel", "--announce", "3", "--announce-interval", "200", "--primary-id",
+                           "vf0", "--control", "/tmp/x.sock", "--log-level", "debug", "--foreground"});
+    EXPECT_EQ(c.master, "eth0");
+    EXPECT_EQ(c.model, DeviceModel::hidden);
+    EXPECT_EQ(c.datapath, DatapathChoice::packet);
+    EXPECT_EQ(c.rx_mode, RxMode::kernel);
+    EXPECT_EQ(c.announce.count, 3u);
+    EXPECT_EQ(c.announce.interval, std::chrono::milliseconds(200));
+    EXPECT_EQ(c.pairing.by, PairingKey::id);   // implied by --primary-id
+    EXPECT_EQ(c.pairing.primary_id, "vf0");
+    EXPECT_EQ(c.control, "/tmp/x.sock");
+    EXPECT_EQ(c.log_level, "debug");
+    EXPECT_TRUE(c.foreground);
+}
+
+TEST(DaemonConfig, MatchRulesFromFlags) {
+    const auto c = config({"--match-driver", "virtio_net", "--match-name", "ens*", "--match-virtio-standby"});
+    EXPECT_FALSE(c.standby.name);
+    EXPECT_EQ(c.standby.driver, "virtio_net");
+    EXPECT_EQ(c.standby.name_glob, "ens*");
+    EXPECT_TRUE(c.standby.virtio_standby_feature);
+    EXPECT_EQ(c.master, "failover0");
+    EXPECT_EQ(c.control, "/run/netfailover/failover0.sock");
+}
+
+TEST(DaemonConfig, ReadsEveryFieldFromFile) {
+    TempDir dir;
+    const auto path = dir.write("c.json", R"({
+        "standby_match": {"driver": "virtio_net", "name_glob": "ens*", "virtio_standby_feature": true},
+        "master": "eth0", "model": "hidden", "datapath": "bpf", "rx_mode": "kernel",
+        "announce": {"count": 5, "interval_ms": 100}, "pairing": {"by": "id", "primary_id": "slot-3"},
+        "control": "/tmp/f.sock", "log_level": "warn", "foreground": true})");
+    const auto c = config({"--config", path});
+    EXPECT_EQ(c.standby.driver, "virtio_net");
+    EXPECT_EQ(c.standby.name_glob, "ens*");
+    EXPECT_TRUE(c.standby.virtio_standby_feature);
+    EXPECT_EQ(c.master, "eth0");
+    EXPECT_EQ(c.model, DeviceModel::hidden);
+    EXPECT_EQ(c.datapath, DatapathChoice::bpf);
+    EXPECT_EQ(c.rx_mode, RxMode::kernel);
+    EXPECT_EQ(c.announce, (AnnouncePolicy{5, std::chrono::milliseconds(100)}));
+    EXPECT_EQ(c.pairing, (Pairing{PairingKey::id, "slot-3"}));
+    EXPECT_EQ(c.control, "/tmp/f.sock");
+    EXPECT_EQ(c.log_level, "warn");
+    EXPECT_TRUE(c.foreground);
+}
+
+TEST(DaemonConfig, FlagsWinOverFile) {
+    TempDir dir;
+    const auto path = dir.write("c.json", R"({"standby": "ens4", "model": "hidden", "announce": 4,
+                                              "datapath": "bpf", "master": "m0"})");
+    const auto c = config({"--config", path, "--model", "3dev", "--announce", "0"});
+    EXPECT_EQ(c.standby.name, "ens4");
+    EXPECT_EQ(c.model, DeviceModel::three_device);
+    EXPECT_EQ(c.announce.count, 0u);
+    EXPECT_EQ(c.datapath, DatapathChoice::bpf);   // not given as a flag: the file's value stays
+    EXPECT_EQ(c.master, "m0");
+}
+
+TEST(DaemonConfig, StandbyFlagReplacesFileRules) {
+    // The systemd unit passes --standby %i; a shared file with rules must not conflict with it.
+    TempDir dir;
+    const auto path = dir.write("c.json", R"({"standby_match": {"driver": "virtio_net"}})");
+    const auto c = config({"--config", path, "--standby", "ens5"});
+    EXPECT_EQ(c.standby, (StandbyMatch{.name = "ens5"}));
+}
+
+TEST(DaemonConfig, ToJsonRoundTripsThroughTheFileParser) {
+    const auto c = config({"--match-driver", "virtio_net", "--model", "hidden", "--primary-id", "p", "--announce", "7"});
+    const auto again = resolve(parse_config_json(to_json(c), "dump"), {});
+    EXPECT_EQ(again, c);
+}
+
+TEST(DaemonConfig, HelpAndVersionExitEarlyWithoutAStandby) {
+    const auto help = parse({"--help"});
+    ASSERT_TRUE(std::holds_alternative<EarlyExit>(help));
+    EXPECT_NE(std::get<EarlyExit>(help).text.find("EXIT STATUS"), std::string::npos);
+    const auto version = parse({"--version"});
+    ASSERT_TRUE(std::holds_alternative<EarlyExit>(version));
+    EXPECT_NE(std::get<EarlyExit>(version).text.find("failoverd"), std::string::npos);
+}
+
+TEST(DaemonConfig, HelpDocumentsEveryOptionAndChoice) {
+    const std::string help(failoverd_help());
+    for (const char* word :
+         {"--standby", "--master", "--model", "--datapath", "--rx-mode", "--announce ", "--announce-interval",
+          "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--control",
+          "--config", "--log-level", "--foreground", "--version", "--help", "3dev", "hidden", "bpf", "packet",
+          "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "CONFIG FILE",
+          "/run/netfailover/<master>.sock", "bit 62"})
+        EXPECT_NE(help.find(word), std::string::npos) << word;
+}
+
+// Every validation error names the flag or field it is about.
+TEST(DaemonConfigErrors, FlagErrorsNameTheFlag) {
+    EXPECT_NE(error_of({}).find("standby"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "abcdefghijklmnop"}).find("--standby: interface name 'abcdefghijklmnop' is longer than 15"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--standby", "a/b"}).find("--standby"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--master", "x y"}).find("--master"), std::string::npos);
+    EXPECT_EQ(error_of({"--standby", "ens4", "--model", "2dev"}), "--model: '2dev' is not one of 3dev, hidden");
+    EXPECT_EQ(error_of({"--standby", "ens4", "--datapath", "xdp"}), "--datapath: 'xdp' is not one of auto, bpf, packet");
+    EXPECT_EQ(error_of({"--standby", "ens4", "--rx-mode", "x"}),
+              "--rx-mode: 'x' is not one of make-before-break, kernel");
+    EXPECT_EQ(error_of({"--standby", "ens4", "--announce", "256"}), "--announce: 256 is out of range 0...255");
+    EXPECT_EQ(error_of({"--standby", "ens4", "--announce", "-1"}), "--announce: -1 is out of range 0...255");
+    EXPECT_EQ(error_of({"--standby", "ens4", "--announce", "lots"}), "--announce: 'lots' is not a whole number");
+    EXPECT_NE(error_of({"--standby", "ens4", "--announce-interval", "60001"}).find("--announce-interval"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "serial"}).find("--pair-by: 'serial' is not one of mac, id"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "id"}).find("pairing.primary_id"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "mac", "--primary-id", "x"}).find("pairing.primary_id"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--control", "relative.sock"}).find("--control"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--control", "/" + std::string(200, 'a')}).find("--control"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--log-level", "loud"}).find("--log-level: 'loud'"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--match-driver", "virtio_net"}).find("not both"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--bogus"}).find("--bogus"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--master", "ens4"}).find("master"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "abcdefghijklmn"}).find("give --master"), std::string::npos);
+    EXPECT_NE(error_of({"--config", "/nonexistent/nf.json"}).find("config file /nonexistent/nf.json: cannot open"),
+              std::string::npos);
+}
+
+TEST(DaemonConfigErrors, FileErrorsNameTheField) {
+    EXPECT_NE(file_error("{not json").find("not valid JSON"), std::string::npos);
+    EXPECT_NE(file_error("[1]").find("expected a JSON object"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","runner":{}})").find("unknown field 'runner'"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":{"count":1,"intervall_ms":5}})")
+                  .find("unknown field 'announce.intervall_ms'"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby_match":{"drivr":"x"}})").find("unknown field 'standby_match.drivr'"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby_match":{}})").find("standby_match: give at least one rule"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby_match":{"virtio_standby_feature":"yes"}})")
+                  .find("standby_match.virtio_standby_feature: expected true or false"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","standby_match":{"driver":"x"}})").find("not both"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":4})").find("standby: expected a string"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"waytoolonginterface"})").find("standby: interface name"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","model":"x"})").find("model: 'x' is not one of 3dev, hidden"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","datapath":"x"})").find("datapath: 'x' is not one of auto, bpf, packet"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","rx_mode":"x"})").find("rx_mode: 'x' is not one of"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":{"count":300}})").find("announce.count: 300 is out of range"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":{"count":1.5}})").find("announce.count: expected an integer"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":-2})").find("announce: -2 is out of range"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","pairing":{"by":"x"}})").find("pairing.by: 'x' is not one of mac, id"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","pairing":{"by":"id"}})").find("pairing.primary_id: required"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","control":"x.sock"})").find("control: control socket path"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","foreground":1})").find("foreground: expected true or false"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","master":""})").find("master: interface name is empty"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","log_level":"x"})").find("log_level: 'x'"), std::string::npos);
+}
+
+TEST(DaemonConfigErrors, FileErrorsNameTheFile) {
+    TempDir dir;
+    const auto path = dir.write("bad.json", R"({"model":"x"})");
+    EXPECT_EQ(error_of({"--config", path}), "config file " + path + ": model: 'x' is not one of 3dev, hidden");
+}
+
+TEST(DaemonConfig, ShippedExampleConfigsParse) {
+    for (const char* name : {"3dev-bpf.json", "hidden-packet.json", "kernel-rx.json", "by-rule.json"}) {
+        const std::string path = std::string(NF_SOURCE_DIR) + "/configs/" + name;
+        EXPECT_NO_THROW(resolve(read_config_file(path), {})) << path;
+    }
+}
+
+}  // namespace
+}  // namespace nf::daemon
