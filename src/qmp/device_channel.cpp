@@ -1,0 +1,127 @@
+#include "qmp/device_channel.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/error.h"
+#include "qmp/unix_socket.h"
+
+namespace nf::qmp {
+
+namespace channel = device::channel;
+constexpr std::size_t kMaxPendingOutput = 1 << 20;
+
+DeviceChannelServer::DeviceChannelServer(std::string socket_path, HelloSource hello, MessageHandler on_message,
+                                         std::size_t max_line)
+    : socket_path_(std::move(socket_path)), hello_(std::move(hello)), on_message_(std::move(on_message)),
+      max_line_(max_line), listen_fd_(listen_unix(socket_path_, 4)) {}
+
+DeviceChannelServer::~DeviceChannelServer() { ::unlink(socket_path_.c_str()); }
+
+std::vector<pollfd> DeviceChannelServer::poll_fds() const {
+    std::vector<pollfd> fds{{listen_fd_.get(), POLLIN, 0}};
+    if (guest_) fds.push_back({guest_->fd(), static_cast<short>(POLLIN | (guest_->wants_write() ? POLLOUT : 0)), 0});
+    return fds;
+}
+
+void DeviceChannelServer::poll_once(int timeout_ms) {
+    auto fds = poll_fds();
+    if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
+        if (errno == EINTR) return;
+        throw_errno("poll on device channel");
+    }
+    for (const auto& p : fds)
+        if (p.revents) handle(p);
+}
+
+void DeviceChannelServer::handle(const pollfd& ready) {
+    if (ready.fd == listen_fd_.get()) {
+        accept_guest();
+    } else if (guest_ && ready.fd == guest_->fd()) {
+        if ((ready.revents & POLLOUT) && !guest_->flush()) {
+            guest_.reset();
+            return;
+        }
+        if (ready.revents & (POLLIN | POLLHUP | POLLERR)) serve_guest();
+    }
+}
+
+void DeviceChannelServer::accept_guest() {
+    while (UniqueFd fd = accept_unix(listen_fd_.get())) {
+        if (guest_) {
+            ++counters_.guests_refused;
+            spdlog::warn("device channel: refusing a second guest connection");
+            continue;
+        }
+        guest_.emplace(std::move(fd), max_line_, kMaxPendingOutput);
+        ++counters_.guests_accepted;
+        send(hello_());
+    }
+}
+
+void DeviceChannelServer::serve_guest() {
+    LineBuffer::Fed fed;
+    const bool open = guest_->read_available(fed);
+    counters_.oversized_lines += fed.oversized;
+    for (const auto& line : fed.lines) {
+        if (line.empty()) continue;
+        try {
+            const channel::Message message = channel::decode(line);
+            ++counters_.messages_in;
+            on_message_(message);
+        } catch (const channel::ProtocolError& e) {
+            // A confused guest is logged and counted; the channel stays up for its next message.
+            ++counters_.protocol_errors;
+            spdlog::warn("device channel: {}", e.what());
+        }
+        if (!guest_) return;  // the handler's reply found the guest gone
+    }
+    if (!open) guest_.reset();
+}
+
+bool DeviceChannelServer::send(const channel::Message& message) {
+    if (!guest_) {
+        ++counters_.dropped_no_guest;
+        return false;
+    }
+    if (!guest_->send(channel::encode(message))) {
+        guest_.reset();
+        ++counters_.dropped_no_guest;
+        return false;
+    }
+    ++counters_.messages_out;
+    return true;
+}
+
+DeviceChannelClient::DeviceChannelClient(UniqueFd fd) : connection_(std::move(fd), 1 << 20, kMaxPendingOutput) {}
+
+DeviceChannelClient DeviceChannelClient::connect(const std::string& socket_path, Millis timeout) {
+    return DeviceChannelClient(connect_unix(socket_path, timeout));
+}
+
+void DeviceChannelClient::send(const channel::Message& message) {
+    if (!connection_.send(channel::encode(message))) throw DeviceChannelError("device channel: VMM gone while sending");
+    while (connection_.wants_write())
+        if (!wait_fd(connection_.fd(), POLLOUT, Millis(5000)) || !connection_.flush())
+            throw DeviceChannelError("device channel: VMM gone while sending");
+}
+
+std::optional<channel::Message> DeviceChannelClient::receive(Millis timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (lines_.empty()) {
+        const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || !wait_fd(connection_.fd(), POLLIN, left)) return std::nullopt;
+        LineBuffer::Fed fed;
+        const bool open = connection_.read_available(fed);
+        for (auto& line : fed.lines)
+            if (!line.empty()) lines_.push_back(std::move(line));
+        if (!open && lines_.empty()) throw DeviceChannelError("device channel: the VMM closed the channel");
+    }
+    const std::string line = std::move(lines_.front());
+    lines_.pop_front();
+    return channel::decode(line);
+}
+
+}  // namespace nf::qmp

@@ -1,0 +1,88 @@
+#pragma once
+// Both socket ends of the guest device channel (protocol: device/channel_protocol.h). The VMM listens;
+// the guest (failoverd in the VM) connects and gets a hello. One guest at a time: a second connection is
+// refused, and a guest that reconnects (failoverd restarted) gets a fresh hello.
+#include <poll.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "device/channel_protocol.h"
+#include "qmp/line_connection.h"
+
+namespace nf::qmp {
+
+struct DeviceChannelCounters {
+    std::uint64_t guests_accepted = 0;
+    std::uint64_t guests_refused = 0;
+    std::uint64_t messages_in = 0;
+    std::uint64_t messages_out = 0;
+    std::uint64_t protocol_errors = 0;
+    std::uint64_t oversized_lines = 0;
+    std::uint64_t dropped_no_guest = 0;  // messages for a guest that was not connected
+};
+
+class DeviceChannelServer {
+public:
+    using HelloSource = std::function<device::channel::Hello()>;
+    using MessageHandler = std::function<void(const device::channel::Message&)>;
+
+    DeviceChannelServer(std::string socket_path, HelloSource hello, MessageHandler on_message,
+                        std::size_t max_line = 64 * 1024);
+    ~DeviceChannelServer();
+    DeviceChannelServer(const DeviceChannelServer&) = delete;
+    DeviceChannelServer& operator=(const DeviceChannelServer&) = delete;
+
+    std::vector<pollfd> poll_fds() const;
+    void handle(const pollfd& ready);
+    void poll_once(int timeout_ms);
+
+    // Sends to the connected guest; false (and counted) when there is none.
+    bool send(const device::channel::Message& message);
+    bool guest_connected() const { return guest_.has_value(); }
+    const DeviceChannelCounters& counters() const { return counters_; }
+
+private:
+    void accept_guest();
+    void serve_guest();
+
+    std::string socket_path_;
+    HelloSource hello_;
+    MessageHandler on_message_;
+    std::size_t max_line_;
+    UniqueFd listen_fd_;
+    std::optional<LineConnection> guest_;
+    DeviceChannelCounters counters_;
+};
+
+class DeviceChannelError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The guest end, blocking with timeouts; fd() lets failoverd put it in its own poll loop.
+class DeviceChannelClient {
+public:
+    using Millis = std::chrono::milliseconds;
+    static DeviceChannelClient connect(const std::string& socket_path, Millis timeout = Millis(5000));
+
+    int fd() const { return connection_.fd(); }
+    void send(const device::channel::Message& message);
+    // The next message within `timeout`; nullopt on timeout. Throws DeviceChannelError when the VMM closed
+    // the channel, device::channel::ProtocolError on a bad message.
+    std::optional<device::channel::Message> receive(Millis timeout);
+
+private:
+    explicit DeviceChannelClient(UniqueFd fd);
+    LineConnection connection_;
+    std::deque<std::string> lines_;
+};
+
+}  // namespace nf::qmp

@@ -1,0 +1,112 @@
+#include "qmp/qmp_client.h"
+
+#include <poll.h>
+
+#include "qmp/unix_socket.h"
+
+namespace nf::qmp {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr std::size_t kMaxReplyLine = 16 << 20;  // query replies can be large; still bounded
+constexpr std::size_t kMaxOutput = 1 << 20;
+}  // namespace
+
+QmpClient::QmpClient(UniqueFd fd) : connection_(std::move(fd), kMaxReplyLine, kMaxOutput) {}
+
+QmpClient QmpClient::connect(const std::string& socket_path, Millis timeout) {
+    const auto deadline = Clock::now() + timeout;
+    QmpClient client(connect_unix(socket_path, timeout));
+    auto first = client.next_message(deadline);
+    if (!first) throw QmpClientError("qmp: no greeting from " + socket_path);
+    if (!first->contains("QMP")) throw QmpClientError("qmp: " + socket_path + " sent no QMP greeting: " + first->dump());
+    client.greeting_ = std::move(*first);
+    return client;
+}
+
+void QmpClient::negotiate(Millis timeout) { execute_ok("qmp_capabilities", json::object(), timeout); }
+
+QmpResult QmpClient::execute(const std::string& command, const json& arguments, Millis timeout) {
+    const auto deadline = Clock::now() + timeout;
+    const json id = "nf-" + std::to_string(next_id_++);
+    json request{{"execute", command}, {"id", id}};
+    if (!arguments.is_null() && !arguments.empty()) request["arguments"] = arguments;
+    send_raw(request.dump() + "\n");
+    for (;;) {
+        auto message = next_message(deadline);
+        if (!message) throw QmpClientError("qmp: no reply to " + command + " within " + std::to_string(timeout.count()) + " ms");
+        if (message->contains("event")) {
+            events_.push_back(decode_event(*message));
+            continue;
+        }
+        if (message->value("id", json()) != id) continue;  // a reply to someone else's raw send
+        if (message->contains("return")) return (*message)["return"];
+        if (message->contains("error"))
+            return QmpError{(*message)["error"].value("class", ""), (*message)["error"].value("desc", "")};
+        throw QmpClientError("qmp: malformed reply: " + message->dump());
+    }
+}
+
+json QmpClient::execute_ok(const std::string& command, const json& arguments, Millis timeout) {
+    auto result = execute(command, arguments, timeout);
+    if (auto* error = std::get_if<QmpError>(&result))
+        throw QmpClientError(command + ": " + error->error_class + ": " + error->desc);
+    return std::get<json>(std::move(result));
+}
+
+std::optional<QmpEvent> QmpClient::wait_event(const std::string& name, Millis timeout) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        for (auto it = events_.begin(); it != events_.end(); ++it) {
+            if (it->name == name) {
+                QmpEvent found = std::move(*it);
+                events_.erase(it);
+                return found;
+            }
+        }
+        auto message = next_message(deadline);
+        if (!message) return std::nullopt;
+        if (message->contains("event")) events_.push_back(decode_event(*message));
+    }
+}
+
+std::vector<QmpEvent> QmpClient::take_events() {
+    std::vector<QmpEvent> all(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.end()));
+    events_.clear();
+    return all;
+}
+
+void QmpClient::send_raw(const std::string& bytes) {
+    if (!connection_.send(bytes)) throw QmpClientError("qmp: connection lost while sending");
+    while (connection_.wants_write()) {
+        if (!wait_fd(connection_.fd(), POLLOUT, Millis(5000)) || !connection_.flush())
+            throw QmpClientError("qmp: connection lost while sending");
+    }
+}
+
+json QmpClient::read_message(Millis timeout) {
+    auto message = next_message(Clock::now() + timeout);
+    if (!message) throw QmpClientError("qmp: no message within " + std::to_string(timeout.count()) + " ms");
+    return *message;
+}
+
+std::optional<json> QmpClient::next_message(Clock::time_point deadline) {
+    while (lines_.empty()) {
+        const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+        if (left.count() <= 0 || !wait_fd(connection_.fd(), POLLIN, left)) return std::nullopt;
+        LineBuffer::Fed fed;
+        const bool open = connection_.read_available(fed);
+        for (auto& line : fed.lines) lines_.push_back(std::move(line));
+        if (fed.oversized) throw QmpClientError("qmp: server sent a line over the client limit");
+        if (!open && lines_.empty()) throw QmpClientError("qmp: server closed the connection");
+    }
+    const std::string line = std::move(lines_.front());
+    lines_.pop_front();
+    json message = json::parse(line, nullptr, false);
+    if (message.is_discarded() || !message.is_object()) throw QmpClientError("qmp: server sent non-JSON: " + line);
+    return message;
+}
+
+}  // namespace nf::qmp

@@ -1,0 +1,59 @@
+#pragma once
+// A blocking QMP client with timeouts, for tests and the orchestrator (against our VMM or real QEMU).
+// Events that arrive while waiting for a reply are kept for wait_event.
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "qmp/line_connection.h"
+#include "qmp/qmp_protocol.h"
+
+namespace nf::qmp {
+
+// The peer closed, timed out, or sent something that is not QMP.
+class QmpClientError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class QmpClient {
+public:
+    using Millis = std::chrono::milliseconds;
+
+    // Connects (retrying while the socket is not up yet) and reads the greeting.
+    static QmpClient connect(const std::string& socket_path, Millis timeout = Millis(5000));
+
+    const nlohmann::json& greeting() const { return greeting_; }
+    // qmp_capabilities; throws QmpClientError when refused.
+    void negotiate(Millis timeout = Millis(5000));
+    QmpResult execute(const std::string& command, const nlohmann::json& arguments = nlohmann::json::object(),
+                      Millis timeout = Millis(5000));
+    // execute, throwing QmpClientError("<command>: <class>: <desc>") on an error reply.
+    nlohmann::json execute_ok(const std::string& command, const nlohmann::json& arguments = nlohmann::json::object(),
+                              Millis timeout = Millis(5000));
+    // The first event named `name` (queued or arriving within `timeout`); earlier other events stay queued.
+    std::optional<QmpEvent> wait_event(const std::string& name, Millis timeout);
+    // Events received so far, oldest first; empties the queue.
+    std::vector<QmpEvent> take_events();
+
+    // Test hooks: send raw bytes, read the next message of any kind.
+    void send_raw(const std::string& bytes);
+    nlohmann::json read_message(Millis timeout);
+
+private:
+    explicit QmpClient(UniqueFd fd);
+    // Next message (reply or event) within the deadline; nullopt on timeout.
+    std::optional<nlohmann::json> next_message(std::chrono::steady_clock::time_point deadline);
+
+    LineConnection connection_;
+    nlohmann::json greeting_;
+    std::deque<std::string> lines_;
+    std::deque<QmpEvent> events_;
+    std::uint64_t next_id_ = 1;
+};
+
+}  // namespace nf::qmp

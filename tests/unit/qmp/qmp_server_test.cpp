@@ -1,0 +1,153 @@
+// QMP framing over a real unix socket: greeting, negotiation gate, id echo, malformed and oversized input,
+// event broadcast, several clients.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "qmp/qmp_client.h"
+#include "qmp/qmp_server.h"
+#include "socket_fixture.h"
+
+namespace nf::qmp::test {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+class QmpSocket : public ::testing::Test {
+protected:
+    TempDir dir;
+    std::unique_ptr<QmpServer> server;
+    std::unique_ptr<LoopThread> loop;
+
+    void SetUp() override { start(1024); }
+    void TearDown() override { loop.reset(); }
+
+    void start(std::size_t max_line) {
+        QmpServerOptions options{dir.file("qmp.sock"), QmpVersion{8, 2, 0, ""}, max_line};
+        server = std::make_unique<QmpServer>(options, [this](const std::string& cmd, const json& args) -> QmpResult {
+            if (cmd == "echo") return args;
+            if (cmd == "emit") {
+                server->broadcast(args.value("name", "TEST_EVENT"), args.value("data", json::object()));
+                return json::object();
+            }
+            if (cmd == "boom") throw std::runtime_error("handler exploded");
+            return QmpError{"CommandNotFound", "The command " + cmd + " has not been found"};
+        });
+        loop = std::make_unique<LoopThread>([this] { server->poll_once(10); });
+    }
+
+    QmpClient negotiated_client() {
+        QmpClient client = QmpClient::connect(dir.file("qmp.sock"));
+        client.negotiate();
+        return client;
+    }
+};
+
+TEST_F(QmpSocket, GreetingIsQemuShaped) {
+    QmpClient client = QmpClient::connect(dir.file("qmp.sock"));
+    EXPECT_EQ(client.greeting(),
+              (json{{"QMP", {{"version", {{"qemu", {{"major", 8}, {"minor", 2}, {"micro", 0}}}, {"package", ""}}},
+                             {"capabilities", json::array()}}}}));
+}
+
+TEST_F(QmpSocket, CommandsRefusedBeforeNegotiation) {
+    QmpClient client = QmpClient::connect(dir.file("qmp.sock"));
+    EXPECT_EQ(client.execute("echo", {{"a", 1}}),
+              QmpResult(QmpError{"CommandNotFound", "Expecting capabilities negotiation with 'qmp_capabilities'"}));
+    client.negotiate();
+    EXPECT_EQ(client.execute("echo", {{"a", 1}}), QmpResult(json{{"a", 1}}));
+    EXPECT_EQ(client.execute("qmp_capabilities"),
+              QmpResult(QmpError{"CommandNotFound", "Capabilities negotiation is already complete, command ignored"}));
+    EXPECT_EQ(std::get<json>(client.execute("query-version"))["qemu"]["major"], 8);
+}
+
+TEST_F(QmpSocket, IdIsEchoedVerbatim) {
+    QmpClient client = negotiated_client();
+    client.send_raw(R"({"execute":"echo","arguments":{"x":2},"id":{"tag":[1,"two"]}})" "\n");
+    EXPECT_EQ(client.read_message(milliseconds(2000)), (json{{"return", {{"x", 2}}}, {"id", {{"tag", {1, "two"}}}}}));
+    client.send_raw(R"({"execute":"nosuch","id":7})" "\n");
+    const json error = client.read_message(milliseconds(2000));
+    EXPECT_EQ(error["id"], 7);
+    EXPECT_EQ(error["error"]["class"], "CommandNotFound");
+    client.send_raw(R"({"execute":"echo"})" "\n");
+    EXPECT_FALSE(client.read_message(milliseconds(2000)).contains("id"));
+}
+
+TEST_F(QmpSocket, MalformedInputGetsGenericErrorAndConnectionSurvives) {
+    QmpClient client = negotiated_client();
+    client.send_raw("{\"execute\": \"echo\",,}\n");
+    const json parse = client.read_message(milliseconds(2000));
+    EXPECT_EQ(parse["error"]["class"], "GenericError");
+    EXPECT_EQ(parse["error"]["desc"].get<std::string>().rfind("JSON parse error, ", 0), 0u) << parse.dump();
+    client.send_raw("[1,2]\n");
+    EXPECT_EQ(client.read_message(milliseconds(2000))["error"]["desc"], "QMP input must be a JSON object");
+    client.send_raw("{\"arguments\":{}, \"id\":3}\n");
+    const json lacks = client.read_message(milliseconds(2000));
+    EXPECT_EQ(lacks["error"]["desc"], "QMP input lacks member 'execute'");
+    EXPECT_EQ(lacks["id"], 3);
+    client.send_raw("{\"execute\":\"echo\",\"arguments\":[1]}\n");
+    EXPECT_EQ(client.read_message(milliseconds(2000))["error"]["desc"],
+              "QMP input member 'arguments' must be an object");
+    client.send_raw("{\"execute\":\"echo\",\"extra\":1}\n");
+    EXPECT_EQ(client.read_message(milliseconds(2000))["error"]["desc"], "QMP input member 'extra' is unexpected");
+    EXPECT_EQ(client.execute("echo", {{"still", "alive"}}), QmpResult(json{{"still", "alive"}}));
+}
+
+TEST_F(QmpSocket, OversizedLineRejectedAndCounted) {
+    QmpClient client = negotiated_client();
+    client.send_raw(R"({"execute":"echo","arguments":{"pad":")" + std::string(5000, 'x') + "\"}}\n");
+    const json error = client.read_message(milliseconds(2000));
+    EXPECT_EQ(error["error"]["class"], "GenericError");
+    EXPECT_EQ(error["error"]["desc"], "QMP input exceeds the limit of 1024 bytes per line");
+    EXPECT_EQ(client.execute("echo", {{"after", 1}}), QmpResult(json{{"after", 1}}));
+    loop->stop();
+    EXPECT_EQ(server->counters().oversized_lines, 1u);
+    EXPECT_EQ(server->counters().commands, 2u);  // qmp_capabilities + echo; the oversized line never parsed
+}
+
+TEST_F(QmpSocket, HandlerExceptionBecomesGenericError) {
+    QmpClient client = negotiated_client();
+    EXPECT_EQ(client.execute("boom"), QmpResult(QmpError{"GenericError", "boom: handler exploded"}));
+    EXPECT_EQ(client.execute("echo", {{"ok", true}}), QmpResult(json{{"ok", true}}));
+}
+
+TEST_F(QmpSocket, EventsReachOnlyNegotiatedClients) {
+    QmpClient a = negotiated_client();
+    QmpClient b = QmpClient::connect(dir.file("qmp.sock"));  // never negotiates
+    a.execute_ok("emit", {{"name", "FAILOVER_NEGOTIATED"}, {"data", {{"device-id", "standby0"}}}});
+    const auto event = a.wait_event("FAILOVER_NEGOTIATED", milliseconds(2000));
+    ASSERT_TRUE(event);
+    EXPECT_EQ(event->data, (json{{"device-id", "standby0"}}));
+    EXPECT_GT(event->seconds, 1600000000);
+    EXPECT_GE(event->microseconds, 0);
+    EXPECT_LT(event->microseconds, 1000000);
+    EXPECT_FALSE(b.wait_event("FAILOVER_NEGOTIATED", milliseconds(200)));
+}
+
+TEST_F(QmpSocket, TwoClientsEachGetEventsAndOwnReplies) {
+    QmpClient a = negotiated_client();
+    QmpClient b = negotiated_client();
+    b.execute_ok("emit", {{"name", "STOP"}});
+    for (QmpClient* c : {&a, &b}) {
+        const auto stop = c->wait_event("STOP", milliseconds(2000));
+        ASSERT_TRUE(stop);
+        EXPECT_EQ(stop->data, json::object()) << "QEMU sends STOP without data";
+    }
+    EXPECT_EQ(a.execute("echo", {{"who", "a"}}), QmpResult(json{{"who", "a"}}));
+    EXPECT_EQ(b.execute("echo", {{"who", "b"}}), QmpResult(json{{"who", "b"}}));
+}
+
+TEST_F(QmpSocket, ClientGoneIsForgotten) {
+    {
+        QmpClient gone = negotiated_client();
+    }
+    QmpClient stays = negotiated_client();
+    stays.execute_ok("emit", {{"name", "RESUME"}});
+    EXPECT_TRUE(stays.wait_event("RESUME", milliseconds(2000)));
+    loop->stop();
+    EXPECT_EQ(server->client_count(), 1u);
+}
+
+}  // namespace
+}  // namespace nf::qmp::test
