@@ -1,0 +1,373 @@
+// Daemon: start (adopt or create, with every step undone on failure) and stop (restore).
+#include "failoverd/daemon.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "daemon/standby_matcher.h"
+#include "daemon/sysfs_netdevs.h"
+#include "failoverd/state_file.h"
+
+namespace nf::failoverd {
+
+namespace {
+
+enum EpollTag : std::uint64_t { kGuestLinks = 1, kPrivateLinks, kControl, kSignal, kTimer };
+
+sigset_t daemon_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+void epoll_add(int epoll, int fd, std::uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    check_syscall(epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl add");
+}
+
+std::string datapath_name(datapath::DatapathKind kind) { return kind == datapath::DatapathKind::bpf ? "bpf" : "packet"; }
+
+datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
+    switch (choice) {
+        case daemon::DatapathChoice::bpf: return datapath::DatapathKind::bpf;
+        case daemon::DatapathChoice::packet: return datapath::DatapathKind::packet;
+        case daemon::DatapathChoice::automatic: break;
+    }
+    return datapath::DatapathKind::automatic;
+}
+
+template <typename Step>
+void best_effort(const char* what, Step&& step) noexcept {
+    try {
+        step();
+    } catch (const std::exception& e) {
+        spdlog::warn("stop: {}: {}", what, e.what());
+    }
+}
+
+}  // namespace
+
+Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths)
+    : config_(std::move(config)), paths_(std::move(paths)), guest_(os::Netns::current()) {
+    try {
+        start();
+    } catch (...) {
+        abort_start();
+        throw;
+    }
+}
+
+Daemon::~Daemon() { stop(); }
+
+void Daemon::start() {
+    // Blocked before any thread exists (the packet datapath starts two), so only our signalfd sees them.
+    const sigset_t signals = daemon_signals();
+    check_syscall(sigprocmask(SIG_BLOCK, &signals, nullptr), "sigprocmask");
+    signal(SIGPIPE, SIG_IGN);
+
+    guest_inode_ = guest_.inode();
+    guest_rtnl_ = std::make_unique<os::Rtnl>();
+    // First, so that a second daemon for the same master stops here having changed nothing.
+    daemon::ControlHandlers handlers;
+    handlers.status = [this] { return status(); };
+    handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
+    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers));
+
+    choice_ = datapath::choose_datapath(requested_datapath(config_.datapath));
+    if (config_.datapath == daemon::DatapathChoice::automatic)
+        spdlog::info("datapath auto: {} ({})", datapath_name(choice_.kind), choice_.reason);
+    else
+        spdlog::info("datapath {} (configured)", datapath_name(choice_.kind));
+
+    adopt_or_clean_up();
+    const os::LinkInfo standby = find_standby();
+    if (!adopted_) create_master_device(standby);
+    slave_rtnl_ = std::make_unique<os::Rtnl>(os::Rtnl::in(device_->slave_netns()));
+    if (device_->private_netns()) peer_rtnl_ = std::make_unique<os::Rtnl>(os::Rtnl::in(*device_->private_netns()));
+    start_datapath(standby);
+    watch_links();
+    const os::LinkInfo* standby_now = slave_table().find_by_name(standby_name_);
+    if (!standby_now) throw SystemError(ENODEV, "standby " + standby_name_ + " vanished during start-up");
+    start_core(*standby_now);
+    start_services();
+    spdlog::info("{}: {} master {} (model {}, datapath {}, standby {})", config_.master,
+                 adopted_ ? "adopted" : "created", config_.master, daemon::to_string(config_.model),
+                 datapath_->kind(), standby_name_);
+}
+
+// A state file means a daemon for this master ran before and did not stop cleanly. With bpf its master
+// and maps are still carrying traffic: adopt them. Anything else is a leftover: remove it, start afresh.
+void Daemon::adopt_or_clean_up() {
+    MasterLayout layout{config_.master, config_.model, choice_.kind == datapath::DatapathKind::bpf};
+    device_ = std::make_unique<MasterDevice>(layout, guest_);
+    const auto path = state_file_path(paths_.state_dir, config_.master);
+    const auto state = read_state(path);
+    if (!state) return;
+    const bool same_setup = state->datapath == datapath_name(choice_.kind) &&
+                            state->model == daemon::to_string(config_.model) && state->datapath == "bpf";
+    if (same_setup && device_->adopt(*guest_rtnl_)) {
+        adopted_ = true;
+        standby_name_ = state->standby;
+        standby_was_up_ = state->standby_was_up;
+        spdlog::info("adopting master {} left by a previous failoverd", config_.master);
+        return;
+    }
+    spdlog::warn("cleaning up after a previous failoverd for {} ({} datapath)", config_.master, state->datapath);
+    MasterLayout old{config_.master, state->model == "hidden" ? daemon::DeviceModel::hidden
+                                                               : daemon::DeviceModel::three_device,
+                     state->datapath == "bpf"};
+    device_ = std::make_unique<MasterDevice>(old, guest_);
+    device_->claim_leftovers(*guest_rtnl_);
+    if (state->datapath == "bpf" && device_->master_ifindex() > 0) {
+        // Its tc filters on the slaves would redirect into a master that is about to go.
+        best_effort("remove the old bpf datapath", [&] {
+            datapath::BpfDatapathOptions o;
+            o.model = old.model == daemon::DeviceModel::hidden ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
+            o.master_ifindex = device_->master_ifindex();
+            o.master_netns_fd = guest_.fd();
+            o.peer_ifindex = device_->peer_ifindex();
+            o.slave_netns_fd = device_->slave_netns().fd();
+            o.pin_dir = paths_.bpf_pin_root + "/" + config_.master;
+            o.adopt = true;
+            datapath::BpfDatapath(o).teardown();
+        });
+    }
+    device_->teardown();
+    if (state->standby_was_up)
+        best_effort("bring the standby back up", [&] {
+            if (guest_rtnl_->find_link(state->standby)) guest_rtnl_->set_up(state->standby);
+        });
+    remove_state(path);
+    device_ = std::make_unique<MasterDevice>(layout, guest_);
+}
+
+os::LinkInfo Daemon::find_standby() {
+    if (adopted_) {
+        os::Rtnl rtnl = os::Rtnl::in(device_->slave_netns());
+        if (auto link = rtnl.find_link(standby_name_)) {
+            pairing_key_ = pairing_mac(*link);
+            return *link;
+        }
+        throw SystemError(ENODEV, "adopting " + config_.master + ": its standby " + standby_name_ + " is gone");
+    }
+    if (config_.standby.name && !config_.standby.by_rule()) {
+        auto link = guest_rtnl_->find_link(*config_.standby.name);
+        if (!link) throw SystemError(ENODEV, "standby " + *config_.standby.name + " not found in this namespace");
+        standby_name_ = link->name;
+        standby_was_up_ = link->admin_up;
+        pairing_key_ = pairing_mac(*link);
+        return *link;
+    }
+    // By rule: the candidates are the links rtnetlink shows us (sysfs may belong to another namespace),
+    // their driver and features come from sysfs when it has them.
+    const daemon::StandbyMatcher matcher(config_.standby);
+    const daemon::SysfsNetdevs sysfs;
+    std::vector<daemon::NetdevFacts> facts;
+    std::vector<os::LinkInfo> links;
+    for (const os::LinkInfo& link : guest_rtnl_->links()) {
+        if (link.name == "lo" || link.name == config_.master) continue;
+        auto f = sysfs.read(link.name).value_or(daemon::NetdevFacts{link.name, {}, {}});
+        f.name = link.name;
+        facts.push_back(f);
+        links.push_back(link);
+    }
+    const auto names = matcher.matching(facts);
+    if (names.empty()) throw SystemError(ENODEV, "no netdev matches the standby rules (" + matcher.describe() + ")");
+    if (names.size() > 1) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw ConfigError("several netdevs match the standby rules (" + matcher.describe() + "): " + list +
+                          "; narrow the rules or give --standby");
+    }
+    for (const auto& link : links) {
+        if (link.name != names.front()) continue;
+        standby_name_ = link.name;
+        standby_was_up_ = link.admin_up;
+        pairing_key_ = pairing_mac(link);
+        spdlog::info("standby {} found by rule ({})", link.name, matcher.describe());
+        return link;
+    }
+    throw SystemError(ENODEV, "standby " + names.front() + " vanished");
+}
+
+void Daemon::create_master_device(const os::LinkInfo& standby) {
+    if (standby.arptype != 1 /* ARPHRD_ETHER */)
+        throw ConfigError("standby " + standby.name + " is not an Ethernet device");
+    if (guest_rtnl_->find_link(config_.master))
+        throw SystemError(EEXIST, "a link named " + config_.master + " already exists");
+    if (device_->layout().uses_private_netns()) device_->create_private_netns();
+    if (device_->layout().uses_holder()) device_->create_holder(*guest_rtnl_);
+    if (device_->layout().veth_master) device_->create_veth_master(*guest_rtnl_, pairing_mac(standby), standby.mtu);
+    if (hidden()) {
+        guest_rtnl_->move_to_netns(standby.ifindex, *device_->private_netns());
+        spdlog::info("standby {} moved into the private namespace {}", standby.name,
+                     private_netns_name(config_.master));
+    }
+}
+
+void Daemon::start_datapath(const os::LinkInfo& standby) {
+    datapath::DatapathOptions options;
+    if (choice_.kind == datapath::DatapathKind::bpf) {
+        auto& o = options.bpf;
+        o.model = hidden() ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
+        o.master_ifindex = device_->master_ifindex();
+        o.master_netns_fd = guest_.fd();
+        o.peer_ifindex = device_->peer_ifindex();
+        o.slave_netns_fd = device_->slave_netns().fd();
+        o.pin_dir = paths_.bpf_pin_root + "/" + config_.master;
+        // The master veth has carrier exactly when its parked peer is up.
+        o.carrier = [this](bool on) {
+            const int peer = device_->peer_ifindex();
+            if (on) peer_rtnl_->set_up(peer); else peer_rtnl_->set_down(peer);
+        };
+        o.adopt = adopted_;
+    } else {
+        auto& m = options.packet.master;
+        m.name = config_.master;
+        m.mac = pairing_mac(standby);
+        m.mtu = standby.mtu;
+        m.master_netns_fd = guest_.fd();
+        m.slave_netns_fd = device_->slave_netns().fd();
+    }
+    datapath_ = datapath::make_datapath(choice_.kind, options);
+    if (choice_.kind == datapath::DatapathKind::packet) {
+        device_->record_tap_master(datapath_->master_ifindex());
+        guest_rtnl_->set_mac(datapath_->master_ifindex(), pairing_mac(standby));
+        guest_rtnl_->set_mtu(datapath_->master_ifindex(), standby.mtu);
+    }
+}
+
+void Daemon::watch_links() {
+    // Monitors before dumps: an event between the two is seen twice, never missed.
+    guest_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
+    guest_table_ = std::make_unique<LinkTable>(guest_inode_);
+    guest_table_->ignore(device_->master_ifindex());
+    if (device_->holder_ifindex() > 0) guest_table_->ignore(device_->holder_ifindex());
+    (void)guest_table_->resync(guest_monitor_->resync());
+    if (!hidden()) return;
+    const os::Netns& priv = *device_->private_netns();
+    private_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(priv));
+    private_table_ = std::make_unique<LinkTable>(priv.inode());
+    if (device_->peer_ifindex() > 0) private_table_->ignore(device_->peer_ifindex());
+    // Primaries that were there before us go where the standby went.
+    for (const failover::Netdev& dev : guest_table_->netdevs()) hide_if_slave(dev);
+    (void)private_table_->resync(private_monitor_->resync());
+}
+
+void Daemon::start_core(const os::LinkInfo& standby) {
+    ops_ = std::make_unique<RtnlSlaveOps>(*slave_rtnl_, device_->slave_netns(), device_->holder_ifindex());
+    registry_ = std::make_unique<failover::FailoverRegistry>(*ops_, *this);
+    const os::LinkInfo master_link = guest_rtnl_->link(device_->master_ifindex());
+
+    failover::MasterSpec spec;
+    spec.name = config_.master;
+    spec.key = {guest_inode_, device_->master_ifindex()};
+    spec.standby = slave_table().describe(standby);
+    spec.config.rx = config_.rx_mode == daemon::RxMode::kernel ? failover::RxMode::kernel
+                                                               : failover::RxMode::make_before_break;
+    // Veths and VFs whose parent is not reported as PCI: the kernel-compat policy would refuse them.
+    spec.config.pairing = failover::general_pairing();
+    // Better than the kernel's fixed 1500 (C2 quirk): the guest keeps the MTU it configured on the standby.
+    spec.config.initial_mtu = adopted_ ? master_link.mtu : standby.mtu;
+    if (config_.pairing.by == daemon::PairingKey::id) spec.primary_pair_id = config_.pairing.primary_id;
+    master_ = &registry_->create_master(spec, slave_table().netdevs());
+    applier_ = std::make_unique<failover::DatapathApplier>(*datapath_);
+
+    // A fresh master comes up at once (it replaces the standby, which was in use); an adopted one stays
+    // as the guest left it.
+    const bool up = adopted_ ? master_link.admin_up : true;
+    if (!adopted_) guest_rtnl_->set_up(device_->master_ifindex());
+    if (up) {
+        if (auto ec = master_->open()) spdlog::warn("{}: opening the slaves failed: {}", config_.master, ec.message());
+    }
+    apply_program(Clock::now());
+}
+
+void Daemon::start_services() {
+    announce_sender_ = std::make_unique<AnnounceSender>(device_->slave_netns());
+    announcer_ = std::make_unique<daemon::Announcer>(
+        config_.announce, [this](std::span<const std::uint8_t> frame) { announce_sender_->send(frame); });
+
+    const sigset_t signals = daemon_signals();
+    signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
+    timer_fd_ = UniqueFd(static_cast<int>(
+        check_syscall(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), "timerfd_create")));
+    epoll_ = UniqueFd(static_cast<int>(check_syscall(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")));
+    epoll_add(epoll_.get(), guest_monitor_->fd(), kGuestLinks);
+    if (private_monitor_) epoll_add(epoll_.get(), private_monitor_->fd(), kPrivateLinks);
+    epoll_add(epoll_.get(), control_->fd(), kControl);
+    epoll_add(epoll_.get(), signal_fd_.get(), kSignal);
+    epoll_add(epoll_.get(), timer_fd_.get(), kTimer);
+
+    write_state(state_file_path(paths_.state_dir, config_.master),
+                {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
+                 standby_name_, standby_was_up_});
+}
+
+int Daemon::run() {
+    std::array<epoll_event, 16> ready{};
+    while (!stopped_) {
+        const int n = epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("epoll_wait");
+        }
+        for (int i = 0; i < n && exit_status_ == 0; ++i) {
+            switch (ready[static_cast<std::size_t>(i)].data.u64) {
+                case kGuestLinks: on_guest_links(); break;
+                case kPrivateLinks: on_slave_links(); break;
+                case kControl: control_->dispatch(); break;
+                case kTimer: on_announce_timer(); break;
+                case kSignal:
+                    if (on_signal()) {
+                        stop();
+                        return exit_status_;
+                    }
+                    break;
+            }
+        }
+        if (exit_status_ != 0) break;
+    }
+    stop();
+    return exit_status_;
+}
+
+void Daemon::abort_start() noexcept {
+    spdlog::debug("start-up failed: undoing");
+    stop();
+}
+
+void Daemon::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    // The socket goes first: nobody should see a half-restored system as "running".
+    control_.reset();
+    if (announcer_) announcer_->cancel();
+    if (registry_ && master_) {
+        best_effort("release the slaves", [&] { registry_->destroy_master(config_.master); });
+        master_ = nullptr;
+    }
+    if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get()))
+        best_effort("remove the bpf datapath", [&] { bpf->teardown(); });
+    best_effort("stop the datapath", [&] { datapath_.reset(); });
+    if (device_) device_->teardown();
+    if (standby_was_up_ && !standby_name_.empty())
+        best_effort("bring the standby back up", [&] {
+            if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
+        });
+    if (device_) remove_state(state_file_path(paths_.state_dir, config_.master));
+    spdlog::info("{}: stopped, system restored", config_.master);
+}
+
+}  // namespace nf::failoverd

@@ -1,0 +1,123 @@
+#pragma once
+// failoverd: a failover master on real netdevs. Start finds the standby, adopts the master a killed
+// daemon left (bpf) or creates one, enslaves, starts the datapath and the control socket; run() is one
+// single-threaded epoll loop over link events, the control socket, signals and the announce timer (the
+// failover core is not thread-safe); stop() restores the system.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/unique_fd.h"
+#include "daemon/announcer.h"
+#include "daemon/control_server.h"
+#include "daemon/daemon_config.h"
+#include "datapath/packet/select.h"
+#include "failover/failover.h"
+#include "failoverd/announce_sender.h"
+#include "failoverd/link_table.h"
+#include "failoverd/master_device.h"
+#include "failoverd/rtnl_slave_ops.h"
+#include "failoverd/switch_timing.h"
+#include "os/os.h"
+
+namespace nf::failoverd {
+
+struct DaemonPaths {
+    std::string state_dir = "/run/netfailover";
+    std::string bpf_pin_root = "/sys/fs/bpf/netfailover";
+};
+
+class Daemon final : public failover::EventSink {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Throws ConfigError (the standby cannot be found or used) or SystemError, with all it did undone.
+    explicit Daemon(daemon::DaemonConfig config, DaemonPaths paths = {});
+    ~Daemon() override;  // stop()
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Until SIGTERM/SIGINT (0) or a fatal error such as the master being deleted under us (1).
+    int run();
+    // SIGTERM: release the slaves, remove the master, the holder and the private namespace.
+    void stop();
+
+    nlohmann::json status();
+    bool adopted() const { return adopted_; }
+
+private:
+    // --- start (daemon.cpp) ---
+    void start();
+    void adopt_or_clean_up();
+    os::LinkInfo find_standby();
+    void create_master_device(const os::LinkInfo& standby);
+    void watch_links();
+    void start_datapath(const os::LinkInfo& standby);
+    void start_core(const os::LinkInfo& standby);
+    void start_services();
+    void abort_start() noexcept;
+
+    // --- events (daemon_events.cpp) ---
+    void on_guest_links();
+    void on_slave_links();
+    void feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received);
+    void on_master_change(const os::LinkEvent& event);
+    void hide_if_slave(const failover::Netdev& dev);
+    void resync(LinkTable& table, os::LinkMonitor& monitor, bool feed);
+    void apply_program(Clock::time_point received);
+    void on_switch(std::optional<failover::Role> to);
+    void arm_announce_timer();
+    void on_announce_timer();
+    bool on_signal();  // true: stop
+    void publish(const failover::FailoverEvent& event) override;
+
+    // --- status (daemon_status.cpp) ---
+    std::optional<std::string> set_active(daemon::ActiveChoice choice);
+
+    bool hidden() const { return config_.model == daemon::DeviceModel::hidden; }
+    LinkTable& slave_table() { return hidden() ? *private_table_ : *guest_table_; }
+
+    daemon::DaemonConfig config_;
+    DaemonPaths paths_;
+    datapath::DatapathChoice choice_{};
+    bool adopted_ = false;
+    bool stopped_ = false;
+    bool standby_was_up_ = false;
+    std::string standby_name_;
+    MacAddress pairing_key_;  // the standby's permanent (or current) MAC
+
+    os::Netns guest_;
+    std::uint64_t guest_inode_ = 0;
+    std::unique_ptr<os::Rtnl> guest_rtnl_;
+    std::unique_ptr<MasterDevice> device_;
+    std::unique_ptr<os::Rtnl> slave_rtnl_;
+    std::unique_ptr<os::Rtnl> peer_rtnl_;  // the private namespace, for the bpf carrier (peer up/down)
+    std::unique_ptr<os::LinkMonitor> guest_monitor_;
+    std::unique_ptr<os::LinkMonitor> private_monitor_;  // hidden
+    std::unique_ptr<LinkTable> guest_table_;
+    std::unique_ptr<LinkTable> private_table_;          // hidden
+    std::unique_ptr<datapath::Datapath> datapath_;
+    std::unique_ptr<RtnlSlaveOps> ops_;
+    std::unique_ptr<failover::FailoverRegistry> registry_;
+    failover::FailoverMaster* master_ = nullptr;
+    std::unique_ptr<failover::DatapathApplier> applier_;
+
+    std::unique_ptr<AnnounceSender> announce_sender_;
+    std::unique_ptr<daemon::Announcer> announcer_;
+    std::unique_ptr<daemon::ControlServer> control_;
+    UniqueFd signal_fd_;
+    UniqueFd timer_fd_;
+    UniqueFd epoll_;
+
+    SwitchTiming timing_;
+    std::optional<failover::Role> last_tx_;
+    std::optional<failover::Role> last_slave_tx_;  // the last slot TX used, for counting failovers
+    std::uint64_t failovers_ = 0;
+    std::uint64_t events_published_ = 0;
+    int exit_status_ = 0;
+};
+
+}  // namespace nf::failoverd

@@ -1,0 +1,196 @@
+// Daemon: the event loop's handlers. Each link event is handed to the core and the resulting datapath
+// program applied at once, so a switch follows the earliest kernel signal (IFF_UP / carrier cleared).
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "failoverd/daemon.h"
+#include "failoverd/event_json.h"
+
+namespace nf::failoverd {
+
+void Daemon::on_guest_links() {
+    for (const os::LinkEvent& event : guest_monitor_->drain()) {
+        if (event.kind == os::LinkEvent::Kind::Overrun) {
+            spdlog::warn("guest link events overran; resyncing");
+            resync(*guest_table_, *guest_monitor_, !hidden());
+            continue;
+        }
+        if (event.link.ifindex == device_->master_ifindex()) {
+            (void)guest_table_->apply(event);  // tracked, never reported to the core
+            on_master_change(event);
+            continue;
+        }
+        const auto events = guest_table_->apply(event);
+        if (hidden()) {
+            for (const auto& e : events)
+                if (e.kind == failover::NetdevEventKind::registered) hide_if_slave(e.dev);
+        } else {
+            feed_core(events, event.received);
+        }
+    }
+}
+
+void Daemon::on_slave_links() {
+    for (const os::LinkEvent& event : private_monitor_->drain()) {
+        if (event.kind == os::LinkEvent::Kind::Overrun) {
+            spdlog::warn("private link events overran; resyncing");
+            resync(*private_table_, *private_monitor_, true);
+            continue;
+        }
+        feed_core(private_table_->apply(event), event.received);
+    }
+}
+
+void Daemon::resync(LinkTable& table, os::LinkMonitor& monitor, bool feed) {
+    const auto events = table.resync(monitor.resync());
+    if (feed) feed_core(events, Clock::now());
+}
+
+void Daemon::feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received) {
+    for (const auto& e : events) {
+        spdlog::debug("{} {} (ifindex {}, up {}, carrier {})", failover::to_string(e.kind), e.dev.name, e.dev.ifindex,
+                      e.dev.admin_up, e.dev.carrier);
+        registry_->handle(e);
+        apply_program(received);
+    }
+}
+
+// The guest acts on the master: MTU (M1, propagated to the slaves or refused) and admin state (M9/M10).
+void Daemon::on_master_change(const os::LinkEvent& event) {
+    if (event.kind == os::LinkEvent::Kind::Del) {
+        spdlog::error("{}: the master was deleted by someone else; stopping", config_.master);
+        exit_status_ = 1;
+        return;
+    }
+    const os::LinkInfo& link = event.link;
+    if (link.mtu != master_->mtu()) {
+        const unsigned old = master_->mtu();
+        if (auto ec = master_->set_mtu(link.mtu)) {
+            spdlog::warn("{}: mtu {} refused by a slave ({}); back to {}", config_.master, link.mtu, ec.message(), old);
+            try {
+                guest_rtnl_->set_mtu(link.ifindex, old);
+            } catch (const std::exception& e) {
+                spdlog::error("{}: cannot restore mtu {}: {}", config_.master, old, e.what());
+            }
+        } else {
+            spdlog::info("{}: mtu {} -> {} (slaves follow)", config_.master, old, link.mtu);
+            if (peer_rtnl_ && device_->peer_ifindex() > 0) {
+                try {
+                    peer_rtnl_->set_mtu(device_->peer_ifindex(), link.mtu);
+                } catch (const std::exception& e) {
+                    spdlog::warn("{}: peer mtu: {}", config_.master, e.what());
+                }
+            }
+        }
+    }
+    if (link.admin_up && !master_->running()) {
+        if (auto ec = master_->open()) spdlog::warn("{}: open failed: {}", config_.master, ec.message());
+    } else if (!link.admin_up && master_->running()) {
+        master_->close();
+    }
+    apply_program(event.received);
+}
+
+// hidden: a device with the master's key that appears in the guest is a slave; it goes out of sight.
+void Daemon::hide_if_slave(const failover::Netdev& dev) {
+    if (dev.type != failover::NetdevType::ethernet || dev.perm_addr != pairing_key_) return;
+    if (guest_table_->ignored(dev.ifindex)) return;
+    try {
+        guest_rtnl_->move_to_netns(dev.ifindex, *device_->private_netns());
+        spdlog::info("{} (ifindex {}) moved into the private namespace", dev.name, dev.ifindex);
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot hide {}: {}", dev.name, e.what());
+    }
+}
+
+void Daemon::apply_program(Clock::time_point received) {
+    if (!master_ || !applier_) return;
+    const failover::DatapathProgram program = failover::compute_program(*master_);
+    const auto& applied = applier_->applied();
+    if (applied && *applied == program) return;
+    const bool first = !applied;
+    const auto tx_before = applied ? applied->tx : std::nullopt;
+    try {
+        applier_->apply(program);
+    } catch (const std::exception& e) {
+        // The next event retries: the applier only records a program it applied completely.
+        spdlog::error("{}: datapath update failed: {}", config_.master, e.what());
+        return;
+    }
+    if (!first && program.tx != tx_before) timing_.record(Clock::now() - received);
+    if (first || program.tx != tx_before) on_switch(program.tx);
+}
+
+void Daemon::on_switch(std::optional<failover::Role> to) {
+    last_tx_ = to;
+    if (!to) return;
+    if (last_slave_tx_ && *last_slave_tx_ != *to) ++failovers_;
+    const bool changed_port = last_slave_tx_ != to;
+    last_slave_tx_ = to;
+    if (!changed_port || !announcer_ || config_.announce.count == 0) return;
+    const failover::Netdev* slave = master_->slave(*to);
+    if (!slave) return;
+    try {
+        announce_sender_->bind_to(slave->ifindex);
+        daemon::MasterAddresses addresses;
+        addresses.mac = master_->dev_addr();
+        for (const os::IpPrefix& p : guest_rtnl_->addresses(device_->master_ifindex())) {
+            if (p.family == AF_INET) {
+                if (auto ip = daemon::parse_ipv4(p.address)) addresses.ipv4.push_back(*ip);
+            } else if (auto ip = daemon::parse_ipv6(p.address)) {
+                addresses.ipv6.push_back(*ip);
+            }
+        }
+        announcer_->start(addresses, Clock::now());
+        arm_announce_timer();
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: announce on {} failed: {}", config_.master, slave->name, e.what());
+    }
+}
+
+void Daemon::arm_announce_timer() {
+    itimerspec spec{};
+    if (const auto due = announcer_->next_due()) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due->time_since_epoch()).count();
+        spec.it_value.tv_sec = ns / 1'000'000'000;
+        spec.it_value.tv_nsec = ns % 1'000'000'000;
+        if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+    }
+    // steady_clock is CLOCK_MONOTONIC on Linux, so its epoch is the timerfd's.
+    check_syscall(timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr), "timerfd_settime");
+}
+
+void Daemon::on_announce_timer() {
+    std::uint64_t expirations = 0;
+    (void)::read(timer_fd_.get(), &expirations, sizeof expirations);
+    announcer_->on_timer(Clock::now());
+    arm_announce_timer();
+}
+
+bool Daemon::on_signal() {
+    signalfd_siginfo info{};
+    bool stop_now = false;
+    while (::read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        if (info.ssi_signo == SIGHUP) {
+            spdlog::info("SIGHUP: resyncing links");
+            resync(*guest_table_, *guest_monitor_, !hidden());
+            if (private_table_) resync(*private_table_, *private_monitor_, true);
+        } else {
+            spdlog::info("signal {}: stopping", info.ssi_signo);
+            stop_now = true;
+        }
+    }
+    return stop_now;
+}
+
+void Daemon::publish(const failover::FailoverEvent& event) {
+    ++events_published_;
+    if (control_) control_->publish_event(event_json(event, std::chrono::system_clock::now(), Clock::now()));
+}
+
+}  // namespace nf::failoverd

@@ -1,0 +1,67 @@
+// Daemon: what the control socket shows and changes.
+#include "daemon/status_report.h"
+#include "failoverd/daemon.h"
+
+#include <unistd.h>
+
+namespace nf::failoverd {
+
+namespace {
+daemon::SlaveStatus slave_status(const failover::Netdev* dev) {
+    if (!dev) return {};
+    return {dev->name, dev->ifindex, true, dev->admin_up, dev->carrier};
+}
+
+std::string choice_name(failover::ActiveChoice c) {
+    return c == failover::ActiveChoice::primary ? "primary" : c == failover::ActiveChoice::standby ? "standby" : "auto";
+}
+}  // namespace
+
+nlohmann::json Daemon::status() {
+    daemon::StatusReport r;
+    r.master = config_.master;
+    r.model = std::string(daemon::to_string(config_.model));
+    r.datapath = datapath_ ? std::string(datapath_->kind()) : "";
+    r.rx_mode = std::string(daemon::to_string(config_.rx_mode));
+    r.active = "none";
+    if (master_) {
+        if (const auto tx = master_->effective_tx()) r.active = std::string(failover::slot_name(*tx));
+        r.active_choice = choice_name(master_->active_choice());
+        r.primary = slave_status(master_->slave(failover::Role::primary));
+        r.standby = slave_status(master_->slave(failover::Role::standby));
+    }
+    if (datapath_) {
+        const auto c = datapath_->counters();
+        for (const auto& slot : c.slot) {
+            r.counters.tx_packets += slot.tx_packets;
+            r.counters.rx_packets += slot.rx_packets;
+        }
+        r.counters.tx_dropped = c.tx_dropped;
+    }
+    r.counters.failovers = failovers_;
+    nlohmann::json j = daemon::to_json(r);
+    j["switch"] = timing_.to_json();
+    j["carrier"] = master_ && master_->carrier();
+    j["master_ifindex"] = device_ ? device_->master_ifindex() : 0;
+    j["adopted"] = adopted_;
+    j["pid"] = ::getpid();
+    j["datapath_reason"] = choice_.reason;
+    j["events_published"] = events_published_;
+    if (announcer_) {
+        const auto& a = announcer_->counters();
+        j["announce"] = {{"rounds", a.rounds}, {"frames_sent", a.frames_sent}, {"send_errors", a.send_errors}};
+    }
+    return j;
+}
+
+std::optional<std::string> Daemon::set_active(daemon::ActiveChoice choice) {
+    if (!master_) return "no failover master";
+    const auto c = choice == daemon::ActiveChoice::primary   ? failover::ActiveChoice::primary
+                   : choice == daemon::ActiveChoice::standby ? failover::ActiveChoice::standby
+                                                             : failover::ActiveChoice::automatic;
+    master_->set_active(c);
+    apply_program(Clock::now());
+    return std::nullopt;
+}
+
+}  // namespace nf::failoverd

@@ -1,0 +1,131 @@
+#include "failoverd/master_device.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+
+namespace nf::failoverd {
+
+namespace {
+// Teardown goes on after a failed step: leaving one thing behind beats leaving everything.
+template <typename Step>
+void best_effort(const char* what, Step&& step) {
+    try {
+        step();
+    } catch (const std::exception& e) {
+        spdlog::warn("teardown: {}: {}", what, e.what());
+    }
+}
+}  // namespace
+
+std::string private_netns_name(const std::string& master) { return "nfo-" + master; }
+
+std::string holder_bridge_name(const std::string& master) {
+    // IFNAMSIZ: keep the suffix, shorten the master's part.
+    return master.substr(0, 13) + "fo";
+}
+
+MasterDevice::~MasterDevice() {
+    if (!kept_) teardown();
+}
+
+const os::Netns& MasterDevice::slave_netns() const {
+    return layout_.model == daemon::DeviceModel::hidden && private_ ? *private_ : guest_;
+}
+
+void MasterDevice::create_private_netns() {
+    const std::string name = private_netns_name(layout_.master);
+    if (os::Netns::named_exists(name))
+        throw SystemError(EEXIST, "private namespace " + name + " already exists (another failoverd?)");
+    private_ = os::Netns::create_named(name);
+    private_created_ = true;
+}
+
+void MasterDevice::create_holder(os::Rtnl& guest_rtnl) {
+    const std::string name = holder_bridge_name(layout_.master);
+    if (guest_rtnl.find_link(name)) throw SystemError(EEXIST, "holder bridge " + name + " already exists");
+    holder_ifindex_ = guest_rtnl.create_bridge(name).ifindex;
+    // Down for good: it only marks its ports as taken, it must never forward or get addresses.
+    guest_rtnl.set_addrgenmode_none(holder_ifindex_);
+}
+
+void MasterDevice::create_veth_master(os::Rtnl& guest_rtnl, const MacAddress& mac, unsigned mtu) {
+    if (guest_rtnl.find_link(layout_.master))
+        throw SystemError(EEXIST, "a link named " + layout_.master + " already exists");
+    os::VethOptions options;
+    options.mac = mac;
+    options.peer_netns = &*private_;
+    options.mtu = mtu;
+    master_ifindex_ = guest_rtnl.create_veth(layout_.master, kMasterPeerName, options).ifindex;
+    veth_created_ = true;
+    os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
+    peer_ifindex_ = peer_rtnl.ifindex(kMasterPeerName);
+    peer_rtnl.set_addrgenmode_none(peer_ifindex_);
+}
+
+bool MasterDevice::adopt(os::Rtnl& guest_rtnl) {
+    const auto master = guest_rtnl.find_link(layout_.master);
+    if (!master) return false;
+    if (layout_.uses_private_netns()) {
+        if (!os::Netns::named_exists(private_netns_name(layout_.master))) return false;
+        private_ = os::Netns::open_named(private_netns_name(layout_.master));
+        private_created_ = true;
+        os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
+        const auto peer = peer_rtnl.find_link(kMasterPeerName);
+        if (layout_.veth_master && !peer) return false;
+        if (peer) peer_ifindex_ = peer->ifindex;
+    }
+    if (layout_.uses_holder()) {
+        const auto holder = guest_rtnl.find_link(holder_bridge_name(layout_.master));
+        if (!holder) return false;
+        holder_ifindex_ = holder->ifindex;
+    }
+    master_ifindex_ = master->ifindex;
+    veth_created_ = layout_.veth_master;
+    return true;
+}
+
+void MasterDevice::claim_leftovers(os::Rtnl& guest_rtnl) {
+    if (os::Netns::named_exists(private_netns_name(layout_.master))) {
+        private_ = os::Netns::open_named(private_netns_name(layout_.master));
+        private_created_ = true;
+    }
+    if (const auto holder = guest_rtnl.find_link(holder_bridge_name(layout_.master))) holder_ifindex_ = holder->ifindex;
+    if (layout_.veth_master) {
+        if (const auto master = guest_rtnl.find_link(layout_.master); master && master->kind == "veth") {
+            master_ifindex_ = master->ifindex;
+            veth_created_ = true;
+        }
+    }
+}
+
+void MasterDevice::return_slaves() {
+    if (!private_) return;
+    os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
+    for (const os::LinkInfo& link : peer_rtnl.links()) {
+        if (link.name == "lo" || link.ifindex == peer_ifindex_ || link.name == kMasterPeerName) continue;
+        best_effort("return slave to the guest", [&] {
+            peer_rtnl.move_to_netns(link.ifindex, guest_);
+            spdlog::info("{} moved back to the guest namespace", link.name);
+        });
+    }
+}
+
+void MasterDevice::teardown() {
+    if (torn_down_) return;
+    torn_down_ = true;
+    os::Rtnl guest_rtnl = os::Rtnl::in(guest_);
+    if (veth_created_ && master_ifindex_ > 0)
+        best_effort("delete master", [&] {
+            if (guest_rtnl.find_link(master_ifindex_)) guest_rtnl.delete_link(master_ifindex_);
+        });
+    return_slaves();
+    if (holder_ifindex_ > 0)
+        best_effort("delete holder bridge", [&] {
+            if (guest_rtnl.find_link(holder_ifindex_)) guest_rtnl.delete_link(holder_ifindex_);
+        });
+    if (private_created_)
+        best_effort("remove private namespace", [&] { os::Netns::remove_named(private_netns_name(layout_.master)); });
+}
+
+}  // namespace nf::failoverd

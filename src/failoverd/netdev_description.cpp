@@ -1,0 +1,37 @@
+#include "failoverd/netdev_description.h"
+
+#include <net/if_arp.h>
+
+#include <spdlog/spdlog.h>
+
+namespace nf::failoverd {
+
+MacAddress pairing_mac(const os::LinkInfo& link) {
+    return link.perm_mac && !link.perm_mac->is_zero() ? *link.perm_mac : link.mac;
+}
+
+failover::Netdev NetdevDescriber::describe(const os::LinkInfo& link) {
+    failover::Netdev dev;
+    dev.name = link.name;
+    dev.ifindex = link.ifindex;
+    dev.netns = netns_;
+    dev.type = link.arptype == ARPHRD_ETHER ? failover::NetdevType::ethernet : failover::NetdevType::other;
+    dev.dev_addr = link.mac;
+    dev.perm_addr = pairing_mac(link);
+    const bool fallback = !link.perm_mac || link.perm_mac->is_zero();
+    if (fallback && dev.type == failover::NetdevType::ethernet && fallback_logged_.insert(link.ifindex).second)
+        spdlog::info("{} (ifindex {}) has no permanent MAC; pairing by its current MAC {}", link.name, link.ifindex,
+                     link.mac.to_string());
+    dev.parent = link.parent_dev_name;
+    dev.parent_is_pci = link.parent_bus_name == "pci";
+    // netif_running() is IFF_UP as the kernel sees it; IFF_RUNNING in userspace is the operational state.
+    dev.admin_up = link.admin_up;
+    dev.running = link.admin_up;
+    dev.carrier = link.admin_up && link.carrier;
+    dev.mtu = link.mtu;
+    if (link.min_mtu) dev.min_mtu = link.min_mtu;
+    if (link.max_mtu) dev.max_mtu = link.max_mtu;
+    return dev;
+}
+
+}  // namespace nf::failoverd

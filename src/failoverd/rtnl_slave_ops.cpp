@@ -1,0 +1,121 @@
+#include "failoverd/rtnl_slave_ops.h"
+
+#include <netlink/route/link.h>
+
+#include <cerrno>
+#include <functional>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "os/sysctl.h"
+
+namespace nf::failoverd {
+
+using failover::errno_code;
+using failover::Netdev;
+
+namespace {
+
+// Runs one OS step; a SystemError becomes its errno, anything else EIO (logged).
+std::error_code attempt(const char* step, const Netdev& dev, const std::function<void()>& body) {
+    try {
+        body();
+        return {};
+    } catch (const SystemError& e) {
+        spdlog::debug("{} {}: {}", step, dev.name, e.what());
+        return errno_code(e.errno_value());
+    } catch (const std::exception& e) {
+        spdlog::warn("{} {}: {}", step, dev.name, e.what());
+        return errno_code(EIO);
+    }
+}
+
+// The device is already gone: the release steps of an unplugged slave have nothing left to undo.
+std::error_code gone_is_done(std::error_code ec) { return ec == std::errc::no_such_device ? std::error_code{} : ec; }
+
+std::string disable_ipv6_key(const std::string& name) { return "net/ipv6/conf/" + name + "/disable_ipv6"; }
+
+}  // namespace
+
+std::error_code RtnlSlaveOps::open(const Netdev& dev) {
+    return attempt("open", dev, [&] { rtnl_.set_up(dev.ifindex); });
+}
+
+std::error_code RtnlSlaveOps::close(const Netdev& dev) {
+    return gone_is_done(attempt("close", dev, [&] { rtnl_.set_down(dev.ifindex); }));
+}
+
+std::error_code RtnlSlaveOps::set_mtu(const Netdev& dev, unsigned mtu) {
+    return attempt("set mtu", dev, [&] { rtnl_.set_mtu(dev.ifindex, mtu); });
+}
+
+std::error_code RtnlSlaveOps::add_vid(const Netdev&, std::uint16_t) { return errno_code(EOPNOTSUPP); }
+std::error_code RtnlSlaveOps::kill_vid(const Netdev&, std::uint16_t) { return {}; }
+std::error_code RtnlSlaveOps::sync_addresses(const Netdev&, const failover::AddressLists&) { return {}; }
+std::error_code RtnlSlaveOps::unsync_addresses(const Netdev&) { return {}; }
+
+std::error_code RtnlSlaveOps::set_slave_flags(const Netdev& dev) {
+    return attempt("mark slave", dev, [&] {
+        rtnl_.set_addrgenmode_none(dev.ifindex);
+        const std::string key = disable_ipv6_key(dev.name);
+        saved_disable_ipv6_[dev.ifindex] = os::read_sysctl(netns_, key);
+        os::write_sysctl(netns_, key, "1");
+    });
+}
+
+std::error_code RtnlSlaveOps::clear_slave_flags(const Netdev& dev) {
+    const auto saved = saved_disable_ipv6_.find(dev.ifindex);
+    if (saved == saved_disable_ipv6_.end()) return {};
+    const std::string value = saved->second;
+    saved_disable_ipv6_.erase(saved);
+    // addrgenmode stays none: nf_os cannot set it back (and the slave is closed after release anyway).
+    return gone_is_done(attempt("unmark slave", dev, [&] {
+        if (!rtnl_.find_link(dev.ifindex)) throw SystemError(ENODEV, "link gone");
+        os::write_sysctl(netns_, disable_ipv6_key(dev.name), value);
+    }));
+}
+
+std::error_code RtnlSlaveOps::link_to_master(const Netdev& dev, const failover::MasterIdentity&) {
+    if (holder_ifindex_ <= 0) return {};
+    return attempt("link to holder", dev, [&] {
+        const os::LinkInfo info = rtnl_.link(dev.ifindex);
+        if (info.master == holder_ifindex_) return;  // adopted: already ours
+        if (info.master != 0) throw SystemError(EBUSY, "already has master #" + std::to_string(info.master));
+        rtnl_.set_master(dev.ifindex, holder_ifindex_);
+    });
+}
+
+std::error_code RtnlSlaveOps::unlink_from_master(const Netdev& dev, const failover::MasterIdentity&) {
+    if (holder_ifindex_ <= 0) return {};
+    return gone_is_done(attempt("unlink from holder", dev, [&] { rtnl_.clear_master(dev.ifindex); }));
+}
+
+std::error_code RtnlSlaveOps::install_rx_handler(const Netdev&, const failover::MasterIdentity&) { return {}; }
+std::error_code RtnlSlaveOps::remove_rx_handler(const Netdev&) { return {}; }
+
+failover::StatsReading RtnlSlaveOps::read_stats(const Netdev& dev) {
+    failover::StatsReading reading;
+    rtnl_link* link = nullptr;
+    if (int rc = rtnl_link_get_kernel(rtnl_.socket(), dev.ifindex, nullptr, &link); rc < 0 || !link) {
+        reading.error = errno_code(ENODEV);
+        return reading;
+    }
+    auto stat = [link](rtnl_link_stat_id_t id) { return rtnl_link_get_stat(link, id); };
+    failover::Stats64& s = reading.stats;
+    s.rx_packets = stat(RTNL_LINK_RX_PACKETS);
+    s.tx_packets = stat(RTNL_LINK_TX_PACKETS);
+    s.rx_bytes = stat(RTNL_LINK_RX_BYTES);
+    s.tx_bytes = stat(RTNL_LINK_TX_BYTES);
+    s.rx_errors = stat(RTNL_LINK_RX_ERRORS);
+    s.tx_errors = stat(RTNL_LINK_TX_ERRORS);
+    s.rx_dropped = stat(RTNL_LINK_RX_DROPPED);
+    s.tx_dropped = stat(RTNL_LINK_TX_DROPPED);
+    s.multicast = stat(RTNL_LINK_MULTICAST);
+    s.collisions = stat(RTNL_LINK_COLLISIONS);
+    s.rx_nohandler = stat(RTNL_LINK_RX_NOHANDLER);
+    rtnl_link_put(link);
+    return reading;
+}
+
+}  // namespace nf::failoverd

@@ -1,0 +1,54 @@
+#pragma once
+// failover::SlaveOps on real netdevs, in the namespace the slaves live in (the guest's for 3dev, the
+// daemon's private one for hidden).
+//   open/close      admin up/down
+//   set_mtu         IFLA_MTU
+//   VLAN ids        EOPNOTSUPP: the datapaths pass tagged frames as they are, so the master filters nothing
+//   uc/mc sync      success, nothing to do: the datapaths put the slaves in promiscuous mode
+//   slave flags     IPv6 addrgenmode none + disable_ipv6 (no autoconf, no link-local on a slave)
+//   link to master  3dev: the slave becomes a port of the down "holder" bridge, so `ip link` shows
+//                   "master <holder>" and NetworkManager / cloud-init / udev skip it. A bridge port's rx
+//                   handler runs after tc ingress and AF_PACKET taps, so both datapaths still see every
+//                   frame, and the kernel refuses a second upper (bond, other bridge) with EBUSY, as for
+//                   net_failover. hidden: nothing (only the daemon sees the slaves).
+//   rx handler      success: the datapath claims RX when the program attaches the slave
+//   stats           IFLA_STATS64
+#include <map>
+#include <optional>
+#include <string>
+
+#include "failover/slave_ops.h"
+#include "os/netns.h"
+#include "os/rtnl.h"
+
+namespace nf::failoverd {
+
+class RtnlSlaveOps final : public failover::SlaveOps {
+public:
+    // holder_ifindex: the holder bridge in `netns` (3dev), 0 for none.
+    RtnlSlaveOps(os::Rtnl& rtnl, const os::Netns& netns, int holder_ifindex)
+        : rtnl_(rtnl), netns_(netns), holder_ifindex_(holder_ifindex) {}
+
+    std::error_code open(const failover::Netdev& dev) override;
+    std::error_code close(const failover::Netdev& dev) override;
+    std::error_code set_mtu(const failover::Netdev& dev, unsigned mtu) override;
+    std::error_code add_vid(const failover::Netdev& dev, std::uint16_t vid) override;
+    std::error_code kill_vid(const failover::Netdev& dev, std::uint16_t vid) override;
+    std::error_code sync_addresses(const failover::Netdev& dev, const failover::AddressLists& lists) override;
+    std::error_code unsync_addresses(const failover::Netdev& dev) override;
+    std::error_code set_slave_flags(const failover::Netdev& dev) override;
+    std::error_code clear_slave_flags(const failover::Netdev& dev) override;
+    std::error_code link_to_master(const failover::Netdev& dev, const failover::MasterIdentity& master) override;
+    std::error_code unlink_from_master(const failover::Netdev& dev, const failover::MasterIdentity& master) override;
+    std::error_code install_rx_handler(const failover::Netdev& dev, const failover::MasterIdentity& master) override;
+    std::error_code remove_rx_handler(const failover::Netdev& dev) override;
+    failover::StatsReading read_stats(const failover::Netdev& dev) override;
+
+private:
+    os::Rtnl& rtnl_;
+    const os::Netns& netns_;
+    int holder_ifindex_;
+    std::map<int, std::string> saved_disable_ipv6_;  // by ifindex, restored at clear_slave_flags
+};
+
+}  // namespace nf::failoverd

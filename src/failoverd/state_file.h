@@ -1,0 +1,25 @@
+#pragma once
+// /run/netfailover/<master>.state: what a running daemon set up, so that a daemon restarted after a
+// crash (SIGKILL) adopts the master and the pinned BPF maps instead of building new ones, or cleans up
+// what a dead packet datapath left behind. Written after a successful start, removed at stop.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace nf::failoverd {
+
+struct DaemonState {
+    std::string master;
+    std::string model;      // "3dev" | "hidden"
+    std::string datapath;   // "bpf" | "packet"
+    std::string standby;    // the standby's name
+    bool standby_was_up = false;  // restored at stop
+};
+
+std::filesystem::path state_file_path(const std::string& directory, const std::string& master);
+void write_state(const std::filesystem::path& path, const DaemonState& state);
+// nullopt when there is no file; a malformed one is reported and treated as absent.
+std::optional<DaemonState> read_state(const std::filesystem::path& path);
+void remove_state(const std::filesystem::path& path);
+
+}  // namespace nf::failoverd

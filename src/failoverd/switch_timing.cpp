@@ -1,0 +1,35 @@
+#include "failoverd/switch_timing.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nf::failoverd {
+
+void SwitchTiming::record(Duration latency) {
+    last_ = latency;
+    ++count_;
+    if (samples_.size() < max_samples_) {
+        samples_.push_back(latency);
+    } else {
+        samples_[next_] = latency;
+        next_ = (next_ + 1) % max_samples_;
+    }
+}
+
+std::optional<SwitchTiming::Duration> SwitchTiming::percentile(double p) const {
+    if (samples_.empty()) return std::nullopt;
+    std::vector<Duration> sorted = samples_;
+    std::sort(sorted.begin(), sorted.end());
+    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+nlohmann::json SwitchTiming::to_json() const {
+    auto us = [](const std::optional<Duration>& d) -> nlohmann::json {
+        if (!d) return nullptr;
+        return std::chrono::duration<double, std::micro>(*d).count();
+    };
+    return {{"samples", count_}, {"last_us", us(last_)}, {"p50_us", us(percentile(50))}, {"p99_us", us(percentile(99))}};
+}
+
+}  // namespace nf::failoverd

@@ -1,0 +1,35 @@
+#pragma once
+// How long a switch takes inside the daemon: from reading the kernel's link event to the datapath
+// update that moved TX. Kept for the daemon's life (bounded), for `failoverctl status`.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace nf::failoverd {
+
+class SwitchTiming {
+public:
+    using Duration = std::chrono::nanoseconds;
+    explicit SwitchTiming(std::size_t max_samples = 100'000) : max_samples_(max_samples) {}
+
+    void record(Duration latency);
+    std::optional<Duration> last() const { return last_; }
+    // Nearest-rank percentile over the samples kept; nullopt with none.
+    std::optional<Duration> percentile(double p) const;
+    std::size_t count() const { return count_; }
+
+    // {"samples":N,"last_us":..,"p50_us":..,"p99_us":..}; null members when there is no sample.
+    nlohmann::json to_json() const;
+
+private:
+    std::size_t max_samples_;
+    std::vector<Duration> samples_;  // a ring once full: recent history wins
+    std::size_t next_ = 0;
+    std::size_t count_ = 0;
+    std::optional<Duration> last_;
+};
+
+}  // namespace nf::failoverd

@@ -1,0 +1,65 @@
+#pragma once
+// One lab + one failoverd per test, for each (datapath, model) pair.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon_process.h"
+#include "guest_lab.h"
+
+namespace nf::failoverd::test {
+
+struct Setup {
+    std::string datapath;  // "bpf" | "packet"
+    std::string model;     // "3dev" | "hidden"
+};
+
+inline void PrintTo(const Setup& s, std::ostream* os) { *os << s.datapath << "/" << s.model; }
+
+inline std::string setup_name(const ::testing::TestParamInfo<Setup>& info) {
+    return info.param.datapath + "_" + (info.param.model == "3dev" ? std::string("three_dev") : info.param.model);
+}
+
+class FailoverdFixture : public ::testing::TestWithParam<Setup> {
+protected:
+    void SetUp() override { lab_ = std::make_unique<GuestLab>(); }
+    void TearDown() override {
+        if (HasFailure())
+            for (auto& d : daemons_) std::cerr << "---- failoverd log ----\n" << d->log();
+        daemons_.clear();
+        lab_.reset();
+    }
+
+    bool hidden() const { return GetParam().model == "hidden"; }
+    bool bpf() const { return GetParam().datapath == "bpf"; }
+    std::string slave_ns() const { return hidden() ? lab_->private_netns() : lab_->guest(); }
+
+    DaemonProcess& launch(std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"--standby", "sb0", "--master", lab_->master(), "--model", GetParam().model,
+                                         "--datapath", GetParam().datapath, "--foreground", "--log-level", "debug"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        daemons_.push_back(std::make_unique<DaemonProcess>(lab_->guest(), args,
+                                                           "/tmp/nfd-" + lab_->tag() + "-" +
+                                                               std::to_string(daemons_.size()) + ".log"));
+        return *daemons_.back();
+    }
+    // Launches and waits for the control socket; the master gets its IP.
+    DaemonProcess& start(std::vector<std::string> extra = {}) {
+        DaemonProcess& d = launch(std::move(extra));
+        EXPECT_TRUE(d.wait_ready(lab_->control())) << d.log();
+        return d;
+    }
+
+    nlohmann::json status() { return query_status(lab_->control()).value_or(nlohmann::json::object()); }
+    bool wait_active(const std::string& which, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        return wait_until([&] { return status().value("active", "") == which; }, timeout);
+    }
+
+    std::unique_ptr<GuestLab> lab_;
+    std::vector<std::unique_ptr<DaemonProcess>> daemons_;
+};
+
+}  // namespace nf::failoverd::test
