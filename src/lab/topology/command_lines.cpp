@@ -1,0 +1,42 @@
+#include "lab/topology/command_lines.h"
+
+#include "lab/topology/lab_names.h"
+
+namespace nf::lab {
+namespace {
+
+// The VMM's id for the PV backend; one VMM per VM, so a fixed id cannot clash.
+constexpr const char* kNetdevId = "hn0";
+
+}  // namespace
+
+std::vector<std::string> vmm_command_line(const LabConfig& config, const VmConfig& vm, const std::string& binary,
+                                          const std::filesystem::path& cgroup_mount) {
+    const LabNames names(config.prefix);
+    return {binary,
+            "--name", vm.name,
+            "--qmp", names.qmp_socket(vm.name).string(),
+            "--channel", names.channel_socket(vm.name).string(),
+            "--guest-netns", names.netns(vm.name),
+            "--cgroup", (cgroup_mount / names.vm_cgroup(vm.name)).string(),
+            "--vf-filter", to_string(config.vf_filter),
+            "--netdev", std::string("bridge,id=") + kNetdevId + ",br=" + kHostBridge,
+            "--device", "virtio-net-pci,id=" + vm.standby.id + ",netdev=" + kNetdevId + ",mac=" + vm.mac.to_string() +
+                            ",failover=on,bus=" + vm.standby.bus + ",ifname=" + vm.standby.ifname,
+            "--device", vm.primary.driver + ",id=" + vm.primary.id + ",host=" + LabNames::vf_netdev(vm.name) +
+                            ",failover_pair_id=" + vm.standby.id + ",bus=" + vm.primary.bus +
+                            ",ifname=" + vm.primary.ifname};
+}
+
+std::vector<std::string> guest_command_line(const LabConfig& config, const VmConfig& vm, const std::string& binary) {
+    const LabNames names(config.prefix);
+    std::vector<std::string> argv{binary,
+                                  "--standby", vm.standby.ifname,
+                                  "--device-channel", names.channel_socket(vm.name).string(),
+                                  "--foreground",
+                                  "--control", names.failoverd_control(vm.name).string()};
+    argv.insert(argv.end(), config.guest.args.begin(), config.guest.args.end());
+    return argv;
+}
+
+}  // namespace nf::lab

@@ -1,0 +1,75 @@
+#include "lab/topology/lab_state.h"
+
+#include <fstream>
+
+#include "common/error.h"
+#include "lab/topology/lab_names.h"
+
+namespace nf::lab {
+
+const ProcessRecord* LabState::find_process(const std::string& name) const {
+    for (const auto& process : processes)
+        if (process.name == name) return &process;
+    return nullptr;
+}
+
+void LabState::record(ProcessRecord process) {
+    for (auto& existing : processes)
+        if (existing.name == process.name) {
+            existing = std::move(process);
+            return;
+        }
+    processes.push_back(std::move(process));
+}
+
+nlohmann::json to_json(const ProcessRecord& process) {
+    return {{"name", process.name},     {"pid", process.pid},       {"start_time", process.start_time},
+            {"argv", process.argv},     {"netns", process.netns},   {"cgroup", process.cgroup},
+            {"log", process.log.string()}};
+}
+
+ProcessRecord process_from_json(const nlohmann::json& json) {
+    ProcessRecord process;
+    process.name = json.at("name").get<std::string>();
+    process.pid = json.at("pid").get<pid_t>();
+    process.start_time = json.at("start_time").get<unsigned long long>();
+    process.argv = json.at("argv").get<std::vector<std::string>>();
+    process.netns = json.at("netns").get<std::string>();
+    process.cgroup = json.at("cgroup").get<std::string>();
+    process.log = json.at("log").get<std::string>();
+    return process;
+}
+
+std::optional<LabState> load_lab_state(const std::string& prefix) {
+    const auto file = LabNames(prefix).state_file();
+    std::ifstream in(file);
+    if (!in) return std::nullopt;
+    try {
+        const auto json = nlohmann::json::parse(in);
+        LabState state{parse_lab_config(json.at("config")), {}};
+        for (const auto& process : json.at("processes")) state.processes.push_back(process_from_json(process));
+        return state;
+    } catch (const std::exception& e) {
+        throw ConfigError("state file " + file.string() + " is damaged (" + e.what() + "); `failover-lab down --prefix " +
+                          prefix + "` still cleans up without it");
+    }
+}
+
+void save_lab_state(const LabState& state) {
+    const auto file = LabNames(state.config.prefix).state_file();
+    std::filesystem::create_directories(file.parent_path());
+    nlohmann::json processes = nlohmann::json::array();
+    for (const auto& process : state.processes) processes.push_back(to_json(process));
+    const nlohmann::json json{{"config", to_json(state.config)}, {"processes", processes}};
+    const auto temporary = file.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << json.dump(2) << '\n';
+        if (!out.flush()) throw SystemError(EIO, "write " + temporary);
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, file, ec);
+    if (ec) throw SystemError(ec.value(), "rename " + temporary + " to " + file.string());
+}
+
+}  // namespace nf::lab
