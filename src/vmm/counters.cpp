@@ -1,0 +1,21 @@
+#include "vmm/counters.h"
+
+namespace nf::vmm {
+
+nlohmann::json to_json(const PvCounters& c) {
+    const auto get = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+    return {{"rx-frames", get(c.rx_frames)},
+            {"rx-bytes", get(c.rx_bytes)},
+            {"rx-dropped-paused", get(c.rx_dropped_paused)},
+            {"rx-dropped-link-down", get(c.rx_dropped_link_down)},
+            {"rx-dropped-guest-down", get(c.rx_dropped_guest_down)},
+            {"rx-errors", get(c.rx_errors)},
+            {"tx-frames", get(c.tx_frames)},
+            {"tx-bytes", get(c.tx_bytes)},
+            {"tx-dropped-paused", get(c.tx_dropped_paused)},
+            {"tx-dropped-link-down", get(c.tx_dropped_link_down)},
+            {"tx-errors", get(c.tx_errors)},
+            {"wakeups", get(c.wakeups)}};
+}
+
+}  // namespace nf::vmm

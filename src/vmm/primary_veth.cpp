@@ -1,0 +1,86 @@
+#include "vmm/primary_veth.h"
+
+#include <netlink/route/link.h>
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "vmm/undo.h"
+
+namespace nf::vmm {
+
+namespace {
+// IFLA_LINK of a link: for a veth, its peer's ifindex (in the peer's namespace). LinkInfo does not carry it.
+int peer_ifindex(os::Rtnl& rtnl, int ifindex) {
+    rtnl_link* link = nullptr;
+    if (rtnl_link_get_kernel(rtnl.socket(), ifindex, nullptr, &link) < 0 || !link) return 0;
+    const int peer = rtnl_link_get_link(link);
+    rtnl_link_put(link);
+    return peer;
+}
+}  // namespace
+
+VfPort find_vf_port(os::Rtnl& host, const std::string& host_if) {
+    const auto vf = host.find_link(host_if);
+    if (!vf) throw ConfigError("host device '" + host_if + "' not found in the VMM's network namespace");
+    if (vf->kind != "veth") throw ConfigError("host device '" + host_if + "' is a " +
+                                              (vf->kind.empty() ? std::string("non-veth link") : vf->kind) +
+                                              ", the lab's VFs are veths");
+    if (vf->link_netnsid) throw ConfigError("host device '" + host_if + "': its veth peer is in another namespace");
+    const int peer = peer_ifindex(host, vf->ifindex);
+    const auto port = peer > 0 ? host.find_link(peer) : std::nullopt;
+    if (!port) throw ConfigError("host device '" + host_if + "': its veth peer was not found");
+    if (port->master == 0)
+        throw ConfigError("host device '" + host_if + "': its peer '" + port->name + "' is not a bridge port");
+    return {port->ifindex, port->name, port->master};
+}
+
+std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, const std::string& host_if,
+                                               const std::string& ifname, const std::optional<MacAddress>& mac) {
+    const VfPort port = find_vf_port(ns.host_rtnl, host_if);
+    if (ns.guest_rtnl.find_link(ifname)) throw ConfigError("the VM already has a link named '" + ifname + "'");
+    if (ns.guest_rtnl.find_link(host_if))
+        throw ConfigError("the VM already has a link named '" + host_if + "' (needed while moving it in)");
+    const int host_index = ns.host_rtnl.ifindex(host_if);
+    if (mac && ns.host_rtnl.link(host_index).mac != *mac) {
+        ns.host_rtnl.set_down(host_index);
+        ns.host_rtnl.set_mac(host_index, *mac);
+    }
+    const MacAddress vf_mac = ns.host_rtnl.link(host_index).mac;
+    // Move first, rename inside the VM: the VM's name (ens4) may well exist on the host.
+    ns.host_rtnl.move_to_netns(host_index, ns.guest);
+    Undo move_back([&] { ns.guest_rtnl.move_to_netns(host_if, ns.host); });
+    ns.guest_rtnl.rename(host_if, ifname);
+    const int guest_index = ns.guest_rtnl.ifindex(ifname);
+    move_back.dismiss();
+    spdlog::info("primary {}: {} plugged into the VM as {} ({}), bridge port {}", id, host_if, ifname,
+                 vf_mac.to_string(), port.name);
+    return std::unique_ptr<PrimaryVeth>(new PrimaryVeth(ns, std::move(id), host_if, ifname, port, vf_mac, guest_index));
+}
+
+PrimaryVeth::~PrimaryVeth() {
+    if (!plugged_) return;
+    try {
+        unplug();
+    } catch (const std::exception& e) {
+        spdlog::error("primary {}: move {} back to the host: {}", id_, host_if_, e.what());
+    }
+}
+
+void PrimaryVeth::unplug() {
+    if (!plugged_) return;
+    plugged_ = false;
+    if (!ns_.guest_rtnl.find_link(guest_ifindex_)) {
+        spdlog::warn("primary {}: {} is no longer in the VM (deleted?); nothing to move back", id_, ifname_);
+        return;
+    }
+    // Renamed inside the VM first, so the move cannot clash with a host link of the VM's name.
+    ns_.guest_rtnl.move_to_netns(guest_ifindex_, ns_.host, host_if_);
+    spdlog::info("primary {}: {} moved back to the host as {}", id_, ifname_, host_if_);
+}
+
+nlohmann::json PrimaryVeth::describe() const {
+    return {{"id", id_}, {"host", host_if_}, {"ifname", ifname_}, {"mac", mac_.to_string()},
+            {"bridge-port", port_.name}, {"plugged", plugged_}};
+}
+
+}  // namespace nf::vmm

@@ -1,0 +1,125 @@
+#include "vmm/pv_forwarder.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include "common/error.h"
+
+namespace nf::vmm {
+
+namespace {
+void watch(int epoll_fd, int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    check_syscall(::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl add");
+}
+}  // namespace
+
+PvForwarder::PvForwarder(const datapath::TapDevice& tap, datapath::PacketSocket& backend, PvCounters& counters,
+                         std::unique_ptr<PausedFrameSink> paused_sink)
+    : tap_(tap), backend_(backend), counters_(counters), paused_sink_(std::move(paused_sink)) {
+    if (!paused_sink_) paused_sink_ = std::make_unique<DropPausedFrames>(counters_);
+    epoll_ = UniqueFd(static_cast<int>(check_syscall(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")));
+    stop_event_ = UniqueFd(static_cast<int>(check_syscall(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd")));
+    watch(epoll_.get(), stop_event_.get());
+    watch(epoll_.get(), tap_.fd());
+    watch(epoll_.get(), backend_.fd());
+    thread_ = std::thread([this] { run(); });
+}
+
+PvForwarder::~PvForwarder() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(stop_event_.get(), &one, sizeof one);
+    if (thread_.joinable()) thread_.join();
+}
+
+void PvForwarder::set_paused(bool paused) {
+    std::lock_guard lock(batch_mutex_);
+    paused_.store(paused);
+}
+
+void PvForwarder::set_link_up(bool up) {
+    std::lock_guard lock(batch_mutex_);
+    link_up_.store(up);
+}
+
+void PvForwarder::run() {
+    epoll_event events[4];
+    for (;;) {
+        const int n = ::epoll_wait(epoll_.get(), events, 4, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            spdlog::error("pv forwarder: epoll_wait: {}", std::strerror(errno));
+            return;
+        }
+        count(counters_.wakeups);
+        std::lock_guard lock(batch_mutex_);
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[i].data.fd;
+            if (fd == stop_event_.get()) return;
+            try {
+                if (fd == backend_.fd()) bridge_to_guest();
+                else if (fd == tap_.fd()) guest_to_bridge();
+            } catch (const std::exception& e) {
+                spdlog::error("pv forwarder: {}", e.what());
+            }
+        }
+    }
+}
+
+void PvForwarder::bridge_to_guest() {
+    if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
+    const std::size_t n = backend_.receive(from_bridge_);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto frame = from_bridge_.frame(i);
+        if (paused_.load()) {
+            paused_sink_->take(frame);
+        } else if (!link_up_.load()) {
+            count(counters_.rx_dropped_link_down);
+        } else if (tap_dead_) {
+            count(counters_.rx_errors);
+        } else if (tap_.write(frame) < 0) {
+            count(errno == EIO ? counters_.rx_dropped_guest_down : counters_.rx_errors);
+        } else {
+            count(counters_.rx_frames);
+            count(counters_.rx_bytes, frame.size());
+        }
+    }
+}
+
+void PvForwarder::guest_to_bridge() {
+    std::size_t n = 0;
+    while (n < from_guest_.capacity()) {
+        const ssize_t len = tap_.read(from_guest_.buffer(n));
+        if (len < 0) {
+            if (errno == EAGAIN || errno == EINTR) break;
+            // EBADFD/EIO: the VM's namespace (and with it the tap) is gone; stop polling a dead fd.
+            spdlog::warn("pv forwarder: tap {} read: {}; no longer forwarding from the guest", tap_.name(),
+                         std::strerror(errno));
+            tap_dead_ = true;
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, tap_.fd(), nullptr);
+            break;
+        }
+        from_guest_.set_length(n, static_cast<std::size_t>(len));
+        ++n;
+    }
+    if (n == 0) return;
+    if (paused_.load()) {
+        count(counters_.tx_dropped_paused, n);
+        return;
+    }
+    if (!link_up_.load()) {
+        count(counters_.tx_dropped_link_down, n);
+        return;
+    }
+    std::uint64_t bytes = 0;
+    for (std::size_t i = 0; i < n; ++i) bytes += from_guest_.length(i);
+    const std::size_t sent = backend_.send(from_guest_, n);
+    count(counters_.tx_frames, sent);
+    count(counters_.tx_bytes, bytes);
+    count(counters_.tx_errors, n - sent);
+}
+
+}  // namespace nf::vmm

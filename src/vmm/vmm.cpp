@@ -1,0 +1,221 @@
+// Vmm: start-up (checks, netdevs, cold plug, sockets), the poll loop, and shutdown.
+#include "vmm/vmm.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "common/error.h"
+#include "device/guest_channel.h"
+
+namespace nf::vmm {
+
+namespace {
+
+std::unique_ptr<Namespaces> open_namespaces(const VmmOptions& options) {
+    validate(options);
+    const std::string& name = options.guest_netns;
+    std::optional<os::Netns> guest;
+    try {
+        guest = name.find('/') != std::string::npos ? os::Netns::open(name) : os::Netns::open_named(name);
+    } catch (const SystemError& e) {
+        throw ConfigError("--guest-netns " + name + ": no such network namespace (" + e.what() + ")");
+    }
+    auto host = os::Netns::current();
+    if (guest->same_as(host)) throw ConfigError("--guest-netns " + name + " is the VMM's own namespace");
+    return std::make_unique<Namespaces>(std::move(host), std::move(*guest));
+}
+
+// A socket path must be creatable, and not be a live socket of another process (we would steal it).
+void check_socket_path(const std::string& option, const std::string& path) {
+    if (path.empty()) return;
+    if (path.size() >= sizeof(sockaddr_un{}.sun_path)) throw ConfigError(option + " " + path + ": path too long");
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+        throw ConfigError(option + " " + path + ": directory " + dir.string() + " does not exist");
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return;
+    if (!S_ISSOCK(st.st_mode)) throw ConfigError(option + " " + path + ": exists and is not a socket");
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+        throw ConfigError(option + " " + path + ": another process is serving this socket");
+}
+
+}  // namespace
+
+Vmm::Vmm(VmmOptions options)
+    : options_(std::move(options)),
+      ns_(open_namespaces(options_)),
+      pause_(options_.cgroup),
+      machine_(device::MachineOptions{{}, options_.reset_policy}),
+      service_(machine_, [this](const device::Action& action) { carry_out(action); }) {
+    check_socket_path("--qmp", options_.qmp_path);
+    check_socket_path("--channel", options_.channel_path);
+    create_netdevs();
+    cold_plug_devices();
+    machine_.start();
+    monitor_.emplace();
+    open_sockets();
+    starting_ = false;
+    spdlog::info("vm {}: ready, QMP on {}", options_.name, options_.qmp_path);
+}
+
+Vmm::~Vmm() {
+    try {
+        if (!starting_) shutdown(quit_reason_);
+    } catch (const std::exception& e) {
+        spdlog::error("shutdown: {}", e.what());
+    }
+}
+
+void Vmm::create_netdevs() {
+    for (std::size_t i = 0; i < options_.netdevs.size(); ++i)
+        netdevs_.push_back(BridgeNetdev::create(ns_->host_rtnl, options_.name, i, options_.netdevs[i]));
+}
+
+// As QEMU's -device: in order, no hotplug checks, the first error ends start-up.
+void Vmm::cold_plug_devices() {
+    for (const auto& arguments : options_.devices) {
+        const std::string shown = arguments.dump();
+        SplitDevice split = split_device_arguments(arguments);
+        if (const auto error = check_backend(split.props)) throw ConfigError("--device " + shown + ": " + error->desc);
+        fill_vf_mac(split);
+        if (split.props.id) props_[*split.props.id] = split.props;
+        adding_ = &split.props;
+        const device::Outcome outcome = machine_.cold_plug(split.model_arguments);
+        if (const auto* error = outcome.error()) throw ConfigError("--device " + shown + ": " + error->desc);
+        service_.publish(outcome);  // a backend failure throws while starting_
+        adding_ = nullptr;
+    }
+}
+
+void Vmm::open_sockets() {
+    qmp_ = std::make_unique<qmp::QmpServer>(
+        qmp::QmpServerOptions{options_.qmp_path, {}},
+        [this](const std::string& command, const nlohmann::json& arguments) { return execute(command, arguments); });
+    service_.attach(*qmp_);
+    if (options_.channel_path.empty()) return;
+    channel_ = std::make_unique<qmp::DeviceChannelServer>(
+        options_.channel_path, [this] { return device::channel::hello_for(machine_); },
+        [this](const device::channel::Message& message) {
+            service_.on_guest_message(message);
+            run_deferred();
+        });
+    service_.attach(*channel_);
+}
+
+int Vmm::run(int signal_fd) {
+    while (!quit_) {
+        std::vector<pollfd> fds = qmp_->poll_fds();
+        const std::size_t qmp_count = fds.size();
+        if (channel_) {
+            const auto more = channel_->poll_fds();
+            fds.insert(fds.end(), more.begin(), more.end());
+        }
+        const std::size_t served = fds.size();
+        fds.push_back({monitor_->fd(), POLLIN, 0});
+        if (signal_fd >= 0) fds.push_back({signal_fd, POLLIN, 0});
+        if (::poll(fds.data(), fds.size(), 1000) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll");
+        }
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].revents == 0) continue;
+            if (i < qmp_count) qmp_->handle(fds[i]);
+            else if (i < served) channel_->handle(fds[i]);
+            else if (fds[i].fd == monitor_->fd()) on_link_events();
+            else if (fds[i].fd == signal_fd) {
+                signalfd_siginfo info{};
+                [[maybe_unused]] auto n = ::read(signal_fd, &info, sizeof info);
+                spdlog::info("vm {}: signal {}, shutting down", options_.name, strsignal(static_cast<int>(info.ssi_signo)));
+                quit_ = true;
+            }
+        }
+        run_deferred();
+    }
+    shutdown(quit_reason_);
+    return 0;
+}
+
+void Vmm::shutdown(const std::string& reason) {
+    if (shut_down_) return;
+    shut_down_ = true;
+    if (qmp_) qmp_->broadcast("SHUTDOWN", {{"guest", false}, {"reason", reason}});
+    // Primaries first, as a host would take the VF away before the PV NIC; each through the model, so the
+    // guest gets its "unplugged" and QMP clients their DEVICE_DELETED.
+    std::vector<std::string> primaries, others;
+    const auto visit = [&](const auto& self, const nlohmann::json& devices) -> void {
+        for (const auto& entry : devices) {
+            if (entry.contains("pci_bridge")) self(self, entry["pci_bridge"]["devices"]);
+            const std::string id = entry.value("qdev_id", "");
+            const auto* device = id.empty() ? nullptr : machine_.find_device(id);
+            if (!device || !device->options.driver->is_ethernet()) continue;
+            (device->is_primary() ? primaries : others).push_back(id);
+        }
+    };
+    visit(visit, machine_.query_pci().at(0)["devices"]);
+    for (const auto& list : {primaries, others})
+        for (const auto& id : list) {
+            try {
+                service_.publish(machine_.surprise_remove(id));
+            } catch (const std::exception& e) {
+                spdlog::error("shutdown: remove {}: {}", id, e.what());
+            }
+        }
+    // Anything the model did not know about (it should be nothing) goes with the maps' destructors.
+    primaries_.clear();
+    standbys_.clear();
+    filters_.clear();
+    if (paused_) set_paused(false);
+    spdlog::info("vm {}: shut down ({})", options_.name, reason);
+}
+
+void Vmm::on_link_events() {
+    if (monitor_->resync_needed()) {
+        monitor_->resync();
+        for (auto& [host_if, filter] : filters_) update_filter(host_if);
+    }
+    for (const auto& event : monitor_->drain()) {
+        if (event.kind == os::LinkEvent::Kind::Overrun) {
+            monitor_->resync();
+            for (auto& [host_if, filter] : filters_) update_filter(host_if);
+            continue;
+        }
+        for (auto& [host_if, filter] : filters_) {
+            if (filter->port_ifindex() != event.link.ifindex) continue;
+            if (event.kind == os::LinkEvent::Kind::New) {
+                update_filter(host_if);
+                continue;
+            }
+            if (event.link.new_netnsid) continue;  // moved, not deleted (not ours to move, but not gone)
+            // The VF's port is gone, and the VF with it (a veth dies whole): the device vanished under the guest.
+            filter->forget();
+            for (auto& [id, primary] : primaries_)
+                if (primary->host_if() == host_if && primary->plugged()) {
+                    primary->mark_gone();
+                    deferred_removals_.push_back(id);
+                }
+        }
+    }
+}
+
+void Vmm::run_deferred() {
+    while (!deferred_removals_.empty()) {
+        const std::string id = deferred_removals_.front();
+        deferred_removals_.erase(deferred_removals_.begin());
+        if (!machine_.find_device(id)) continue;
+        spdlog::warn("device {} vanished from the host: surprise removal", id);
+        service_.publish(machine_.surprise_remove(id));
+    }
+}
+
+}  // namespace nf::vmm

@@ -1,0 +1,109 @@
+#pragma once
+// failover-vmm, the lab VMM: the device model (src/device) given real devices. Table of contents:
+//   vmm_options.h   command line (docs/lab-contract.md), vmm_help.cpp its --help
+//   keyval.h        QEMU's `driver,key=value` syntax
+//   backend_props.h what a device needs beyond the model (ifname, host, netdev)
+//   bridge_netdev.h --netdev bridge: the PV backend port on the host bridge
+//   standby_tap.h   the standby's tap in the VM (fd held here)
+//   pv_forwarder.h  tap <-> backend port forwarding, paused_frames.h the netpass seam, counters.h
+//   standby_device.h the standby: tap + forwarder + counters
+//   primary_veth.h  the primary: a veth "VF" moved in and out of the VM
+//   mac_filter.h    the host NIC's MAC filter for a VF (stale / while-bound)
+//   guest_pause.h   stop/cont: cgroup freezer (+ forwarding, via the standbys)
+//   vmm.h           this: owns all of it, carries out the model's actions, serves QMP and the channel
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/machine.h"
+#include "os/link_monitor.h"
+#include "qmp/device_channel.h"
+#include "qmp/machine_service.h"
+#include "qmp/qmp_server.h"
+#include "vmm/backend_props.h"
+#include "vmm/bridge_netdev.h"
+#include "vmm/guest_pause.h"
+#include "vmm/mac_filter.h"
+#include "vmm/namespaces.h"
+#include "vmm/primary_veth.h"
+#include "vmm/standby_device.h"
+#include "vmm/vmm_options.h"
+
+namespace nf::vmm {
+
+class Vmm {
+public:
+    // Builds the VM: checks every option, creates the netdevs, cold-plugs the --device list, opens the QMP
+    // and channel sockets. Throws ConfigError (bad arguments) or SystemError; whatever was created by then
+    // is undone by the members' destructors.
+    explicit Vmm(VmmOptions options);
+    ~Vmm();  // shutdown(), then the members undo the rest in reverse order
+    Vmm(const Vmm&) = delete;
+    Vmm& operator=(const Vmm&) = delete;
+
+    // Serves until a signal arrives on signal_fd (a signalfd; -1: none) or a QMP `quit`. Returns the exit status.
+    int run(int signal_fd);
+    // Unplugs every device through the model (the guest and QMP clients hear of it). Idempotent.
+    void shutdown(const std::string& reason = "host-signal");
+
+    // The QMP command handler (public for tests that drive a Vmm in-process).
+    qmp::QmpResult execute(const std::string& command, const nlohmann::json& arguments);
+
+private:
+    // --- vmm.cpp: start-up and the loop
+    void create_netdevs();
+    void cold_plug_devices();
+    void open_sockets();
+    void on_link_events();
+    void run_deferred();
+
+    // --- vmm_commands.cpp: device_add checks, our QMP extensions
+    std::optional<qmp::QmpError> check_backend(const BackendProps& props) const;
+    void fill_vf_mac(SplitDevice& split);
+    qmp::QmpResult device_add(const nlohmann::json& arguments);
+    qmp::QmpResult surprise_remove(const nlohmann::json& arguments);
+    nlohmann::json describe() const;
+    bool model_knows(const std::string& id) const;
+
+    // --- vmm_actions.cpp: the ActionSink
+    void carry_out(const device::Action& action);
+    void plug_standby(const device::PlugStandby& action);
+    void unplug_standby(const device::UnplugStandby& action);
+    void plug_primary(const device::PlugPrimary& action);
+    void unplug_primary(const device::UnplugPrimary& action);
+    void set_paused(bool paused);
+    const BackendProps* props_for(const std::string& id);
+    std::string ifname_for(const std::string& id, const BackendProps* props) const;
+    std::string next_tap_name();
+    void update_filter(const std::string& host_if);
+    // Publishes an outcome minus DEVICE_DELETED (a device that failed to plug was never there for QMP).
+    void publish_quietly(device::Outcome outcome);
+
+    VmmOptions options_;
+    std::unique_ptr<Namespaces> ns_;
+    GuestPause pause_;
+    std::vector<std::unique_ptr<BridgeNetdev>> netdevs_;
+    std::map<std::string, std::unique_ptr<VfMacFilter>> filters_;      // by the VF's host name; outlive unplugs
+    std::map<std::string, std::unique_ptr<PrimaryVeth>> primaries_;    // plugged VFs, by device id
+    std::map<std::string, std::unique_ptr<StandbyDevice>> standbys_;   // by device id
+    std::map<std::string, BackendProps> props_;                        // by device id, as last requested
+    device::Machine machine_;
+    qmp::MachineService service_;
+    std::optional<os::LinkMonitor> monitor_;
+    std::unique_ptr<qmp::QmpServer> qmp_;
+    std::unique_ptr<qmp::DeviceChannelServer> channel_;
+
+    const BackendProps* adding_ = nullptr;  // the device_add being executed: props for an id not yet recorded
+    std::optional<std::pair<std::string, std::string>> plug_failure_;  // device id, what failed
+    std::vector<std::string> deferred_removals_;  // plugs that failed outside device_add: surprise-remove them
+    bool starting_ = true;
+    bool paused_ = false;
+    bool quit_ = false;
+    bool shut_down_ = false;
+    unsigned tap_serial_ = 0;
+    std::string quit_reason_ = "host-signal";
+};
+
+}  // namespace nf::vmm

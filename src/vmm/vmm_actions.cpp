@@ -1,0 +1,154 @@
+// Vmm: the ActionSink — the device model's decisions carried out on real links, taps and cgroups.
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "vmm/vmm.h"
+
+namespace nf::vmm {
+
+namespace {
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+std::optional<MacAddress> mac_of(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    return MacAddress::parse(text);
+}
+
+std::string plugged_id(const device::Action& action) {
+    if (const auto* a = std::get_if<device::PlugPrimary>(&action)) return a->id;
+    if (const auto* a = std::get_if<device::PlugStandby>(&action)) return a->id;
+    return "";
+}
+}  // namespace
+
+void Vmm::carry_out(const device::Action& action) {
+    spdlog::debug("action: {}", device::to_string(action));
+    try {
+        std::visit(Overloaded{
+                       [&](const device::PlugStandby& a) { plug_standby(a); },
+                       [&](const device::UnplugStandby& a) { unplug_standby(a); },
+                       [&](const device::PlugPrimary& a) { plug_primary(a); },
+                       [&](const device::UnplugPrimary& a) { unplug_primary(a); },
+                       [&](const device::SetStandbyCarrier& a) {
+                           if (const auto it = standbys_.find(a.id); it != standbys_.end()) it->second->set_link(a.up);
+                       },
+                       [&](const device::PauseGuest&) { set_paused(true); },
+                       [&](const device::ResumeGuest&) { set_paused(false); },
+                       // The guest hears of these over the channel (MachineService); no backend work.
+                       [&](const device::RequestEject&) {},
+                       [&](const device::CancelEject&) {},
+                   },
+                   action);
+    } catch (const std::exception& e) {
+        if (starting_) throw;
+        spdlog::error("{}: {}", device::to_string(action), e.what());
+        const std::string id = plugged_id(action);
+        if (id.empty()) return;
+        // A device the backend could not build is not there: the model must forget it too.
+        if (adding_) plug_failure_ = {id, e.what()};
+        else deferred_removals_.push_back(id);
+    }
+}
+
+const BackendProps* Vmm::props_for(const std::string& id) {
+    if (const auto it = props_.find(id); it != props_.end()) return &it->second;
+    if (adding_) {
+        props_[id] = *adding_;  // an anonymous device gets its generated id here
+        return &props_[id];
+    }
+    return nullptr;
+}
+
+std::string Vmm::ifname_for(const std::string& id, const BackendProps* props) const {
+    if (props && !props->ifname.empty()) return props->ifname;
+    if (valid_ifname(id)) return id;
+    return "nf" + std::to_string(std::hash<std::string>{}(id) % 100000);
+}
+
+std::string Vmm::next_tap_name() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string name = options_.name + "-sb" + std::to_string(tap_serial_++ % 100);
+        if (!ns_->host_rtnl.find_link(name)) return name;
+    }
+    throw SystemError(EEXIST, "no free temporary tap name for " + options_.name);
+}
+
+void Vmm::plug_standby(const device::PlugStandby& action) {
+    const BackendProps* props = props_for(action.id);
+    BridgeNetdev* netdev = nullptr;
+    if (props && !props->netdev.empty())
+        for (auto& candidate : netdevs_)
+            if (candidate->spec().id == props->netdev) netdev = candidate.get();
+    auto tap = StandbyTap::create(ns_->host_rtnl, ns_->guest_rtnl, ns_->guest, next_tap_name(),
+                                  ifname_for(action.id, props), mac_of(action.mac));
+    standbys_[action.id] = std::make_unique<StandbyDevice>(action.id, std::move(tap), netdev, paused_);
+}
+
+void Vmm::unplug_standby(const device::UnplugStandby& action) { standbys_.erase(action.id); }
+
+void Vmm::plug_primary(const device::PlugPrimary& action) {
+    const BackendProps* props = props_for(action.id);
+    if (!props || props->host.empty()) {
+        // e.g. a virtio-net primary as in QEMU's qtests: the model has it, no "VF" stands behind it.
+        spdlog::info("primary {}: no host= device, present in the model only", action.id);
+        return;
+    }
+    auto primary = PrimaryVeth::plug(*ns_, action.id, props->host, ifname_for(action.id, props), mac_of(action.mac));
+    const std::string host_if = primary->host_if();
+    auto& filter = filters_[host_if];
+    if (!filter || filter->port_ifindex() != primary->port().ifindex || filter->mac() != primary->mac())
+        filter = std::make_unique<VfMacFilter>(ns_->host_rtnl, options_.vf_filter, primary->port().ifindex,
+                                               primary->port().name, primary->mac());
+    primaries_[action.id] = std::move(primary);
+    update_filter(host_if);
+}
+
+void Vmm::unplug_primary(const device::UnplugPrimary& action) {
+    const auto it = primaries_.find(action.id);
+    if (it == primaries_.end()) return;  // model-only, or its plug failed
+    const std::string host_if = it->second->host_if();
+    std::unique_ptr<PrimaryVeth> primary = std::move(it->second);
+    primaries_.erase(it);
+    primary->unplug();
+    update_filter(host_if);
+}
+
+// The filter follows the VF: plugged = one of our primaries holds it in the VM; bound = its port has carrier
+// (a veth has carrier when both ends are up, so: the guest has brought the VF up).
+void Vmm::update_filter(const std::string& host_if) {
+    const auto it = filters_.find(host_if);
+    if (it == filters_.end()) return;
+    bool plugged = false;
+    for (const auto& [id, primary] : primaries_)
+        if (primary->host_if() == host_if && primary->plugged()) plugged = true;
+    const auto port = ns_->host_rtnl.find_link(it->second->port_ifindex());
+    if (!port) {
+        it->second->forget();
+        return;
+    }
+    it->second->update(plugged, port->carrier);
+}
+
+void Vmm::set_paused(bool paused) {
+    paused_ = paused;
+    // Pause: the network first, then the processes; resume in reverse.
+    if (paused) {
+        for (auto& [id, standby] : standbys_) standby->set_paused(true);
+        pause_.freeze();
+    } else {
+        pause_.thaw();
+        for (auto& [id, standby] : standbys_) standby->set_paused(false);
+    }
+}
+
+void Vmm::publish_quietly(device::Outcome outcome) {
+    std::erase_if(outcome.events, [](const device::Event& e) { return e.name == "DEVICE_DELETED"; });
+    service_.publish(outcome);
+}
+
+}  // namespace nf::vmm
