@@ -21,8 +21,8 @@ long long to_integer(std::string_view flag, const std::string& text) {
 // Strings straight from CLI11; converted and checked by the same functions the file uses.
 struct RawFlags {
     std::string standby, master, model, datapath, rx_mode, announce, announce_interval, pair_by, primary_id,
-        match_driver, match_name, control, config, log_level;
-    bool match_virtio = false, foreground = false, help = false, version = false;
+        match_driver, match_name, control, device_channel, config, log_level;
+    bool match_virtio = false, foreground = false, help = false, version = false, no_standby_ack = false;
 };
 
 ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
@@ -62,6 +62,11 @@ ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
         check_control_path("--control", f.control);
         l.control = f.control;
     }
+    if (given("--device-channel")) {
+        check_control_path("--device-channel", f.device_channel);
+        l.device_channel = f.device_channel;
+    }
+    if (f.no_standby_ack) l.standby_ack = false;
     if (given("--log-level")) l.log_level = check_log_level("--log-level", f.log_level);
     if (f.foreground) l.foreground = true;
     return l;
@@ -90,6 +95,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_option("--match-name", f.match_name);
     app.add_flag("--match-virtio-standby", f.match_virtio);
     app.add_option("-c,--control", f.control);
+    app.add_option("--device-channel", f.device_channel);
+    app.add_flag("--no-standby-ack", f.no_standby_ack);
     app.add_option("--config", f.config);
     app.add_option("--log-level", f.log_level);
     app.add_flag("-f,--foreground", f.foreground);

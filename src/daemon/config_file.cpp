@@ -130,7 +130,7 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
         throw ConfigError(std::string(origin) + ": expected a JSON object at the top, got " +
                           std::string(doc.type_name()));
     r.only_known(doc, {"standby", "standby_match", "master", "model", "datapath", "rx_mode", "announce", "pairing",
-                       "control", "log_level", "foreground"});
+                       "control", "device_channel", "standby_ack", "log_level", "foreground"});
     ConfigLayer layer;
     if (doc.contains("standby") && doc.contains("standby_match"))
         throw ConfigError(std::string(origin) + ": give 'standby' or 'standby_match', not both");
@@ -161,6 +161,11 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
         layer.control = r.string(doc["control"], "control");
         r.checked([&] { check_control_path("control", *layer.control); });
     }
+    if (doc.contains("device_channel")) {
+        layer.device_channel = r.string(doc["device_channel"], "device_channel");
+        r.checked([&] { check_control_path("device_channel", *layer.device_channel); });
+    }
+    if (doc.contains("standby_ack")) layer.standby_ack = r.boolean(doc["standby_ack"], "standby_ack");
     if (doc.contains("log_level")) {
         const auto text = r.string(doc["log_level"], "log_level");
         layer.log_level = r.checked([&] { return check_log_level("log_level", text); });

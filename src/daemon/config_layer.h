@@ -26,6 +26,8 @@ struct ConfigLayer {
     std::optional<PairingKey> pairing_by;
     std::optional<std::string> primary_id;
     std::optional<std::string> control;
+    std::optional<std::string> device_channel;
+    std::optional<bool> standby_ack;
     std::optional<std::string> log_level;
     std::optional<bool> foreground;
 };

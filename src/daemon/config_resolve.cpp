@@ -12,15 +12,12 @@ T pick(const std::optional<T>& flag, const std::optional<T>& file, T fallback) {
     return fallback;
 }
 
-// The kernel names the master after the standby's parent; we cannot take the standby's own name while it
-// exists beside the master, so we add a short suffix (see failoverd(8), MASTER NAME).
+// The master takes the standby's name (the guest's configuration names the standby); the standby
+// becomes <name>nsby. By rule the name is known only at start (see failoverd(8), MASTER NAME).
 std::string derive_master(const StandbyMatch& standby) {
-    if (!standby.name) return std::string(kMasterWhenMatchedByRule);
-    std::string derived = *standby.name + "fo";
-    if (derived.size() > kMaxIfnameLength)
-        throw ConfigError("master: cannot derive a name from standby '" + *standby.name + "' ('" + derived +
-                          "' is longer than 15 characters); give --master NAME");
-    return derived;
+    if (!standby.name) return {};
+    (void)renamed_standby(*standby.name);
+    return *standby.name;
 }
 
 }  // namespace
@@ -37,9 +34,9 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
     if (c.standby.name) check_ifname("standby", *c.standby.name);
 
     c.master = flags.master ? *flags.master : file.master ? *file.master : derive_master(c.standby);
-    check_ifname("master", c.master);
-    if (c.standby.name && *c.standby.name == c.master)
-        throw ConfigError("master: '" + c.master + "' is the standby's name; the master needs its own name");
+    if (!c.master.empty()) check_ifname("master", c.master);
+    // Naming the master after the standby is the default spelled out: the standby is renamed.
+    if (c.standby.name && *c.standby.name == c.master) (void)renamed_standby(c.master);
 
     c.model = pick(flags.model, file.model, c.model);
     c.datapath = pick(flags.datapath, file.datapath, c.datapath);
@@ -59,8 +56,11 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
         throw ConfigError("pairing.primary_id: only used when pairing.by is \"id\", but pairing.by is \"mac\"");
     }
 
-    c.control = pick(flags.control, file.control, default_control_path(c.master));
-    check_control_path("control", c.control);
+    c.control = pick(flags.control, file.control, c.master.empty() ? std::string() : default_control_path(c.master));
+    if (!c.control.empty()) check_control_path("control", c.control);
+    c.device_channel = pick(flags.device_channel, file.device_channel, c.device_channel);
+    if (!c.device_channel.empty()) check_control_path("device_channel", c.device_channel);
+    c.standby_ack = pick(flags.standby_ack, file.standby_ack, c.standby_ack);
     c.log_level = pick(flags.log_level, file.log_level, c.log_level);
     c.foreground = pick(flags.foreground, file.foreground, c.foreground);
     return c;

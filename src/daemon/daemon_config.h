@@ -52,13 +52,20 @@ struct Pairing {
 
 struct DaemonConfig {
     StandbyMatch standby;
-    std::string master;                               // resolved: never empty
+    // The master's name. By default the standby's: the master takes the name the guest's configuration
+    // uses and the standby is renamed <name>nsby while the master exists (restored at stop). Empty until
+    // start when the standby is found by rule and no master is given.
+    std::string master;
     DeviceModel model = DeviceModel::three_device;
     DatapathChoice datapath = DatapathChoice::automatic;
     RxMode rx_mode = RxMode::make_before_break;
     AnnouncePolicy announce;
     Pairing pairing;
-    std::string control;                              // resolved: never empty
+    std::string control;                              // empty only while master is (then <master>.sock)
+    // The lab VMM's guest device channel: failoverd plays the guest's virtio and hotplug drivers on it
+    // (acks features, answers eject requests). Empty: no channel.
+    std::string device_channel;
+    bool standby_ack = true;                          // ack VIRTIO_NET_F_STANDBY (false: a guest without failover)
     std::string log_level = "info";
     bool foreground = false;
 
@@ -70,10 +77,16 @@ inline constexpr std::size_t kMaxIfnameLength = 15;            // IFNAMSIZ - 1
 inline constexpr unsigned kMaxAnnounceCount = 255;
 inline constexpr std::chrono::milliseconds kMaxAnnounceInterval{60'000};
 inline constexpr std::string_view kControlDirectory = "/run/netfailover";
-inline constexpr std::string_view kMasterWhenMatchedByRule = "failover0";
+inline constexpr std::string_view kRenamedStandbySuffix = "nsby";
 
 // The control socket a daemon for this master listens on by default.
 std::string default_control_path(std::string_view master);
+// The name the standby has while the master holds its name: <standby>nsby. Throws ConfigError (asking
+// for --master) when that is longer than 15 characters.
+std::string renamed_standby(std::string_view standby);
+// By rule, the master's name is known once the standby is found: the default master and control
+// socket for a standby named `standby`. Throws ConfigError like renamed_standby().
+void name_master_after(DaemonConfig& config, std::string_view standby);
 
 // The config as JSON with the same field names the config file takes ("config dump").
 nlohmann::json to_json(const DaemonConfig& config);

@@ -29,8 +29,10 @@ OPTIONS
     --match-virtio-standby
         Standby rule: the device offers virtio feature bit 62, VIRTIO_NET_F_STANDBY.
     -m, --master NAME
-        Name of the failover master (at most 15 characters). Default: the standby's name followed
-        by "fo" (ens4 -> ens4fo); "failover0" when the standby is found by rule.
+        Name of the failover master (at most 15 characters); the standby keeps its name. Default:
+        the standby's name (of the netdev found, by rule), and the standby is renamed <name>nsby
+        (ens4 -> master ens4, standby ens4nsby) until failoverd stops; a standby name longer than
+        11 characters cannot take the suffix: give --master then.
     --model 3dev|hidden
         Device model (default 3dev):
           3dev    kernel-compatible: master, primary and standby all visible in the guest; the
@@ -66,6 +68,15 @@ OPTIONS
     -c, --control PATH
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
         to start when another daemon answers on PATH and replaces a stale socket file.
+    --device-channel PATH
+        The lab VMM's guest device channel (failover-vmm --channel PATH): failoverd plays the guest's
+        virtio and PCI hotplug drivers on it. It acks the features the standby offers, STANDBY (bit
+        62) included, and answers an eject request for the primary make-before-break: TX and the
+        standby's RX on the standby, an announce, the primary closed (its driver unbinds), then the
+        ack. Connects when the socket appears (retried every 100 ms) and again after the VMM restarts.
+    --no-standby-ack
+        On the device channel, do not ack STANDBY: play a guest without failover support (the VMM
+        then never plugs the primary).
     --config FILE
         Read settings from a JSON file (see CONFIG FILE). Flags win over the file.
     --log-level LEVEL
@@ -94,13 +105,15 @@ CONFIG FILE
       {
         "standby": "ens4",                   or  "standby_match": {"driver": "virtio_net",
                                                      "name_glob": "ens*", "virtio_standby_feature": true},
-        "master": "ens4fo",
+        "master": "eth0",                    default: the standby's name (standby -> <name>nsby)
         "model": "3dev",                     "3dev" | "hidden"
         "datapath": "auto",                  "auto" | "bpf" | "packet"
         "rx_mode": "make-before-break",      "make-before-break" | "kernel"
         "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
         "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "vf0"}
-        "control": "/run/netfailover/ens4fo.sock",
+        "control": "/run/netfailover/eth0.sock",
+        "device_channel": "/run/netfailover/nfl/vm1.chan",   lab VMM only
+        "standby_ack": true,                 false = --no-standby-ack
         "log_level": "info",
         "foreground": true
       }
@@ -114,7 +127,8 @@ CONTROL
     Use failoverctl(8): failoverctl status [--json], failoverctl events, failoverctl set active auto.
 
 SIGNALS
-    SIGTERM, SIGINT  stop: detach the datapath, remove the master, restore the slaves, exit 0.
+    SIGTERM, SIGINT  stop: detach the datapath, remove the master, restore the slaves (the standby
+                     gets its name back), exit 0.
 
 EXIT STATUS
     0  stopped by a signal, or --help / --version

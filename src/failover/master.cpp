@@ -175,6 +175,18 @@ void FailoverMaster::set_active(ActiveChoice choice) {
     publish_changes(std::string("active slave set to ") + what);
 }
 
+void FailoverMaster::begin_primary_removal() {
+    if (primary_leaving_ || !slot(Role::primary)) return;
+    primary_leaving_ = true;
+    publish_changes("primary " + slot(Role::primary)->dev.name + " being removed");
+}
+
+void FailoverMaster::cancel_primary_removal() {
+    if (!primary_leaving_) return;
+    primary_leaving_ = false;
+    publish_changes("primary removal cancelled");
+}
+
 void FailoverMaster::detach() {
     queues_stopped_ = true;
     publish_changes("master destroyed");

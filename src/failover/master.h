@@ -87,6 +87,13 @@ public:
     void set_promiscuous(bool on);                          // M4: not propagated (kernel behaviour)
     std::error_code set_mac(const MacAddress& mac) const;   // M3: EOPNOTSUPP
     void set_active(ActiveChoice choice);                   // failoverctl set active
+    // Orderly removal of the primary (the host asked the guest to eject it): until the primary leaves
+    // (release) or the removal is cancelled, TX goes to the standby when it is xmit-ready and the
+    // standby's RX is delivered in every RX mode, kernel included: the kernel's eject unbinds the driver,
+    // which unregisters the primary at once. Make before break: call this before closing the primary.
+    void begin_primary_removal();
+    void cancel_primary_removal();
+    bool primary_leaving() const { return primary_leaving_; }
     void detach();                                          // C6.1: stop TX before destroy
 
     // --- datapath ---
@@ -138,6 +145,7 @@ private:
     AddressLists addresses_;
     MasterFeatures features_;
     ActiveChoice forced_ = ActiveChoice::automatic;
+    bool primary_leaving_ = false;   // begin_primary_removal() until the primary leaves
     std::array<std::optional<Slave>, 2> slots_;
     Stats64 accumulated_;            // failover_stats (O3)
     Stats64 own_drops_;              // the master's core drop counters (T2.3, T5)

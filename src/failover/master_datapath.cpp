@@ -8,7 +8,7 @@
 namespace nf::failover {
 
 std::optional<Role> FailoverMaster::active_slave() const {
-    return choose_tx(slave(Role::primary), slave(Role::standby), forced_);
+    return choose_tx(slave(Role::primary), slave(Role::standby), primary_leaving_ ? ActiveChoice::standby : forced_);
 }
 
 std::optional<Role> FailoverMaster::effective_tx() const {
@@ -34,6 +34,7 @@ TxDecision FailoverMaster::transmit(const TxPacket& packet) {
 bool FailoverMaster::rx_delivered(Role from) const {
     if (!slot(from)) return false;
     if (from == Role::primary) return true;  // R-X2
+    if (primary_leaving_) return true;       // the primary is as good as gone (begin_primary_removal)
     if (config_.rx == RxMode::kernel) return slot(Role::primary) == nullptr;  // R-X1: EXACT
     // make-before-break: the standby keeps delivering until TX has really moved to the primary.
     return active_slave() != Role::primary;

@@ -157,6 +157,7 @@ std::error_code FailoverMaster::release(NetdevKey key, std::string_view reason) 
     stats_checkpoint();
     // R5.4
     slots_[datapath::slot_index(*role)].reset();
+    if (*role == Role::primary) primary_leaving_ = false;  // a primary plugged later is taken as usual
     if (const Slave* standby = slot(Role::standby); *role == Role::primary && standby) {
         min_mtu_ = standby->dev.min_mtu;
         max_mtu_ = standby->dev.max_mtu;

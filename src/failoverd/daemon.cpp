@@ -7,6 +7,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
@@ -18,7 +21,7 @@ namespace nf::failoverd {
 
 namespace {
 
-enum EpollTag : std::uint64_t { kGuestLinks = 1, kPrivateLinks, kControl, kSignal, kTimer };
+enum EpollTag : std::uint64_t { kGuestLinks = 1, kPrivateLinks, kControl, kSignal, kTimer, kDeviceChannel };
 
 sigset_t daemon_signals() {
     sigset_t set;
@@ -78,6 +81,7 @@ void Daemon::start() {
 
     guest_inode_ = guest_.inode();
     guest_rtnl_ = std::make_unique<os::Rtnl>();
+    if (config_.master.empty()) name_master_by_rule();
     // First, so that a second daemon for the same master stops here having changed nothing.
     daemon::ControlHandlers handlers;
     handlers.status = [this] { return status(); };
@@ -97,13 +101,75 @@ void Daemon::start() {
     if (device_->private_netns()) peer_rtnl_ = std::make_unique<os::Rtnl>(os::Rtnl::in(*device_->private_netns()));
     start_datapath(standby);
     watch_links();
-    const os::LinkInfo* standby_now = slave_table().find_by_name(standby_name_);
-    if (!standby_now) throw SystemError(ENODEV, "standby " + standby_name_ + " vanished during start-up");
+    const os::LinkInfo* standby_now = slave_table().find_by_name(standby_name_now());
+    if (!standby_now) throw SystemError(ENODEV, "standby " + standby_name_now() + " vanished during start-up");
     start_core(*standby_now);
     start_services();
     spdlog::info("{}: {} master {} (model {}, datapath {}, standby {})", config_.master,
                  adopted_ ? "adopted" : "created", config_.master, daemon::to_string(config_.model),
-                 datapath_->kind(), standby_name_);
+                 datapath_->kind(), standby_name_now());
+}
+
+// Links the standby rules select in the guest namespace, but for `skip` (masters, ours or a previous
+// daemon's). The driver and features come from sysfs when it has them (sysfs may belong to another
+// namespace; rtnetlink is the authority on which links exist).
+std::vector<std::string> Daemon::standbys_matching_rules(const std::vector<std::string>& skip) {
+    const daemon::StandbyMatcher matcher(config_.standby);
+    const daemon::SysfsNetdevs sysfs;
+    std::vector<daemon::NetdevFacts> facts;
+    for (const os::LinkInfo& link : guest_rtnl_->links()) {
+        if (link.name == "lo" || std::find(skip.begin(), skip.end(), link.name) != skip.end()) continue;
+        auto f = sysfs.read(link.name).value_or(daemon::NetdevFacts{link.name, {}, {}});
+        f.name = link.name;
+        facts.push_back(f);
+    }
+    const auto names = matcher.matching(facts);
+    if (names.size() > 1) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw ConfigError("several netdevs match the standby rules (" + matcher.describe() + "): " + list +
+                          "; narrow the rules or give --standby");
+    }
+    return names;
+}
+
+// By rule without --master, the master takes the name of the standby the rules find, and the state file
+// and control socket go by it. A previous daemon that did not stop cleanly left its state file: its
+// standby may be renamed <name>nsby, or moved into its private namespace (hidden).
+void Daemon::name_master_by_rule() {
+    std::vector<DaemonState> previous;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(paths_.state_dir, ec))
+        if (entry.path().extension() == ".state")
+            if (auto state = read_state(entry.path())) previous.push_back(*state);
+    std::vector<std::string> masters;  // and their holder bridges
+    for (const auto& s : previous) {
+        masters.push_back(s.master);
+        masters.push_back(holder_bridge_name(s.master));
+    }
+
+    std::string name;
+    if (const auto found = standbys_matching_rules(masters); !found.empty()) {
+        name = found.front();
+        for (const auto& s : previous)
+            if (s.master == s.standby && name == daemon::renamed_standby(s.standby)) name = s.standby;
+    } else {
+        // Hidden: the standby is in the private namespace a previous daemon left (with, for bpf, the
+        // master named after it in the guest).
+        std::vector<std::string> left;
+        for (const auto& s : previous) {
+            if (s.master != s.standby || !os::Netns::named_exists(private_netns_name(s.master))) continue;
+            os::Rtnl private_rtnl = os::Rtnl::in(os::Netns::open_named(private_netns_name(s.master)));
+            if (private_rtnl.find_link(daemon::renamed_standby(s.standby))) left.push_back(s.master);
+        }
+        if (left.size() != 1)
+            throw SystemError(ENODEV, "no netdev matches the standby rules (" +
+                                          daemon::StandbyMatcher(config_.standby).describe() + ")");
+        name = left.front();
+    }
+    daemon::name_master_after(config_, name);
+    standby_name_ = name;
+    spdlog::info("standby {} found by rule: the master takes its name", name);
 }
 
 // A state file means a daemon for this master ran before and did not stop cleanly. With bpf its master
@@ -120,6 +186,7 @@ void Daemon::adopt_or_clean_up() {
         adopted_ = true;
         standby_name_ = state->standby;
         standby_was_up_ = state->standby_was_up;
+        if (master_takes_standby_name()) device_->standby_renamed(standby_name_, standby_name_now());
         spdlog::info("adopting master {} left by a previous failoverd", config_.master);
         return;
     }
@@ -129,6 +196,8 @@ void Daemon::adopt_or_clean_up() {
                      state->datapath == "bpf"};
     device_ = std::make_unique<MasterDevice>(old, guest_);
     device_->claim_leftovers(*guest_rtnl_);
+    if (state->master == state->standby)
+        device_->standby_renamed(state->standby, daemon::renamed_standby(state->standby));
     if (state->datapath == "bpf" && device_->master_ifindex() > 0) {
         // Its tc filters on the slaves would redirect into a master that is about to go.
         best_effort("remove the old bpf datapath", [&] {
@@ -155,48 +224,32 @@ void Daemon::adopt_or_clean_up() {
 os::LinkInfo Daemon::find_standby() {
     if (adopted_) {
         os::Rtnl rtnl = os::Rtnl::in(device_->slave_netns());
-        if (auto link = rtnl.find_link(standby_name_)) {
+        if (auto link = rtnl.find_link(standby_name_now())) {
             pairing_key_ = pairing_mac(*link);
             return *link;
         }
-        throw SystemError(ENODEV, "adopting " + config_.master + ": its standby " + standby_name_ + " is gone");
+        throw SystemError(ENODEV, "adopting " + config_.master + ": its standby " + standby_name_now() + " is gone");
     }
-    if (config_.standby.name && !config_.standby.by_rule()) {
-        auto link = guest_rtnl_->find_link(*config_.standby.name);
-        if (!link) throw SystemError(ENODEV, "standby " + *config_.standby.name + " not found in this namespace");
+    // By name, or by rule already found when the master was named after it.
+    const std::string wanted = config_.standby.name ? *config_.standby.name : standby_name_;
+    if (!wanted.empty()) {
+        auto link = guest_rtnl_->find_link(wanted);
+        if (!link) throw SystemError(ENODEV, "standby " + wanted + " not found in this namespace");
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
         pairing_key_ = pairing_mac(*link);
         return *link;
     }
-    // By rule: the candidates are the links rtnetlink shows us (sysfs may belong to another namespace),
-    // their driver and features come from sysfs when it has them.
-    const daemon::StandbyMatcher matcher(config_.standby);
-    const daemon::SysfsNetdevs sysfs;
-    std::vector<daemon::NetdevFacts> facts;
-    std::vector<os::LinkInfo> links;
-    for (const os::LinkInfo& link : guest_rtnl_->links()) {
-        if (link.name == "lo" || link.name == config_.master) continue;
-        auto f = sysfs.read(link.name).value_or(daemon::NetdevFacts{link.name, {}, {}});
-        f.name = link.name;
-        facts.push_back(f);
-        links.push_back(link);
-    }
-    const auto names = matcher.matching(facts);
-    if (names.empty()) throw SystemError(ENODEV, "no netdev matches the standby rules (" + matcher.describe() + ")");
-    if (names.size() > 1) {
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw ConfigError("several netdevs match the standby rules (" + matcher.describe() + "): " + list +
-                          "; narrow the rules or give --standby");
-    }
-    for (const auto& link : links) {
-        if (link.name != names.front()) continue;
-        standby_name_ = link.name;
-        standby_was_up_ = link.admin_up;
-        pairing_key_ = pairing_mac(link);
-        spdlog::info("standby {} found by rule ({})", link.name, matcher.describe());
-        return link;
+    const auto names = standbys_matching_rules({config_.master, holder_bridge_name(config_.master)});
+    if (names.empty())
+        throw SystemError(ENODEV, "no netdev matches the standby rules (" +
+                                      daemon::StandbyMatcher(config_.standby).describe() + ")");
+    if (const auto link = guest_rtnl_->find_link(names.front())) {
+        standby_name_ = link->name;
+        standby_was_up_ = link->admin_up;
+        pairing_key_ = pairing_mac(*link);
+        spdlog::info("standby {} found by rule", link->name);
+        return *link;
     }
     throw SystemError(ENODEV, "standby " + names.front() + " vanished");
 }
@@ -204,13 +257,17 @@ os::LinkInfo Daemon::find_standby() {
 void Daemon::create_master_device(const os::LinkInfo& standby) {
     if (standby.arptype != 1 /* ARPHRD_ETHER */)
         throw ConfigError("standby " + standby.name + " is not an Ethernet device");
+    if (device_->layout().uses_holder() && holder_bridge_name(config_.master) == standby.name)
+        throw ConfigError("master " + config_.master + ": its holder bridge would be named " + standby.name +
+                          ", the standby's name; give another --master");
+    if (master_takes_standby_name()) device_->rename_standby(*guest_rtnl_, standby.name, standby_name_now());
     if (guest_rtnl_->find_link(config_.master))
         throw SystemError(EEXIST, "a link named " + config_.master + " already exists");
     if (device_->layout().uses_private_netns()) device_->create_private_netns();
     if (device_->layout().uses_holder()) device_->create_holder(*guest_rtnl_);
     if (device_->layout().veth_master) device_->create_veth_master(*guest_rtnl_, pairing_mac(standby), standby.mtu);
     if (hidden()) {
-        guest_rtnl_->move_to_netns(standby.ifindex, *device_->private_netns());
+        device_->hide_slave(*guest_rtnl_, standby.ifindex);
         spdlog::info("standby {} moved into the private namespace {}", standby.name,
                      private_netns_name(config_.master));
     }
@@ -309,6 +366,8 @@ void Daemon::start_services() {
     epoll_add(epoll_.get(), control_->fd(), kControl);
     epoll_add(epoll_.get(), signal_fd_.get(), kSignal);
     epoll_add(epoll_.get(), timer_fd_.get(), kTimer);
+    start_device_channel();
+    if (channel_) epoll_add(epoll_.get(), channel_->fd(), kDeviceChannel);
 
     write_state(state_file_path(paths_.state_dir, config_.master),
                 {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
@@ -329,6 +388,7 @@ int Daemon::run() {
                 case kPrivateLinks: on_slave_links(); break;
                 case kControl: control_->dispatch(); break;
                 case kTimer: on_announce_timer(); break;
+                case kDeviceChannel: channel_->dispatch(); break;
                 case kSignal:
                     if (on_signal()) {
                         stop();
@@ -353,6 +413,7 @@ void Daemon::stop() {
     stopped_ = true;
     // The socket goes first: nobody should see a half-restored system as "running".
     control_.reset();
+    channel_.reset();
     if (announcer_) announcer_->cancel();
     if (registry_ && master_) {
         best_effort("release the slaves", [&] { registry_->destroy_master(config_.master); });

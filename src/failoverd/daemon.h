@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,7 @@
 #include "datapath/packet/select.h"
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
+#include "failoverd/guest_channel.h"
 #include "failoverd/link_table.h"
 #include "failoverd/master_device.h"
 #include "failoverd/rtnl_slave_ops.h"
@@ -51,6 +53,8 @@ public:
 private:
     // --- start (daemon.cpp) ---
     void start();
+    void name_master_by_rule();
+    std::vector<std::string> standbys_matching_rules(const std::vector<std::string>& skip);
     void adopt_or_clean_up();
     os::LinkInfo find_standby();
     void create_master_device(const os::LinkInfo& standby);
@@ -74,10 +78,20 @@ private:
     bool on_signal();  // true: stop
     void publish(const failover::FailoverEvent& event) override;
 
+    // --- the lab VMM's device channel (daemon_channel.cpp) ---
+    void start_device_channel();
+    void eject_primary(const std::string& device);
+    void cancel_eject(const std::string& device);
+
     // --- status (daemon_status.cpp) ---
     std::optional<std::string> set_active(daemon::ActiveChoice choice);
 
     bool hidden() const { return config_.model == daemon::DeviceModel::hidden; }
+    // The master took the standby's name; the standby goes by <name>nsby meanwhile.
+    bool master_takes_standby_name() const { return config_.master == standby_name_; }
+    std::string standby_name_now() const {
+        return master_takes_standby_name() ? daemon::renamed_standby(standby_name_) : standby_name_;
+    }
     LinkTable& slave_table() { return hidden() ? *private_table_ : *guest_table_; }
 
     daemon::DaemonConfig config_;
@@ -86,7 +100,7 @@ private:
     bool adopted_ = false;
     bool stopped_ = false;
     bool standby_was_up_ = false;
-    std::string standby_name_;
+    std::string standby_name_;  // its own name, which it has again after stop
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC
 
     os::Netns guest_;
@@ -108,6 +122,7 @@ private:
     std::unique_ptr<AnnounceSender> announce_sender_;
     std::unique_ptr<daemon::Announcer> announcer_;
     std::unique_ptr<daemon::ControlServer> control_;
+    std::unique_ptr<GuestChannel> channel_;  // --device-channel
     UniqueFd signal_fd_;
     UniqueFd timer_fd_;
     UniqueFd epoll_;

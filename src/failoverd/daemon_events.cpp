@@ -101,7 +101,7 @@ void Daemon::hide_if_slave(const failover::Netdev& dev) {
     if (dev.type != failover::NetdevType::ethernet || dev.perm_addr != pairing_key_) return;
     if (guest_table_->ignored(dev.ifindex)) return;
     try {
-        guest_rtnl_->move_to_netns(dev.ifindex, *device_->private_netns());
+        device_->hide_slave(*guest_rtnl_, dev.ifindex);
         spdlog::info("{} (ifindex {}) moved into the private namespace", dev.name, dev.ifindex);
     } catch (const std::exception& e) {
         spdlog::warn("cannot hide {}: {}", dev.name, e.what());

@@ -47,6 +47,7 @@ nlohmann::json Daemon::status() {
     j["pid"] = ::getpid();
     j["datapath_reason"] = choice_.reason;
     j["events_published"] = events_published_;
+    if (channel_) j["device_channel"] = channel_->status();
     if (announcer_) {
         const auto& a = announcer_->counters();
         j["announce"] = {{"rounds", a.rounds}, {"frames_sent", a.frames_sent}, {"send_errors", a.send_errors}};

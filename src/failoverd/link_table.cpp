@@ -5,11 +5,6 @@ namespace nf::failoverd {
 using failover::NetdevEvent;
 using failover::NetdevEventKind;
 
-// RTNLGRP_LINK also carries AF_INET6 (addrconf) and AF_BRIDGE (port) link messages: no IFLA_CARRIER,
-// and an AF_BRIDGE RTM_DELLINK only means "no longer a bridge port". Read as full link messages they
-// would fake a carrier loss or an unplug. Only full (AF_UNSPEC) messages carry IFLA_MIN/MAX_MTU.
-bool is_partial(const os::LinkInfo& link) { return link.min_mtu == 0 && link.max_mtu == 0; }
-
 void LinkTable::diff(const os::LinkInfo& before, const os::LinkInfo& after, std::vector<NetdevEvent>& out) {
     const failover::Netdev dev = describer_.describe(after);
     if (before.name != after.name) out.push_back({NetdevEventKind::change_name, dev});
@@ -24,7 +19,7 @@ void LinkTable::diff(const os::LinkInfo& before, const os::LinkInfo& after, std:
 std::vector<NetdevEvent> LinkTable::apply(const os::LinkEvent& event) {
     std::vector<NetdevEvent> out;
     const os::LinkInfo& link = event.link;
-    if (event.kind == os::LinkEvent::Kind::Overrun || is_partial(event.link)) return out;
+    if (event.kind == os::LinkEvent::Kind::Overrun) return out;
     const auto it = links_.find(link.ifindex);
     const bool report = !ignored(link.ifindex);
     if (event.kind == os::LinkEvent::Kind::Del) {

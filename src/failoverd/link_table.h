@@ -13,9 +13,6 @@
 
 namespace nf::failoverd {
 
-// A per-family link message (AF_INET6 addrconf, AF_BRIDGE port info), not a full link description.
-bool is_partial(const os::LinkInfo& link);
-
 class LinkTable {
 public:
     explicit LinkTable(std::uint64_t netns) : describer_(netns) {}

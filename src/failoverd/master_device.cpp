@@ -1,5 +1,9 @@
 #include "failoverd/master_device.h"
 
+#include <set>
+#include <stdexcept>
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
@@ -31,6 +35,16 @@ MasterDevice::~MasterDevice() {
 
 const os::Netns& MasterDevice::slave_netns() const {
     return layout_.model == daemon::DeviceModel::hidden && private_ ? *private_ : guest_;
+}
+
+void MasterDevice::rename_standby(os::Rtnl& guest_rtnl, const std::string& standby, const std::string& renamed) {
+    if (guest_rtnl.find_link(renamed)) throw SystemError(EEXIST, "cannot rename the standby " + standby + ": a link named " +
+                                                                     renamed + " already exists");
+    const int ifindex = guest_rtnl.ifindex(standby);
+    guest_rtnl.set_down(ifindex);  // the kernel renames only links that are down
+    guest_rtnl.rename(ifindex, renamed);
+    renamed_standby_ = {standby, renamed};
+    spdlog::info("standby {} renamed {}: the master takes its name", standby, renamed);
 }
 
 void MasterDevice::create_private_netns() {
@@ -99,6 +113,39 @@ void MasterDevice::claim_leftovers(os::Rtnl& guest_rtnl) {
     }
 }
 
+namespace {
+// The slave's ifindex in the private namespace: its own if free there, else the lowest free one; never its
+// peer's (slave.iflink).
+int private_ifindex_for(const os::LinkInfo& slave, const std::vector<os::LinkInfo>& private_links) {
+    std::set<int> taken;
+    for (const os::LinkInfo& link : private_links) taken.insert(link.ifindex);
+    auto usable = [&](int index) { return index != slave.iflink && !taken.contains(index); };
+    if (usable(slave.ifindex)) return slave.ifindex;  // what the kernel would keep anyway
+    int index = 2;                                     // 1 is lo in every namespace
+    while (!usable(index)) ++index;
+    return index;
+}
+}  // namespace
+
+void MasterDevice::hide_slave(os::Rtnl& guest_rtnl, int ifindex) {
+    if (!private_) throw std::logic_error("hide_slave without a private namespace");
+    const auto slave = guest_rtnl.find_link(ifindex);
+    if (!slave) throw SystemError(ENODEV, "hide slave: ifindex " + std::to_string(ifindex) + " is gone");
+    if (slave->iflink <= 0) {  // a device of its own (NIC, VF, virtio): linkwatch treats it right anyway
+        guest_rtnl.move_to_netns(ifindex, *private_);
+        return;
+    }
+    const int wanted = private_ifindex_for(*slave, os::Rtnl::in(*private_).links());
+    try {
+        guest_rtnl.move_to_netns_as(ifindex, *private_, wanted);
+    } catch (const SystemError& e) {
+        if (e.errno_value() != EBUSY) throw;
+        // Taken since the dump: any number beats failing; the collision it may cause only slows events.
+        spdlog::warn("{}: ifindex {} taken in the private namespace; the kernel picks one", slave->name, wanted);
+        guest_rtnl.move_to_netns(ifindex, *private_);
+    }
+}
+
 void MasterDevice::return_slaves() {
     if (!private_) return;
     os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
@@ -126,6 +173,17 @@ void MasterDevice::teardown() {
         });
     if (private_created_)
         best_effort("remove private namespace", [&] { os::Netns::remove_named(private_netns_name(layout_.master)); });
+    // Last: the name is free only once the master is gone, and a hidden standby is back in the guest.
+    if (renamed_standby_)
+        best_effort("give the standby its name back", [&] {
+            const auto& [name, renamed] = *renamed_standby_;
+            const auto link = guest_rtnl.find_link(renamed);
+            if (!link) return;  // unplugged meanwhile
+            if (guest_rtnl.find_link(name)) throw SystemError(EEXIST, name + " is taken; the standby stays " + renamed);
+            guest_rtnl.set_down(link->ifindex);
+            guest_rtnl.rename(link->ifindex, name);
+            spdlog::info("standby {} renamed back to {}", renamed, name);
+        });
 }
 
 }  // namespace nf::failoverd

@@ -3,6 +3,7 @@
 //   - the private namespace `nfo-<master>` (bpf: parks the master veth's peer; hidden: holds the slaves),
 //     named so that a restarted daemon finds it;
 //   - 3dev: the holder bridge `<master>fo` (down) the slaves are linked to;
+//   - the master taking the standby's name: the standby renamed `<name>nsby`, renamed back last;
 //   - bpf: the master veth pair (master in the guest namespace, peer `nfo-peer` in the private one);
 //     packet: the TAP belongs to the datapath, this only records its ifindex.
 // teardown() removes what is recorded, in reverse order of creation, and moves slaves left in the
@@ -10,6 +11,7 @@
 // that finds the leftovers of a daemon killed with the packet datapath.
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/mac_address.h"
 #include "daemon/daemon_config.h"
@@ -39,6 +41,8 @@ public:
     MasterDevice& operator=(const MasterDevice&) = delete;
 
     // --- creation steps (each recorded for teardown) ---
+    // The master takes the standby's name: the standby (taken down) becomes `renamed`.
+    void rename_standby(os::Rtnl& guest_rtnl, const std::string& standby, const std::string& renamed);
     void create_private_netns();
     void create_holder(os::Rtnl& guest_rtnl);
     // bpf: the master veth pair, with the standby's MAC and MTU, left down.
@@ -50,6 +54,10 @@ public:
     bool adopt(os::Rtnl& guest_rtnl);
     // Marks every leftover of a previous daemon (by name) for removal by teardown().
     void claim_leftovers(os::Rtnl& guest_rtnl);
+    // Adoption and clean-up: a previous daemon renamed the standby; teardown() gives it its name back.
+    void standby_renamed(std::string standby, std::string renamed) {
+        renamed_standby_ = {std::move(standby), std::move(renamed)};
+    }
 
     const MasterLayout& layout() const { return layout_; }
     const os::Netns& guest() const { return guest_; }
@@ -60,6 +68,11 @@ public:
     int peer_ifindex() const { return peer_ifindex_; }    // in the private namespace
     int holder_ifindex() const { return holder_ifindex_; }
 
+    // hidden: moves a slave from the guest into the private namespace. A slave sitting on another link (a
+    // veth) gets an ifindex there that differs from its peer's: with equal numbers the kernel's linkwatch
+    // takes both ends for non-stacked devices and rate-limits their carrier events to one run a second,
+    // which delays our failover and the far end's own reaction (a bridge port re-enabled up to 1 s late).
+    void hide_slave(os::Rtnl& guest_rtnl, int ifindex);
     // Moves every link in the private namespace except the peer back to the guest (hidden model).
     void return_slaves();
     void teardown();
@@ -74,6 +87,7 @@ private:
     int master_ifindex_ = 0;
     int peer_ifindex_ = 0;
     bool veth_created_ = false;
+    std::optional<std::pair<std::string, std::string>> renamed_standby_;  // {its name, the name it has now}
     bool kept_ = false;
     bool torn_down_ = false;
 };

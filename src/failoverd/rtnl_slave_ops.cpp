@@ -1,7 +1,5 @@
 #include "failoverd/rtnl_slave_ops.h"
 
-#include <netlink/route/link.h>
-
 #include <cerrno>
 #include <functional>
 
@@ -57,22 +55,24 @@ std::error_code RtnlSlaveOps::unsync_addresses(const Netdev&) { return {}; }
 
 std::error_code RtnlSlaveOps::set_slave_flags(const Netdev& dev) {
     return attempt("mark slave", dev, [&] {
-        rtnl_.set_addrgenmode_none(dev.ifindex);
         const std::string key = disable_ipv6_key(dev.name);
-        saved_disable_ipv6_[dev.ifindex] = os::read_sysctl(netns_, key);
+        SavedIpv6 saved{rtnl_.addrgenmode(dev.ifindex), os::read_sysctl(netns_, key)};
+        if (saved.addrgenmode) rtnl_.set_addrgenmode_none(dev.ifindex);
         os::write_sysctl(netns_, key, "1");
+        saved_ipv6_[dev.ifindex] = std::move(saved);
     });
 }
 
 std::error_code RtnlSlaveOps::clear_slave_flags(const Netdev& dev) {
-    const auto saved = saved_disable_ipv6_.find(dev.ifindex);
-    if (saved == saved_disable_ipv6_.end()) return {};
-    const std::string value = saved->second;
-    saved_disable_ipv6_.erase(saved);
-    // addrgenmode stays none: nf_os cannot set it back (and the slave is closed after release anyway).
+    const auto it = saved_ipv6_.find(dev.ifindex);
+    if (it == saved_ipv6_.end()) return {};
+    const SavedIpv6 saved = it->second;
+    saved_ipv6_.erase(it);
+    // addrgenmode first: re-enabling IPv6 on an up link makes its link-local address with the mode it has then.
     return gone_is_done(attempt("unmark slave", dev, [&] {
         if (!rtnl_.find_link(dev.ifindex)) throw SystemError(ENODEV, "link gone");
-        os::write_sysctl(netns_, disable_ipv6_key(dev.name), value);
+        if (saved.addrgenmode) rtnl_.set_addrgenmode(dev.ifindex, *saved.addrgenmode);
+        os::write_sysctl(netns_, disable_ipv6_key(dev.name), saved.disable_ipv6);
     }));
 }
 
@@ -96,25 +96,23 @@ std::error_code RtnlSlaveOps::remove_rx_handler(const Netdev&) { return {}; }
 
 failover::StatsReading RtnlSlaveOps::read_stats(const Netdev& dev) {
     failover::StatsReading reading;
-    rtnl_link* link = nullptr;
-    if (int rc = rtnl_link_get_kernel(rtnl_.socket(), dev.ifindex, nullptr, &link); rc < 0 || !link) {
-        reading.error = errno_code(ENODEV);
+    os::LinkStats l;
+    if (auto ec = attempt("read stats", dev, [&] { l = rtnl_.stats(dev.ifindex); })) {
+        reading.error = ec;
         return reading;
     }
-    auto stat = [link](rtnl_link_stat_id_t id) { return rtnl_link_get_stat(link, id); };
     failover::Stats64& s = reading.stats;
-    s.rx_packets = stat(RTNL_LINK_RX_PACKETS);
-    s.tx_packets = stat(RTNL_LINK_TX_PACKETS);
-    s.rx_bytes = stat(RTNL_LINK_RX_BYTES);
-    s.tx_bytes = stat(RTNL_LINK_TX_BYTES);
-    s.rx_errors = stat(RTNL_LINK_RX_ERRORS);
-    s.tx_errors = stat(RTNL_LINK_TX_ERRORS);
-    s.rx_dropped = stat(RTNL_LINK_RX_DROPPED);
-    s.tx_dropped = stat(RTNL_LINK_TX_DROPPED);
-    s.multicast = stat(RTNL_LINK_MULTICAST);
-    s.collisions = stat(RTNL_LINK_COLLISIONS);
-    s.rx_nohandler = stat(RTNL_LINK_RX_NOHANDLER);
-    rtnl_link_put(link);
+    s.rx_packets = l.rx_packets;
+    s.tx_packets = l.tx_packets;
+    s.rx_bytes = l.rx_bytes;
+    s.tx_bytes = l.tx_bytes;
+    s.rx_errors = l.rx_errors;
+    s.tx_errors = l.tx_errors;
+    s.rx_dropped = l.rx_dropped;
+    s.tx_dropped = l.tx_dropped;
+    s.multicast = l.multicast;
+    s.collisions = l.collisions;
+    s.rx_nohandler = l.rx_nohandler;
     return reading;
 }
 

@@ -5,7 +5,8 @@
 //   set_mtu         IFLA_MTU
 //   VLAN ids        EOPNOTSUPP: the datapaths pass tagged frames as they are, so the master filters nothing
 //   uc/mc sync      success, nothing to do: the datapaths put the slaves in promiscuous mode
-//   slave flags     IPv6 addrgenmode none + disable_ipv6 (no autoconf, no link-local on a slave)
+//   slave flags     IPv6 addrgenmode none + disable_ipv6 (no autoconf, no link-local on a slave); both
+//                   restored at release, so a released slave gets its link-local address back
 //   link to master  3dev: the slave becomes a port of the down "holder" bridge, so `ip link` shows
 //                   "master <holder>" and NetworkManager / cloud-init / udev skip it. A bridge port's rx
 //                   handler runs after tc ingress and AF_PACKET taps, so both datapaths still see every
@@ -48,7 +49,11 @@ private:
     os::Rtnl& rtnl_;
     const os::Netns& netns_;
     int holder_ifindex_;
-    std::map<int, std::string> saved_disable_ipv6_;  // by ifindex, restored at clear_slave_flags
+    struct SavedIpv6 {
+        std::optional<os::AddrGenMode> addrgenmode;  // nullopt: the link has no IPv6
+        std::string disable_ipv6;
+    };
+    std::map<int, SavedIpv6> saved_ipv6_;  // by ifindex, restored at clear_slave_flags
 };
 
 }  // namespace nf::failoverd

@@ -35,6 +35,7 @@ void decode_standard(nl_msg* msg, LinkInfo& info) {
     info.mtu = rtnl_link_get_mtu(link.get());
     info.master = rtnl_link_get_master(link.get());
     info.carrier = rtnl_link_get_carrier(link.get()) != 0;
+    info.iflink = rtnl_link_get_link(link.get());
     std::int32_t nsid = 0;
     if (rtnl_link_get_link_netnsid(link.get(), &nsid) == 0) info.link_netnsid = nsid;
 }

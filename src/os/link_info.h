@@ -29,9 +29,30 @@ struct LinkInfo {
     std::string parent_dev_name;  // IFLA_PARENT_DEV_NAME, e.g. the PCI address of a VF; empty for virtual links
     std::string parent_bus_name;  // IFLA_PARENT_DEV_BUS_NAME, e.g. "pci", "virtio"
     std::optional<int> link_netnsid;  // the peer's namespace id, for a veth whose peer lives elsewhere
+    // IFLA_LINK: the link this one sits on (a veth: its peer's ifindex, in link_netnsid's namespace when that
+    // is set); 0 when not reported, as for a physical device (its own link).
+    int iflink = 0;
     // Only in the RTM_DELLINK of a namespace move: where the link went.
     std::optional<int> new_netnsid;
     std::optional<int> new_ifindex;
 };
+
+// IFLA_STATS64: the 64-bit counters of one link.
+struct LinkStats {
+    std::uint64_t rx_packets = 0;
+    std::uint64_t tx_packets = 0;
+    std::uint64_t rx_bytes = 0;
+    std::uint64_t tx_bytes = 0;
+    std::uint64_t rx_errors = 0;
+    std::uint64_t tx_errors = 0;
+    std::uint64_t rx_dropped = 0;
+    std::uint64_t tx_dropped = 0;
+    std::uint64_t multicast = 0;
+    std::uint64_t collisions = 0;
+    std::uint64_t rx_nohandler = 0;
+};
+
+// IFLA_INET6_ADDR_GEN_MODE (enum in6_addr_gen_mode): how the kernel makes the IPv6 link-local address.
+enum class AddrGenMode : std::uint8_t { eui64 = 0, none = 1, stable_privacy = 2, random = 3 };
 
 }  // namespace nf::os

@@ -15,10 +15,21 @@ struct Batch {
     std::exception_ptr failure;
 };
 
+// RTNLGRP_LINK also carries per-family link messages: AF_BRIDGE (port state; its RTM_DELLINK only means
+// "no longer a bridge port") and AF_INET6 (addrconf). They lack IFLA_CARRIER and most other attributes,
+// so read as link messages they would fake a carrier loss or an unplug. Only whole-link ones are events.
+bool is_link_message(nl_msg* msg) {
+    nlmsghdr* hdr = nlmsg_hdr(msg);
+    if (hdr->nlmsg_type != RTM_NEWLINK && hdr->nlmsg_type != RTM_DELLINK) return false;
+    if (!nlmsg_valid_hdr(hdr, sizeof(ifinfomsg))) return true;  // decode_link reports it as malformed
+    const auto family = static_cast<const ifinfomsg*>(nlmsg_data(hdr))->ifi_family;
+    return family == AF_UNSPEC || family == AF_PACKET;
+}
+
 int on_message(nl_msg* msg, void* arg) {
     auto* batch = static_cast<Batch*>(arg);
+    if (!is_link_message(msg)) return NL_SKIP;
     const int type = nlmsg_hdr(msg)->nlmsg_type;
-    if (type != RTM_NEWLINK && type != RTM_DELLINK) return NL_SKIP;
     try {
         batch->out->push_back(LinkEvent{type == RTM_NEWLINK ? LinkEvent::Kind::New : LinkEvent::Kind::Del,
                                         detail::decode_link(msg), std::chrono::steady_clock::now()});

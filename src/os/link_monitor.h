@@ -1,8 +1,10 @@
 #pragma once
 // LinkMonitor: rtnetlink link events of one network namespace, for an epoll loop.
 //
-// A plain decoder: every RTM_NEWLINK / RTM_DELLINK is reported as it came, including the early ones that
-// only clear IFF_UP / IFF_RUNNING / carrier (the first signal of a hot-unplug, ~0.1 ms before DELLINK).
+// A plain decoder: every whole-link (AF_UNSPEC) RTM_NEWLINK / RTM_DELLINK is reported as it came, including
+// the early ones that only clear IFF_UP / IFF_RUNNING / carrier (the first signal of a hot-unplug, ~0.1 ms
+// before DELLINK). The per-family ones (AF_BRIDGE port state, AF_INET6 addrconf) are not link events and
+// are dropped.
 #include <chrono>
 #include <optional>
 #include <vector>

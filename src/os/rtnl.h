@@ -66,6 +66,9 @@ public:
     std::optional<LinkInfo> find_link(const LinkRef& ref);
     std::vector<LinkInfo> links();
     int ifindex(const LinkRef& ref);
+    LinkStats stats(const LinkRef& ref);        // throws SystemError(ENODEV) if absent
+    // nullopt when the link has no IPv6 (disabled at boot, or a link type without it).
+    std::optional<AddrGenMode> addrgenmode(const LinkRef& ref);
 
     // --- link changes (rtnl_link_ops.cpp) ---
     LinkInfo create_veth(const std::string& name, const std::string& peer, const VethOptions& options = {});
@@ -81,8 +84,12 @@ public:
     // Moves the link into `target`. A new name is applied before the move (the kernel would only use it on
     // a name clash), which needs the link down; the move takes it down anyway.
     void move_to_netns(const LinkRef& ref, const Netns& target, const std::optional<std::string>& new_name = {});
-    // IPv6 addrgenmode none: no link-local address, so no stray traffic from slaves.
-    void set_addrgenmode_none(const LinkRef& ref);
+    // The same with the ifindex the link gets in `target` (IFLA_NEW_IFINDEX); SystemError(EBUSY) if it is taken.
+    void move_to_netns_as(const LinkRef& ref, const Netns& target, int new_ifindex);
+    // IPv6 addrgenmode: none means no link-local address, so no stray traffic from slaves. A new mode
+    // takes effect when the link next comes up (or IPv6 is re-enabled on it).
+    void set_addrgenmode(const LinkRef& ref, AddrGenMode mode);
+    void set_addrgenmode_none(const LinkRef& ref) { set_addrgenmode(ref, AddrGenMode::none); }
 
     // --- addresses (rtnl_addr.cpp) ---
     // skip_dad: IFA_F_NODAD for IPv6 (lab addresses are unique by construction; DAD delays use by ~1 s).
@@ -102,6 +109,8 @@ public:
     nl_sock* socket() const { return sock_.get(); }
 
 private:
+    // The kernel's view of `ref` as libnl's object (stats, AF_SPEC); throws SystemError(ENODEV) if absent.
+    detail::RtnlLinkPtr kernel_link(const LinkRef& ref, const std::string& what);
     // ifindex of `ref`; a lookup failure is rethrown as SystemError(errno, what).
     int resolve(const LinkRef& ref, const std::string& what);
     void change(const LinkRef& ref, rtnl_link* changes, const std::string& op);

@@ -167,11 +167,30 @@ void Rtnl::move_to_netns(const LinkRef& ref, const Netns& target, const std::opt
     change(index, changes.get(), "move to another netns: '" + *new_name + "',");
 }
 
-void Rtnl::set_addrgenmode_none(const LinkRef& ref) {
+void Rtnl::move_to_netns_as(const LinkRef& ref, const Netns& target, int new_ifindex) {
+    const std::string what = "move to another netns as ifindex " + std::to_string(new_ifindex) + ": " + ref.describe();
+    const int index = resolve(ref, what);
+    RtnlLinkPtr orig = alloc_link(what);
+    rtnl_link_set_ifindex(orig.get(), index);
+    RtnlLinkPtr changes = alloc_link(what);
+    rtnl_link_set_ns_fd(changes.get(), target.fd());
+    send_built(sock_.get(), what, [&](nl_msg** msg) {
+        // libnl has no setter for IFLA_NEW_IFINDEX: appended to the request it builds.
+        if (int rc = rtnl_link_build_change_request(orig.get(), changes.get(), 0, msg); rc < 0) return rc;
+        if (int rc = nla_put_s32(*msg, IFLA_NEW_IFINDEX, new_ifindex); rc < 0) {
+            nlmsg_free(*msg);
+            *msg = nullptr;
+            return rc;
+        }
+        return 0;
+    });
+}
+
+void Rtnl::set_addrgenmode(const LinkRef& ref, AddrGenMode mode) {
     RtnlLinkPtr changes = alloc_link("set addrgenmode");
-    if (int rc = rtnl_link_inet6_set_addr_gen_mode(changes.get(), IN6_ADDR_GEN_MODE_NONE); rc < 0)
-        detail::throw_nl(rc, "set addrgenmode none on " + ref.describe());
-    change(ref, changes.get(), "set addrgenmode none on");
+    if (int rc = rtnl_link_inet6_set_addr_gen_mode(changes.get(), static_cast<std::uint8_t>(mode)); rc < 0)
+        detail::throw_nl(rc, "set addrgenmode on " + ref.describe());
+    change(ref, changes.get(), "set addrgenmode on");
 }
 
 }  // namespace nf::os

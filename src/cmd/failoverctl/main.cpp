@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     app.footer(
         "Without --control or --master, failoverctl talks to the only failoverd running (the only socket in "
         "/run/netfailover).\nExit status: 0 done; 1 failoverd not running, not answering, or refused the "
-        "request; 2 bad usage.\nExamples:\n  failoverctl status\n  failoverctl --master ens4fo status --json\n"
+        "request; 2 bad usage.\nExamples:\n  failoverctl status\n  failoverctl --master ens4 status --json\n"
         "  failoverctl events\n  failoverctl set active primary\n");
     app.set_version_flag("-V,--version", "failoverctl (netfailover) " NF_VERSION);
     app.require_subcommand(1);

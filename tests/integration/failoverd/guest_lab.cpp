@@ -41,7 +41,8 @@ std::string unique_tag() {
 }
 }  // namespace
 
-GuestLab::GuestLab() : tag_(unique_tag()), guest_("nfd-g" + tag_), host_("nfd-h" + tag_), master_("m" + tag_) {
+GuestLab::GuestLab(const std::string& prefix)
+    : tag_(unique_tag()), guest_(prefix + "-g" + tag_), host_(prefix + "-h" + tag_), master_("m" + tag_) {
     try {
         sh("ip netns add " + guest_);
         sh("ip netns add " + host_);

@@ -22,7 +22,8 @@ inline constexpr const char* kHostIp = "10.77.0.1";
 
 class GuestLab {
 public:
-    GuestLab();
+    // Namespaces <prefix>-g<tag> and <prefix>-h<tag>.
+    explicit GuestLab(const std::string& prefix = "nfd");
     ~GuestLab();
     GuestLab(const GuestLab&) = delete;
     GuestLab& operator=(const GuestLab&) = delete;

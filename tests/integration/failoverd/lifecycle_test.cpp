@@ -74,6 +74,71 @@ TEST_P(Lifecycle, SecondDaemonForTheSameMasterIsRefusedAndChangesNothing) {
     EXPECT_TRUE(lab_->ping());
 }
 
+// Without --master the master takes the standby's name and the standby becomes <name>nsby; SIGKILL and a
+// restart keep (bpf: adopt) or redo that, SIGTERM gives the standby its name back. By name and by rule.
+TEST_P(Lifecycle, MasterTakesTheStandbysNameUntilStop) {
+    const std::string name = "s" + lab_->tag();  // the lab's sb0, renamed: one name per test
+    const std::string renamed = name + "nsby";
+    const std::string control = "/run/netfailover/" + name + ".sock";
+    const std::string private_ns = "nfo-" + name;
+    sh(lab_->in_guest("link set sb0 down"));
+    sh(lab_->in_guest("link set sb0 name " + name));
+    sh(lab_->in_guest("link set " + name + " up"));
+    const std::string ifindex_before = nlohmann::json::parse(lab_->link_json(lab_->guest(), name))[0]["ifindex"].dump();
+
+    for (const bool by_rule : {false, true}) {
+        SCOPED_TRACE(by_rule ? "by rule" : "by name");
+        std::vector<std::string> args = {"--model", GetParam().model, "--datapath", GetParam().datapath,
+                                         "--foreground", "--log-level", "debug"};
+        const std::vector<std::string> standby =
+            by_rule ? std::vector<std::string>{"--match-name", name + "*"} : std::vector<std::string>{"--standby", name};
+        args.insert(args.begin(), standby.begin(), standby.end());
+        auto run = [&] {
+            daemons_.push_back(std::make_unique<DaemonProcess>(
+                lab_->guest(), args, "/tmp/nfd-" + lab_->tag() + "-" + std::to_string(daemons_.size()) + ".log"));
+            EXPECT_TRUE(daemons_.back()->wait_ready(control)) << daemons_.back()->log();
+            return daemons_.back().get();
+        };
+        auto expect_running = [&] {
+            const auto s = query_status(control).value_or(nlohmann::json::object());
+            EXPECT_EQ(s.value("master", ""), name);
+            EXPECT_TRUE(lab_->link_exists(lab_->guest(), name));
+            EXPECT_NE(nlohmann::json::parse(lab_->link_json(lab_->guest(), name))[0]["ifindex"].dump(), ifindex_before)
+                << "the master, not the standby, has the name";
+            EXPECT_TRUE(lab_->link_exists(hidden() ? private_ns : lab_->guest(), renamed));
+        };
+
+        DaemonProcess* first = run();
+        expect_running();
+        sh(lab_->in_guest("addr add 10.77.0.2/24 dev " + name));
+        EXPECT_TRUE(lab_->ping());
+
+        first->signal(SIGKILL);
+        ASSERT_TRUE(first->wait_exit());
+        DaemonProcess* second = run();
+        EXPECT_EQ(query_status(control).value_or(nlohmann::json::object()).value("adopted", false), bpf());
+        expect_running();
+        if (!bpf()) sh(lab_->in_guest("addr add 10.77.0.2/24 dev " + name));
+        EXPECT_TRUE(lab_->ping());
+
+        second->signal(SIGTERM);
+        EXPECT_EQ(second->wait_exit(), 0) << second->log();
+        // The standby has its name back, is up and has no master; no master, holder or private namespace.
+        const std::string standby_json = lab_->link_json(lab_->guest(), name);
+        if (!hidden()) {  // a namespace move may give it a new ifindex
+            EXPECT_EQ(nlohmann::json::parse(standby_json)[0]["ifindex"].dump(), ifindex_before) << standby_json;
+        }
+        EXPECT_NE(standby_json.find(kGuestMac), std::string::npos) << standby_json;
+        EXPECT_EQ(standby_json.find("\"master\""), std::string::npos) << standby_json;
+        EXPECT_NE(standby_json.find("\"UP\""), std::string::npos) << standby_json;
+        EXPECT_FALSE(lab_->link_exists(lab_->guest(), renamed));
+        EXPECT_FALSE(lab_->link_exists(lab_->guest(), name + "fo"));
+        EXPECT_NE(sh_status("ip netns pids " + private_ns), 0) << "private namespace left behind";
+        EXPECT_FALSE(std::filesystem::exists("/run/netfailover/" + name + ".state"));
+        EXPECT_FALSE(std::filesystem::exists(control));
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Setups, Lifecycle,
                          ::testing::Values(Setup{"bpf", "3dev"}, Setup{"bpf", "hidden"}, Setup{"packet", "3dev"},
                                            Setup{"packet", "hidden"}),
@@ -95,6 +160,10 @@ protected:
         EXPECT_FALSE(std::filesystem::exists("/run/netfailover/" + lab_.master() + ".state"));
     }
 };
+
+TEST_F(BadConfig, StandbyNameTooLongToRename) {
+    expect_refused({"--standby", "abcdefghijkl", "--datapath", "packet"}, 2, "give --master");
+}
 
 TEST_F(BadConfig, UnknownModel) {
     expect_refused({"--standby", "sb0", "--master", lab_.master(), "--model", "bogus"}, 2, "model");

@@ -84,6 +84,35 @@ TEST_F(LinkEvents, MoveShowsDelInSourceAndNewInTarget) {
     (void)vf;
 }
 
+// Enslaving to a bridge and releasing emit AF_BRIDGE RTM_NEWLINK / RTM_DELLINK for the port (no carrier,
+// no MTU limits). They are not link events: no fake carrier loss, no fake unplug.
+TEST_F(LinkEvents, BridgePortMessagesAreNotLinkEvents) {
+    Rtnl a = a_.rtnl();
+    a.create_veth("nfosbp0", "nfosbp1");
+    const int br = a.create_bridge("nfosbr0").ifindex;
+    a.set_up("nfosbp1");
+    a.set_up("nfosbp0");
+    LinkMonitor monitor = LinkMonitor::in(a_.ns());
+    collect_until(monitor, is(Kind::New, "nfosbp0", [](const LinkInfo& l) { return l.carrier && l.running; }),
+                  std::chrono::milliseconds(300));
+    (void)monitor.drain();
+
+    a.set_master("nfosbp0", br);
+    a.set_up("nfosbr0");
+    a.clear_master("nfosbp0");
+    a.set_mtu("nfosbp0", 1400);  // a marker: everything before it has been delivered once it shows up
+    const auto seen = collect_until(monitor, is(Kind::New, "nfosbp0", [](const LinkInfo& l) { return l.mtu == 1400; }));
+    ASSERT_TRUE(any_of(seen, is(Kind::New, "nfosbp0", [](const LinkInfo& l) { return l.mtu == 1400; })));
+    EXPECT_TRUE(any_of(seen, is(Kind::New, "nfosbp0", [&](const LinkInfo& l) { return l.master == br; })));
+    for (const LinkEvent& e : seen) {
+        if (e.link.name != "nfosbp0") continue;
+        EXPECT_EQ(e.kind, Kind::New);
+        EXPECT_TRUE(e.link.carrier) << "fake carrier loss";
+        EXPECT_TRUE(e.link.admin_up);
+        EXPECT_GT(e.link.max_mtu, 0u) << "a per-family message was decoded as a link";
+    }
+}
+
 TEST_F(LinkEvents, OverrunIsReportedAndResyncDumps) {
     Rtnl a = a_.rtnl();
     LinkMonitor monitor = LinkMonitor::in(a_.ns(), 2048);  // tiny buffer: a burst must overflow it

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <linux/if_arp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "os/rtnl.h"
@@ -106,6 +110,76 @@ TEST_F(RtnlLinks, AddrGenModeNone) {
     bool g1_has_link_local = false;
     for (const auto& p : a.addresses("nfosg1")) g1_has_link_local |= p.family == AF_INET6;
     EXPECT_TRUE(g1_has_link_local);
+}
+
+TEST_F(RtnlLinks, AddrGenModeReadAndRestored) {
+    Rtnl a = a_.rtnl();
+    a.create_veth("nfosr0", "nfosr1");
+    const auto original = a.addrgenmode("nfosr0");
+    ASSERT_TRUE(original.has_value());
+    EXPECT_EQ(*original, AddrGenMode::eui64);
+    a.set_addrgenmode_none("nfosr0");
+    EXPECT_EQ(a.addrgenmode("nfosr0"), AddrGenMode::none);
+    a.set_up("nfosr1");
+    a.set_up("nfosr0");
+    for (const auto& p : a.addresses("nfosr0")) EXPECT_NE(p.family, AF_INET6) << p.to_string();
+
+    // Back to what it had: the next up makes the link-local address again.
+    a.set_down("nfosr0");
+    a.set_addrgenmode("nfosr0", *original);
+    EXPECT_EQ(a.addrgenmode("nfosr0"), AddrGenMode::eui64);
+    a.set_up("nfosr0");
+    bool has_link_local = false;
+    for (int i = 0; i < 100 && !has_link_local; ++i) {
+        for (const auto& p : a.addresses("nfosr0")) has_link_local |= p.family == AF_INET6;
+        if (!has_link_local) ::usleep(10'000);
+    }
+    EXPECT_TRUE(has_link_local);
+}
+
+TEST_F(RtnlLinks, StatsCountWhatWasSent) {
+    Rtnl a = a_.rtnl();
+    a.create_veth("nfost0", "nfost1");
+    a.set_addrgenmode_none("nfost0");
+    a.set_addrgenmode_none("nfost1");
+    a.add_address("nfost0", IpPrefix::parse("10.77.0.1/24"));
+    a.set_up("nfost1");
+    a.set_up("nfost0");
+    const LinkStats before_tx = a.stats("nfost0");
+    const LinkStats before_rx = a.stats("nfost1");
+
+    constexpr int kFrames = 5;
+    constexpr std::size_t kPayload = 100;
+    {
+        NetnsScope scope(a_.ns());
+        const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ASSERT_GE(fd, 0);
+        const int on = 1;
+        ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on), 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(9);
+        to.sin_addr.s_addr = htonl(0x0a4d00ff);  // 10.77.0.255: broadcast, no ARP first
+        const char payload[kPayload] = {};
+        for (int i = 0; i < kFrames; ++i)
+            EXPECT_EQ(::sendto(fd, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+                      static_cast<ssize_t>(kPayload));
+        ::close(fd);
+    }
+    const LinkStats after_tx = a.stats("nfost0");
+    const LinkStats after_rx = a.stats("nfost1");
+    EXPECT_GE(after_tx.tx_packets, before_tx.tx_packets + kFrames);
+    EXPECT_GE(after_tx.tx_bytes, before_tx.tx_bytes + kFrames * (14 + 20 + 8 + kPayload));
+    EXPECT_GE(after_rx.rx_packets, before_rx.rx_packets + kFrames);
+    EXPECT_GE(after_rx.rx_bytes, before_rx.rx_bytes + kFrames * (14 + 20 + 8 + kPayload));
+    EXPECT_EQ(after_tx.tx_errors, 0u);
+
+    try {
+        a.stats("nfosnope");
+        ADD_FAILURE() << "no error for a missing link";
+    } catch (const SystemError& e) {
+        EXPECT_EQ(e.errno_value(), ENODEV) << e.what();
+    }
 }
 
 TEST_F(RtnlLinks, ErrorsNameTheLinkAndTheOperation) {

@@ -45,14 +45,14 @@ TEST(DaemonConfig, DefaultsFromStandbyAlone) {
     const auto c = config({"--standby", "ens4"});
     EXPECT_EQ(c.standby.name, "ens4");
     EXPECT_FALSE(c.standby.by_rule());
-    EXPECT_EQ(c.master, "ens4fo");
+    EXPECT_EQ(c.master, "ens4");  // the master takes the standby's name; the standby becomes ens4nsby
     EXPECT_EQ(c.model, DeviceModel::three_device);
     EXPECT_EQ(c.datapath, DatapathChoice::automatic);
     EXPECT_EQ(c.rx_mode, RxMode::make_before_break);
     EXPECT_EQ(c.announce.count, 1u);
     EXPECT_EQ(c.announce.interval, std::chrono::milliseconds(50));
     EXPECT_EQ(c.pairing.by, PairingKey::mac);
-    EXPECT_EQ(c.control, "/run/netfailover/ens4fo.sock");
+    EXPECT_EQ(c.control, "/run/netfailover/ens4.sock");
     EXPECT_EQ(c.log_level, "info");
     EXPECT_FALSE(c.foreground);
 }
@@ -80,8 +80,39 @@ TEST(DaemonConfig, MatchRulesFromFlags) {
     EXPECT_EQ(c.standby.driver, "virtio_net");
     EXPECT_EQ(c.standby.name_glob, "ens*");
     EXPECT_TRUE(c.standby.virtio_standby_feature);
-    EXPECT_EQ(c.master, "failover0");
-    EXPECT_EQ(c.control, "/run/netfailover/failover0.sock");
+    // The master takes the name of the standby the rules find: known only at start.
+    EXPECT_EQ(c.master, "");
+    EXPECT_EQ(c.control, "");
+    EXPECT_EQ(resolve(parse_config_json(to_json(c), "dump"), {}), c);
+}
+
+TEST(DaemonConfig, MasterTakesTheStandbysName) {
+    EXPECT_EQ(renamed_standby("ens4"), "ens4nsby");
+    EXPECT_EQ(renamed_standby("abcdefghijk"), "abcdefghijknsby");  // 15: the longest
+    // Spelling the default out is the same as leaving it.
+    EXPECT_EQ(config({"--standby", "ens4", "--master", "ens4"}), config({"--standby", "ens4"}));
+    // --master: the standby keeps its name.
+    EXPECT_EQ(config({"--standby", "ens4", "--master", "eth0"}).master, "eth0");
+
+    auto by_rule = config({"--match-driver", "virtio_net"});
+    name_master_after(by_rule, "ens5");
+    EXPECT_EQ(by_rule.master, "ens5");
+    EXPECT_EQ(by_rule.control, "/run/netfailover/ens5.sock");
+    auto with_control = config({"--match-driver", "virtio_net", "--control", "/tmp/c.sock"});
+    name_master_after(with_control, "ens5");
+    EXPECT_EQ(with_control.control, "/tmp/c.sock");
+    auto given = config({"--match-driver", "virtio_net", "--master", "eth0"});
+    EXPECT_EQ(given.control, "/run/netfailover/eth0.sock");
+    name_master_after(given, "ens5");
+    EXPECT_EQ(given.master, "eth0");
+    auto too_long = config({"--match-driver", "virtio_net"});
+    try {
+        name_master_after(too_long, "abcdefghijkl");
+        ADD_FAILURE() << "no error for a standby name too long to rename";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("abcdefghijklnsby"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("give --master"), std::string::npos) << e.what();
+    }
 }
 
 TEST(DaemonConfig, ReadsEveryFieldFromFile) {
@@ -132,6 +163,26 @@ TEST(DaemonConfig, ToJsonRoundTripsThroughTheFileParser) {
     EXPECT_EQ(again, c);
 }
 
+TEST(DaemonConfig, DeviceChannel) {
+    const auto none = config({"--standby", "ens4"});
+    EXPECT_EQ(none.device_channel, "");
+    EXPECT_TRUE(none.standby_ack);
+    const auto c = config({"--standby", "ens4", "--device-channel", "/run/x/vm1.chan", "--no-standby-ack"});
+    EXPECT_EQ(c.device_channel, "/run/x/vm1.chan");
+    EXPECT_FALSE(c.standby_ack);
+    EXPECT_EQ(resolve(parse_config_json(to_json(c), "dump"), {}), c);
+    TempDir dir;
+    const auto f = config({"--config", dir.write("c.json", R"({"standby":"ens4","device_channel":"/run/y.chan",
+        "standby_ack":false})")});
+    EXPECT_EQ(f.device_channel, "/run/y.chan");
+    EXPECT_FALSE(f.standby_ack);
+    EXPECT_NE(error_of({"--standby", "ens4", "--device-channel", "rel.chan"}).find("--device-channel"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","device_channel":"x"})").find("device_channel:"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","standby_ack":"no"})").find("standby_ack: expected true or false"),
+              std::string::npos);
+}
+
 TEST(DaemonConfig, HelpAndVersionExitEarlyWithoutAStandby) {
     const auto help = parse({"--help"});
     ASSERT_TRUE(std::holds_alternative<EarlyExit>(help));
@@ -146,7 +197,7 @@ TEST(DaemonConfig, HelpDocumentsEveryOptionAndChoice) {
     for (const char* word :
          {"--standby", "--master", "--model", "--datapath", "--rx-mode", "--announce ", "--announce-interval",
           "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--control",
-          "--config", "--log-level", "--foreground", "--version", "--help", "3dev", "hidden", "bpf", "packet",
+          "--config", "--log-level", "--foreground", "--device-channel", "--no-standby-ack", "--version", "--help", "3dev", "hidden", "bpf", "packet",
           "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "CONFIG FILE",
           "/run/netfailover/<master>.sock", "bit 62"})
         EXPECT_NE(help.find(word), std::string::npos) << word;
@@ -179,8 +230,9 @@ TEST(DaemonConfigErrors, FlagErrorsNameTheFlag) {
     EXPECT_NE(error_of({"--standby", "ens4", "--log-level", "loud"}).find("--log-level: 'loud'"), std::string::npos);
     EXPECT_NE(error_of({"--standby", "ens4", "--match-driver", "virtio_net"}).find("not both"), std::string::npos);
     EXPECT_NE(error_of({"--standby", "ens4", "--bogus"}).find("--bogus"), std::string::npos);
-    EXPECT_NE(error_of({"--standby", "ens4", "--master", "ens4"}).find("master"), std::string::npos);
-    EXPECT_NE(error_of({"--standby", "abcdefghijklmn"}).find("give --master"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "abcdefghijkl"}).find("'abcdefghijklnsby'"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "abcdefghijkl"}).find("give --master"), std::string::npos);
+    EXPECT_EQ(error_of({"--standby", "abcdefghijkl", "--master", "eth0"}), "");
     EXPECT_NE(error_of({"--config", "/nonexistent/nf.json"}).find("config file /nonexistent/nf.json: cannot open"),
               std::string::npos);
 }

@@ -81,6 +81,41 @@ TEST_F(FailoverCore, ForcedActiveSlave) {
     EXPECT_EQ(m.active_choice(), ActiveChoice::automatic);
 }
 
+// Orderly removal (the VMM's eject request): TX on the standby, standby RX delivered, until the primary leaves.
+void expect_primary_removal(FailoverMaster& m, sim::FakeNetworkStack& stack) {
+    ASSERT_EQ(m.effective_tx(), Role::primary);
+    m.begin_primary_removal();
+    EXPECT_TRUE(m.primary_leaving());
+    EXPECT_EQ(m.effective_tx(), Role::standby);
+    EXPECT_TRUE(m.rx_delivered(Role::standby));
+    EXPECT_TRUE(m.rx_delivered(Role::primary));             // frames already in flight on the VF
+    EXPECT_EQ(m.active_choice(), ActiveChoice::automatic);  // the user's choice is untouched
+    stack.set_admin("ens11", false);                        // the driver unbinds
+    EXPECT_EQ(m.effective_tx(), Role::standby);
+    EXPECT_TRUE(m.rx_delivered(Role::standby));
+    // The primary leaves: the removal is over, and a primary plugged again is taken as usual.
+    stack.unplug("ens11");
+    EXPECT_FALSE(m.primary_leaving());
+    stack.add(make_vf());
+    stack.set_carrier("ens11", true);
+    EXPECT_EQ(m.effective_tx(), Role::primary);
+}
+
+TEST_F(FailoverCore, PrimaryRemovalMakeBeforeBreak) { expect_primary_removal(create_ready(FailoverConfig{}), stack); }
+
+TEST_F(FailoverCore, PrimaryRemovalInKernelRxModeDeliversStandbyRxLikeAnUnbind) {
+    expect_primary_removal(create_ready(FailoverConfig::kernel_compat()), stack);
+}
+
+TEST_F(FailoverCore, CancelledPrimaryRemovalGoesBackToThePrimary) {
+    FailoverMaster& m = create_ready(FailoverConfig::kernel_compat());
+    m.begin_primary_removal();
+    EXPECT_EQ(m.effective_tx(), Role::standby);
+    m.cancel_primary_removal();
+    EXPECT_EQ(m.effective_tx(), Role::primary);
+    EXPECT_FALSE(m.rx_delivered(Role::standby));  // kernel R-X1 again
+}
+
 TEST_F(FailoverCore, PairsPrimaryByIdWhenItsMacIsUnknown) {
     MasterSpec spec;
     spec.name = "eth0";
