@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "lab/topology/lab.h"
+#include "demo_command.h"
 #include "lab_help.h"
 
 namespace nf::lab::cli {
@@ -97,7 +98,8 @@ Command register_config(CLI::App& app) {
 }
 
 // ---- Subcommands. Add demo/run here: a register_* function returning its Command. ------------------
-const std::vector<Command (*)(CLI::App&)> kCommands = {register_up, register_down, register_status, register_config};
+const std::vector<Command (*)(CLI::App&)> kCommands = {register_up, register_down, register_status, register_config,
+    [](CLI::App& app) -> Command { auto demo = register_demo_command(app); return {demo.app, demo.run}; }};
 
 int run(int argc, char** argv) {
     CLI::App app(kLabDescription, "failover-lab");

@@ -1,0 +1,166 @@
+#include "lab/demo/report.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "lab/traffic/report.h"
+
+namespace nf::lab::demo {
+namespace {
+
+std::string ms(std::int64_t ns) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(ns) / 1e6);
+    return text;
+}
+
+std::string since(const std::optional<std::int64_t>& at, std::int64_t from) {
+    return at ? ms(*at - from) : "not seen";
+}
+
+nlohmann::json since_json(const std::optional<std::int64_t>& at, std::int64_t from) {
+    return at ? nlohmann::json(*at - from) : nlohmann::json(nullptr);
+}
+
+nlohmann::json events_json(const std::vector<TimedEvent>& events, std::int64_t origin) {
+    auto out = nlohmann::json::array();
+    for (const auto& e : events) out.push_back({{"t_ns", e.time_ns - origin}, {"name", e.name}, {"data", e.data}});
+    return out;
+}
+
+// Aligned columns: first column left, the rest right.
+std::string columns(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows) {
+        width.resize(std::max(width.size(), row.size()), 0);
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    }
+    std::string out;
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const std::string pad(width[c] - row[c].size(), ' ');
+            if (c > 0) line += "  ";
+            line += c == 0 ? row[c] + pad : pad + row[c];
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + '\n';
+    }
+    return out;
+}
+
+}  // namespace
+
+Loss phase_loss(const Analysis& analysis, const std::string& phase) {
+    Loss loss;
+    for (const auto& p : analysis.phases) {
+        if (p.label != phase) continue;
+        const auto& c2v = p.directions[static_cast<std::size_t>(Direction::ClientToVm)];
+        const auto& v2c = p.directions[static_cast<std::size_t>(Direction::VmToClient)];
+        loss.c2v += c2v.lost + c2v.not_sent;
+        loss.v2c += v2c.lost + v2c.not_sent;
+    }
+    return loss;
+}
+
+Verdict verdict(const std::vector<VariantOutcome>& outcomes) {
+    Verdict v;
+    const auto it = std::find_if(outcomes.begin(), outcomes.end(),
+                                 [](const VariantOutcome& o) { return o.variant.name == kHeadline; });
+    if (it == outcomes.end() || !it->result) {
+        v.line = std::string("NOT CHECKED: the headline variant ") + kHeadline +
+                 (it == outcomes.end() ? " was not run" : " failed: " + it->error.substr(0, it->error.find('\n')));
+        return v;
+    }
+    v.checked = true;
+    const Loss unplug = unplug_loss(*it->result), replug = replug_loss(*it->result);
+    v.pass = unplug.total() == 0 && replug.total() == 0;
+    v.line = std::string(v.pass ? "PASS" : "MISS") + ": target 0 lost both ways on an orderly unplug and re-plug (" +
+             it->variant.description() + "): unplug lost " + std::to_string(unplug.c2v) + " client->vm, " +
+             std::to_string(unplug.v2c) + " vm->client; re-plug lost " + std::to_string(replug.c2v) +
+             " client->vm, " + std::to_string(replug.v2c) + " vm->client";
+    return v;
+}
+
+std::string format_variant(const VariantResult& r) {
+    std::string out;
+    out += "== " + r.variant.name + ": " + r.variant.description() + " (lab prefix " + r.prefix + ")\n";
+    out += format_table(r.analysis);
+    out += "paths (stream packets seen on the host ports, both directions; a packet lost later still counts):\n";
+    std::vector<std::vector<std::string>> rows{{"  path", "host port", "client->vm", "vm->client"}};
+    for (const auto& p : r.paths)
+        rows.push_back({"  " + p.label, p.port, std::to_string(p.seen[0]), std::to_string(p.seen[1])});
+    out += columns(rows);
+    const auto& s = r.switches;
+    out += "switch times:\n";
+    out += "  unplug:  device_del -> DEVICE_DELETED " + since(s.device_deleted_ns, s.device_del_ns) +
+           ", -> guest active standby " + since(s.guest_standby_ns, s.device_del_ns) + '\n';
+    out += "  re-plug: device_add -> guest active primary " + since(s.guest_primary_ns, s.device_add_ns) + '\n';
+    return out;
+}
+
+std::string format_comparison(const std::vector<VariantOutcome>& outcomes) {
+    std::vector<std::vector<std::string>> rows{{"variant", "filter", "rx", "unplug c->vm", "unplug vm->c", "re-plug c->vm",
+                                                "re-plug vm->c", "to standby", "to primary"}};
+    for (const auto& o : outcomes) {
+        const std::string filter = o.variant.filter == VfFilter::WhileBound ? "moved" : "stale";
+        if (!o.result) {
+            rows.push_back({o.variant.name, filter, std::string(to_string(o.variant.rx)), "failed", "", "", "", "", ""});
+            continue;
+        }
+        const auto& r = *o.result;
+        const Loss u = unplug_loss(r), p = replug_loss(r);
+        rows.push_back({o.variant.name, filter, std::string(to_string(o.variant.rx)), std::to_string(u.c2v),
+                        std::to_string(u.v2c), std::to_string(p.c2v), std::to_string(p.v2c),
+                        since(r.switches.guest_standby_ns, r.switches.device_del_ns),
+                        since(r.switches.guest_primary_ns, r.switches.device_add_ns)});
+    }
+    return "== comparison: packets lost (incl. not sent) on unplug and re-plug\n" + columns(rows);
+}
+
+nlohmann::json to_json(const VariantResult& r) {
+    const std::int64_t origin = r.analysis.origin_ns;
+    const auto& s = r.switches;
+    const Loss u = unplug_loss(r), p = replug_loss(r);
+    nlohmann::json paths = nlohmann::json::object();
+    for (const auto& path : r.paths)
+        paths[path.label] = {{"port", path.port}, {"client-to-vm", path.seen[0]}, {"vm-to-client", path.seen[1]}};
+    return {{"name", r.variant.name},
+            {"description", r.variant.description()},
+            {"prefix", r.prefix},
+            {"vf_filter", to_string(r.variant.filter)},
+            {"rx_mode", to_string(r.variant.rx)},
+            {"analysis", lab::to_json(r.analysis)},
+            {"loss",
+             {{"unplug", {{"client-to-vm", u.c2v}, {"vm-to-client", u.v2c}}},
+              {"replug", {{"client-to-vm", p.c2v}, {"vm-to-client", p.v2c}}}}},
+            {"switch_times_ns",
+             {{"device_del_to_device_deleted", since_json(s.device_deleted_ns, s.device_del_ns)},
+              {"device_del_to_guest_standby", since_json(s.guest_standby_ns, s.device_del_ns)},
+              {"device_add_to_guest_primary", since_json(s.guest_primary_ns, s.device_add_ns)}}},
+            {"paths_seen", paths},
+            {"qmp_events", events_json(r.qmp_events, origin)},
+            {"guest_events", events_json(r.guest_events, origin)}};
+}
+
+nlohmann::json report_json(const std::vector<VariantOutcome>& outcomes, const nlohmann::json& options) {
+    const Verdict v = verdict(outcomes);
+    nlohmann::json out{{"options", options},
+                       {"headline", kHeadline},
+                       {"target", {{"checked", v.checked}, {"pass", v.pass}, {"line", v.line}}}};
+    out["variants"] = nlohmann::json::array();
+    for (const auto& o : outcomes) {
+        nlohmann::json entry = o.result ? to_json(*o.result)
+                                        : nlohmann::json{{"name", o.variant.name},
+                                                         {"description", o.variant.description()},
+                                                         {"vf_filter", to_string(o.variant.filter)},
+                                                         {"rx_mode", to_string(o.variant.rx)}};
+        entry["ok"] = o.result.has_value();
+        entry["error"] = o.result ? nlohmann::json(nullptr) : nlohmann::json(o.error);
+        entry["svg"] = o.svg.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.svg);
+        out["variants"].push_back(std::move(entry));
+    }
+    return out;
+}
+
+}  // namespace nf::lab::demo

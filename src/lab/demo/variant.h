@@ -1,0 +1,33 @@
+#pragma once
+// The demo's variants: how the NIC's VF filter follows the VF (failover-vmm --vf-filter) times how the
+// guest receives around a switch (failoverd --rx-mode). Each one is a fresh lab.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lab/topology/lab_config.h"
+
+namespace nf::lab::demo {
+
+enum class RxMode { MakeBeforeBreak, Kernel };
+
+struct Variant {
+    std::string name;  // "moved-mbb", ...
+    VfFilter filter = VfFilter::WhileBound;
+    RxMode rx = RxMode::MakeBeforeBreak;
+    std::string description() const;  // "filter moved (while-bound) + make-before-break RX"
+};
+
+// moved-mbb (the headline), stale-mbb, moved-kernel, stale-kernel.
+const std::vector<Variant>& all_variants();
+std::optional<Variant> find_variant(std::string_view name);
+// The default set: the first three.
+std::vector<Variant> default_variants();
+
+std::string_view to_string(RxMode mode);
+
+// `base` with the variant's VF filter and failoverd's --rx-mode (any --rx-mode in base.guest.args replaced).
+LabConfig apply_variant(LabConfig base, const Variant& variant);
+
+}  // namespace nf::lab::demo

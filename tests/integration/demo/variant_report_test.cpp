@@ -1,0 +1,63 @@
+// Variants reach the lab config (VF filter, failoverd --rx-mode); loss per phase and the target verdict.
+#include <gtest/gtest.h>
+
+#include "lab/demo/report.h"
+#include "lab/demo/variant.h"
+
+namespace nf::lab::demo {
+namespace {
+
+TEST(DemoVariant, SetsTheFilterAndReplacesAnyRxMode) {
+    LabConfig base = default_lab_config();
+    base.guest.args = {"--datapath", "packet", "--rx-mode", "kernel", "--rx-mode=kernel"};
+    const auto moved = apply_variant(base, *find_variant("moved-mbb"));
+    EXPECT_EQ(moved.vf_filter, VfFilter::WhileBound);
+    EXPECT_EQ(moved.guest.args, (std::vector<std::string>{"--datapath", "packet", "--rx-mode", "make-before-break"}));
+    const auto stale = apply_variant(base, *find_variant("stale-kernel"));
+    EXPECT_EQ(stale.vf_filter, VfFilter::Stale);
+    EXPECT_EQ(stale.guest.args.back(), "kernel");
+    EXPECT_FALSE(find_variant("nope"));
+    ASSERT_EQ(default_variants().size(), 3u);
+    EXPECT_EQ(default_variants().front().name, kHeadline);
+}
+
+VariantResult result_with_loss(std::uint64_t unplug_c2v, std::uint64_t replug_v2c) {
+    VariantResult r;
+    r.variant = *find_variant(kHeadline);
+    for (const char* label : {kPhasePrimary, kPhaseStandbyOnly, kPhaseReplugged}) {
+        PhaseStats phase;
+        phase.label = label;
+        phase.directions[0].direction = Direction::ClientToVm;
+        phase.directions[1].direction = Direction::VmToClient;
+        r.analysis.phases.push_back(phase);
+    }
+    r.analysis.phases[1].directions[0].lost = unplug_c2v;
+    r.analysis.phases[2].directions[1].not_sent = replug_v2c;  // not sent counts as missing too
+    return r;
+}
+
+TEST(DemoReport, LossIsPerPhaseAndDirection) {
+    const auto r = result_with_loss(3, 2);
+    EXPECT_EQ(unplug_loss(r).c2v, 3u);
+    EXPECT_EQ(unplug_loss(r).v2c, 0u);
+    EXPECT_EQ(replug_loss(r).v2c, 2u);
+    EXPECT_EQ(phase_loss(r.analysis, "no such phase").total(), 0u);
+}
+
+TEST(DemoReport, VerdictPassMissAndNotChecked) {
+    std::vector<VariantOutcome> outcomes{{*find_variant(kHeadline), result_with_loss(0, 0), {}, {}}};
+    EXPECT_TRUE(verdict(outcomes).pass);
+    EXPECT_EQ(verdict(outcomes).line.rfind("PASS", 0), 0u);
+    outcomes[0].result = result_with_loss(1, 0);
+    EXPECT_FALSE(verdict(outcomes).pass);
+    EXPECT_TRUE(verdict(outcomes).checked);
+    EXPECT_EQ(verdict(outcomes).line.rfind("MISS", 0), 0u);
+    outcomes[0].variant = *find_variant("stale-mbb");
+    EXPECT_FALSE(verdict(outcomes).checked);
+    const auto json = report_json(outcomes, {{"rate", 1}});
+    EXPECT_FALSE(json["target"]["checked"].get<bool>());
+    EXPECT_EQ(json["variants"][0]["loss"]["unplug"]["client-to-vm"], 1);
+}
+
+}  // namespace
+}  // namespace nf::lab::demo
