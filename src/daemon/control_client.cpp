@@ -2,13 +2,11 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <array>
-#include <cstring>
-#include <thread>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 
 namespace nf::daemon {
 namespace {
@@ -25,21 +23,12 @@ int remaining_ms(std::optional<Clock::time_point> deadline) {
 }  // namespace
 
 ControlClient ControlClient::connect(const std::string& path, std::chrono::milliseconds timeout) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(addr.sun_path)) throw SystemError(ENAMETOOLONG, "no failoverd at " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) throw_errno("socket(AF_UNIX)");
-    const auto deadline = Clock::now() + timeout;
-    // A unix connect never goes "in progress": EAGAIN means the backlog is full, so retry until the deadline.
-    while (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN || Clock::now() >= deadline) throw_errno("no failoverd at " + path);
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    try {
+        // No daemon is an answer for the user at once; only a full listen backlog is waited out.
+        return ControlClient(connect_unix(path, timeout, ServerWait::no), path);
+    } catch (const SystemError& e) {
+        throw SystemError(e.errno_value(), "no failoverd at " + path);
     }
-    return ControlClient(std::move(fd), path);
 }
 
 void ControlClient::send(const nlohmann::json& message, std::chrono::milliseconds timeout) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/line_buffer.h"
 #include "common/unique_fd.h"
 #include "daemon/control_protocol.h"
 

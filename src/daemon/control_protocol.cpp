@@ -58,30 +58,4 @@ std::string to_line(const json& message) {
     return message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-std::optional<LineBuffer::Line> LineBuffer::next() {
-    for (;;) {
-        const auto newline = buffer_.find('\n');
-        if (skipping_) {
-            if (newline == std::string::npos) {
-                buffer_.clear();
-                return std::nullopt;
-            }
-            buffer_.erase(0, newline + 1);
-            skipping_ = false;
-            continue;
-        }
-        if (newline == std::string::npos) {
-            if (buffer_.size() <= max_line_) return std::nullopt;
-            buffer_.clear();
-            skipping_ = true;
-            return Line{{}, true};
-        }
-        Line line{buffer_.substr(0, newline), newline > max_line_};
-        buffer_.erase(0, newline + 1);
-        if (line.oversized) line.text.clear();
-        if (!line.text.empty() && line.text.back() == '\r') line.text.pop_back();
-        return line;
-    }
-}
-
 }  // namespace nf::daemon

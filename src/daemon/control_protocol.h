@@ -6,7 +6,6 @@
 //                                                       object per line until the client disconnects
 //   {"cmd":"set","key":"active","value":"auto"}      -> {"ok":true,"active":"auto"}
 // Any failure                                        -> {"ok":false,"error":"..."}
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,26 +34,5 @@ nlohmann::json ok_reply(nlohmann::json fields = nlohmann::json::object());
 nlohmann::json error_reply(std::string_view message);
 // Compact JSON plus the newline that frames it.
 std::string to_line(const nlohmann::json& message);
-
-// Splits a byte stream into lines, holding at most `max_line` bytes of an unfinished line. A longer line is
-// reported once as oversized and skipped up to its newline, so one bad request costs one error reply.
-class LineBuffer {
-public:
-    struct Line {
-        std::string text;
-        bool oversized = false;
-    };
-
-    explicit LineBuffer(std::size_t max_line) : max_line_(max_line) {}
-
-    void append(std::string_view bytes) { buffer_.append(bytes); }
-    std::optional<Line> next();
-    std::size_t max_line() const { return max_line_; }
-
-private:
-    std::size_t max_line_;
-    std::string buffer_;
-    bool skipping_ = false;   // inside an oversized line already reported
-};
 
 }  // namespace nf::daemon

@@ -1,7 +1,9 @@
 #include "daemon/control_server.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstring>
@@ -18,6 +20,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::uint64_t kListenerId = 0;
+constexpr std::uint64_t kBacklogId = UINT64_MAX;
 
 void epoll_control(int epoll, int op, int fd, std::uint32_t events, std::uint64_t id) {
     epoll_event ev{};
@@ -32,11 +35,20 @@ ControlServer::ControlServer(std::string path, ControlHandlers handlers, Control
     : path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits) {
     epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_errno("epoll_create1 for the control socket");
-    listener_ = listen_on_control_socket(path_);
-    epoll_control(epoll_.get(), EPOLL_CTL_ADD, listener_.fd.get(), EPOLLIN, kListenerId);
+    backlog_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!backlog_event_) throw_errno("eventfd for the control socket");
+    epoll_control(epoll_.get(), EPOLL_CTL_ADD, backlog_event_.get(), EPOLLIN, kBacklogId);
+    try {
+        listener_ = listen_unix(path_);
+    } catch (const SystemError& e) {
+        if (e.errno_value() != EADDRINUSE) throw;
+        throw SystemError(EADDRINUSE, "control socket " + path_ + ": failoverd already running");
+    }
+    epoll_control(epoll_.get(), EPOLL_CTL_ADD, listener_.fd(), EPOLLIN, kListenerId);
 }
 
-ControlServer::~ControlServer() { unlink_control_socket(path_, listener_); }
+// Clients close first, then the listener unlinks the socket file if it is still ours.
+ControlServer::~ControlServer() = default;
 
 std::size_t ControlServer::subscriber_count() const {
     std::size_t n = 0;
@@ -58,37 +70,56 @@ json ControlServer::counters_json() const {
 }
 
 void ControlServer::dispatch() {
-    std::array<epoll_event, 32> events{};
-    for (;;) {
-        const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_errno("epoll_wait on the control socket");
-        for (int i = 0; i < n; ++i) {
-            const std::uint64_t id = events[i].data.u64;
-            if (id == kListenerId) {
-                accept_clients();
-                continue;
-            }
-            auto it = clients_.find(id);
-            if (it == clients_.end()) continue;
-            Client& client = it->second;
-            if (!client.doomed && (events[i].events & EPOLLOUT)) flush(client);
-            if (!client.doomed && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable(client);
+    std::array<epoll_event, 64> events{};
+    int n = 0;
+    do n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("epoll_wait on the control socket");
+
+    // A handler may publish an event that dooms the very client being served: keep every Client in place
+    // until the round is over. One epoll_wait per round: what is left fires again (level-triggered).
+    struct RoundEnd {
+        ControlServer& server;
+        ~RoundEnd() {
+            server.dispatching_ = false;
+            server.drop_doomed();
+            server.signal_backlog();
         }
-        drop_doomed();
-        if (n < static_cast<int>(events.size())) return;
+    } round_end{*this};
+    dispatching_ = true;
+    ++round_;
+    bool backlog = false;
+    for (int i = 0; i < n; ++i) {
+        const std::uint64_t id = events[i].data.u64;
+        if (id == kListenerId) {
+            accept_clients();
+            continue;
+        }
+        if (id == kBacklogId) {
+            backlog = true;
+            continue;
+        }
+        auto it = clients_.find(id);
+        if (it == clients_.end()) continue;
+        Client& client = it->second;
+        if (!client.doomed && (events[i].events & EPOLLOUT)) flush(client);
+        if (!client.doomed && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) serve(client, true);
     }
+    if (!backlog) return;
+    for (auto& [id, client] : clients_)
+        if (client.backlogged && !client.doomed && client.served_round != round_) serve(client, false);
 }
 
 void ControlServer::accept_clients() {
     for (;;) {
-        UniqueFd fd(::accept4(listener_.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!fd) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-            if (errno == ECONNABORTED) continue;
-            spdlog::warn("control socket {}: accept: {}", path_, std::strerror(errno));
+        UniqueFd fd;
+        try {
+            fd = accept_unix(listener_.fd());
+        } catch (const SystemError& e) {
+            spdlog::warn("control socket {}: {}", path_, e.what());
             return;   // EMFILE and friends: the next dispatch tries again
         }
+        if (!fd) return;
         if (clients_.size() >= limits_.max_clients) {
             ++counters_.clients_refused;
             const std::string line = to_line(error_reply("too many control clients"));
@@ -102,9 +133,22 @@ void ControlServer::accept_clients() {
     }
 }
 
-void ControlServer::on_readable(Client& client) {
+// Answers the client's buffered requests, oldest first, then reads more (when `readable`), within one
+// share per round: max_requests_per_dispatch answers and max_read_per_dispatch bytes.
+void ControlServer::serve(Client& client, bool readable) {
+    client.served_round = round_;
     std::array<char, 4096> buffer{};
-    while (!client.doomed) {
+    std::size_t answered = 0;
+    std::size_t read = 0;
+    for (;;) {
+        while (!client.doomed && answered < limits_.max_requests_per_dispatch) {
+            const auto line = client.input.next();
+            if (!line) break;
+            handle_line(client, *line);
+            ++answered;
+        }
+        client.backlogged = answered >= limits_.max_requests_per_dispatch;
+        if (client.doomed || client.backlogged || !readable || read >= limits_.max_read_per_dispatch) return;
         const ssize_t n = ::recv(client.fd.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
         if (n == 0) {
             client.doomed = true;   // the client went away
@@ -115,13 +159,25 @@ void ControlServer::on_readable(Client& client) {
             if (errno != EAGAIN && errno != EWOULDBLOCK) client.doomed = true;
             return;
         }
+        read += static_cast<std::size_t>(n);
         client.input.append(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-        while (!client.doomed) {
-            const auto line = client.input.next();
-            if (!line) break;
-            handle_line(client, *line);
-        }
     }
+}
+
+// Keeps the backlog eventfd readable exactly while some client has requests waiting.
+void ControlServer::signal_backlog() noexcept {
+    bool waiting = false;
+    for (const auto& [id, client] : clients_) waiting = waiting || (client.backlogged && !client.doomed);
+    if (waiting == backlog_signalled_) return;
+    std::uint64_t value = 1;
+    const ssize_t n = waiting ? ::write(backlog_event_.get(), &value, sizeof value)
+                              : ::read(backlog_event_.get(), &value, sizeof value);
+    if (n != static_cast<ssize_t>(sizeof value)) {
+        // Runs at the end of every round, even while unwinding: report, and retry next round.
+        spdlog::error("control socket {}: backlog eventfd: {}", path_, std::strerror(errno));
+        return;
+    }
+    backlog_signalled_ = waiting;
 }
 
 void ControlServer::handle_line(Client& client, const LineBuffer::Line& line) {
@@ -166,10 +222,11 @@ void ControlServer::publish_event(const json& event) {
     const std::string line = to_line(event);
     for (auto& [id, client] : clients_)
         if (client.subscribed && !client.doomed) queue(client, line);
-    drop_doomed();
+    if (!dispatching_) drop_doomed();   // else a Client& may be live up the stack: dispatch() drops them
 }
 
 void ControlServer::queue(Client& client, const std::string& line) {
+    if (client.doomed) return;   // e.g. dropped by an event its own request published
     if (client.output.size() + line.size() > limits_.max_pending_output) {
         ++counters_.slow_clients_dropped;
         spdlog::warn("control socket {}: dropping a client that does not read ({} bytes pending)", path_,

@@ -13,8 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/line_buffer.h"
 #include "common/unique_fd.h"
-#include "daemon/control_listener.h"
+#include "common/unix_socket.h"
 #include "daemon/control_protocol.h"
 
 namespace nf::daemon {
@@ -29,6 +30,10 @@ struct ControlLimits {
     std::size_t max_clients = 32;
     std::size_t max_request_line = 64 * 1024;
     std::size_t max_pending_output = 1024 * 1024;   // per client, replies and events not yet sent
+    // Per client and dispatch(): a client that writes nonstop gets its share, then the daemon moves on
+    // (the inner epoll is level-triggered, so what is left is served by the next dispatch()).
+    std::size_t max_read_per_dispatch = 64 * 1024;
+    std::size_t max_requests_per_dispatch = 64;
 };
 
 struct ControlCounters {
@@ -51,9 +56,9 @@ public:
     ControlServer& operator=(const ControlServer&) = delete;
 
     int fd() const { return epoll_.get(); }
-    // Accepts, reads, answers and flushes whatever is ready, then returns.
+    // Accepts, reads, answers and flushes what is ready, up to the per-client limits, then returns.
     void dispatch();
-    // Queues one event line for every `events` subscriber.
+    // Queues one event line for every `events` subscriber. Safe to call from a handler, inside dispatch().
     void publish_event(const nlohmann::json& event);
 
     const std::string& path() const { return path_; }
@@ -70,11 +75,14 @@ private:
         std::string output;
         bool subscribed = false;
         bool writing = false;   // EPOLLOUT armed
-        bool doomed = false;    // gone or too slow; erased at the end of the batch
+        bool doomed = false;    // gone or too slow; erased when no Client& is held (see dispatching_)
+        bool backlogged = false;          // complete requests left unanswered: its share was used up
+        std::uint64_t served_round = 0;   // the dispatch() that last served it, one share per round
     };
 
     void accept_clients();
-    void on_readable(Client& client);
+    void serve(Client& client, bool readable);
+    void signal_backlog() noexcept;
     void handle_line(Client& client, const LineBuffer::Line& line);
     nlohmann::json answer(Client& client, const std::string& line);
     void queue(Client& client, const std::string& line);   // dooms a client whose backlog is full
@@ -86,8 +94,13 @@ private:
     ControlHandlers handlers_;
     ControlLimits limits_;
     UniqueFd epoll_;
-    ControlListener listener_;
+    UnixListener listener_;
     std::map<std::uint64_t, Client> clients_;
+    bool dispatching_ = false;    // inside dispatch(): a handler may publish, but clients stay in place
+    std::uint64_t round_ = 0;     // dispatch() calls
+    // Readable while a client is backlogged: the data it waits on is already read, so its socket is not.
+    UniqueFd backlog_event_;
+    bool backlog_signalled_ = false;
     std::uint64_t next_id_ = 1;   // 0 is the listener
     ControlCounters counters_;
 };

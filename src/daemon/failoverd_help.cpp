@@ -129,14 +129,29 @@ CONTROL
 SIGNALS
     SIGTERM, SIGINT  stop: detach the datapath, remove the master, restore the slaves (the standby
                      gets its name back), exit 0.
+    SIGHUP           resync: dump the links again and bring the failover state up to date; the
+                     config is not re-read (systemctl reload sends it).
+    An error while handling one event is logged, counted (status: event_loop.handler_errors) and
+    followed by a resync; the daemon goes on.
 
 EXIT STATUS
     0  stopped by a signal, or --help / --version
-    1  runtime failure (a system call, the datapath, the control socket already in use)
-    2  bad flags or config file; the message names the flag or field; nothing was changed
+    1  runtime failure (a system call, the datapath, the control socket already in use), also a
+       problem found only once start-up had begun changing the system; what it did is undone
+    2  bad flags or config file, or a check made before any change; the message names the flag
+       or field; nothing was changed
 
 FILES
     /run/netfailover/<master>.sock       control socket
+    /run/netfailover/<master>.state      what the daemon set up; written before start-up changes
+                                         anything, removed on SIGTERM; a restart adopts (bpf) or
+                                         removes what a killed daemon left
+    /sys/fs/bpf/netfailover/<master>/    pinned BPF maps (bpf datapath)
+    /run/netns/nfo-<master>              private namespace: nfo-peer (bpf), the slaves (hidden)
+    <master>fo, <standby>nsby            3dev holder bridge; the standby while the master has its name
+    A daemon that never comes back: start it again (it cleans up), or remove by hand the master,
+    <master>fo, nfo-<master> (hidden: move its slaves back first), rename <standby>nsby back, and
+    delete the state file and /sys/fs/bpf/netfailover/<master>.
     /etc/netfailover/*.json              config files (by convention)
     /sys/class/net/*/device/driver       read by the driver rule
     /sys/class/net/*/device/features     read by the virtio STANDBY rule

@@ -46,6 +46,8 @@ struct SlotCounters {
 struct DatapathCounters {
     std::array<SlotCounters, 2> slot{};
     std::uint64_t tx_dropped = 0;                 // master TX with no slave to send to (rule T2.3)
+    std::uint64_t tx_dropped_full = 0;            // master TX a slave's full send queue refused
+    std::uint64_t rx_dropped_full = 0;            // slave RX the master's full queue refused
 };
 
 class Datapath {
@@ -68,6 +70,8 @@ public:
     virtual void set_carrier(bool on) = 0;
 
     virtual DatapathCounters counters() const = 0;
+    // Why the datapath stopped carrying frames on its own (a forwarding thread died), if it did.
+    virtual std::optional<std::string> failure() const { return std::nullopt; }
 };
 
 }  // namespace nf::datapath

@@ -10,7 +10,8 @@
 namespace nf::failoverd {
 
 void AnnounceSender::bind_to(int ifindex) {
-    if (ifindex == ifindex_ && socket_) return;
+    // Bound afresh even to the same number: a slave unplugged and replugged (hidden: moved between
+    // namespaces) may come back under its old ifindex, and the old binding is to a device that is gone.
     socket_.reset();
     ifindex_ = ifindex;
     if (ifindex <= 0) return;

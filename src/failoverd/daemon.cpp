@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -55,7 +57,7 @@ void best_effort(const char* what, Step&& step) noexcept {
     try {
         step();
     } catch (const std::exception& e) {
-        spdlog::warn("stop: {}: {}", what, e.what());
+        spdlog::warn("{}: {}", what, e.what());
     }
 }
 
@@ -65,6 +67,11 @@ Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths)
     : config_(std::move(config)), paths_(std::move(paths)), guest_(os::Netns::current()) {
     try {
         start();
+    } catch (const ConfigError& e) {
+        abort_start();
+        if (!system_changed_) throw;
+        // Exit 2 promises an untouched system; this check could only be made once changes had begun.
+        throw SystemError(EINVAL, e.what());
     } catch (...) {
         abort_start();
         throw;
@@ -73,11 +80,33 @@ Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths)
 
 Daemon::~Daemon() { stop(); }
 
-void Daemon::start() {
-    // Blocked before any thread exists (the packet datapath starts two), so only our signalfd sees them.
+// Blocked before any thread of ours exists (the packet datapath starts two), so only our signalfd sees them.
+void Daemon::block_signals() {
     const sigset_t signals = daemon_signals();
-    check_syscall(sigprocmask(SIG_BLOCK, &signals, nullptr), "sigprocmask");
-    signal(SIGPIPE, SIG_IGN);
+    if (int rc = pthread_sigmask(SIG_BLOCK, &signals, &saved_sigmask_); rc != 0) throw_errno(rc, "pthread_sigmask");
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &saved_sigpipe_);
+    signals_blocked_ = true;
+}
+
+void Daemon::restore_signals() noexcept {
+    if (!signals_blocked_) return;
+    signals_blocked_ = false;
+    // Ours that came while we stopped were for us: taken now, they cannot kill the process on unblocking.
+    sigset_t pending = daemon_signals();
+    for (int signo : {SIGTERM, SIGINT, SIGHUP})
+        if (sigismember(&saved_sigmask_, signo)) sigdelset(&pending, signo);
+    const timespec now{};
+    while (sigtimedwait(&pending, nullptr, &now) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &saved_sigmask_, nullptr);
+    sigaction(SIGPIPE, &saved_sigpipe_, nullptr);
+}
+
+void Daemon::start() {
+    block_signals();
 
     guest_inode_ = guest_.inode();
     guest_rtnl_ = std::make_unique<os::Rtnl>();
@@ -180,7 +209,9 @@ void Daemon::adopt_or_clean_up() {
     const auto path = state_file_path(paths_.state_dir, config_.master);
     const auto state = read_state(path);
     if (!state) return;
-    const bool same_setup = state->datapath == datapath_name(choice_.kind) &&
+    // Adopted or removed, what the previous daemon left is changed: a ConfigError from now on is exit 1.
+    system_changed_ = true;
+    const bool same_setup = state->phase == "running" && state->datapath == datapath_name(choice_.kind) &&
                             state->model == daemon::to_string(config_.model) && state->datapath == "bpf";
     if (same_setup && device_->adopt(*guest_rtnl_)) {
         adopted_ = true;
@@ -190,7 +221,8 @@ void Daemon::adopt_or_clean_up() {
         spdlog::info("adopting master {} left by a previous failoverd", config_.master);
         return;
     }
-    spdlog::warn("cleaning up after a previous failoverd for {} ({} datapath)", config_.master, state->datapath);
+    spdlog::warn("cleaning up after a previous failoverd for {} ({} datapath{})", config_.master, state->datapath,
+                 state->phase == "running" ? "" : ", killed during start-up");
     MasterLayout old{config_.master, state->model == "hidden" ? daemon::DeviceModel::hidden
                                                                : daemon::DeviceModel::three_device,
                      state->datapath == "bpf"};
@@ -260,6 +292,8 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     if (device_->layout().uses_holder() && holder_bridge_name(config_.master) == standby.name)
         throw ConfigError("master " + config_.master + ": its holder bridge would be named " + standby.name +
                           ", the standby's name; give another --master");
+    // Before the first change: a daemon killed from here on leaves a file that says what to remove.
+    record_state("starting");
     if (master_takes_standby_name()) device_->rename_standby(*guest_rtnl_, standby.name, standby_name_now());
     if (guest_rtnl_->find_link(config_.master))
         throw SystemError(EEXIST, "a link named " + config_.master + " already exists");
@@ -369,38 +403,76 @@ void Daemon::start_services() {
     start_device_channel();
     if (channel_) epoll_add(epoll_.get(), channel_->fd(), kDeviceChannel);
 
+    record_state("running");
+}
+
+void Daemon::record_state(const char* phase) {
+    system_changed_ = true;
     write_state(state_file_path(paths_.state_dir, config_.master),
                 {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
-                 standby_name_, standby_was_up_});
+                 standby_name_, standby_was_up_, phase});
 }
 
 int Daemon::run() {
+    // Only the loop's own fd failing is fatal; its errors (EBADF, EINVAL) do not go away, but one retry
+    // costs nothing.
+    constexpr int kMaxWaitFailures = 3;
+    // A handler failing this many times in a row, with nothing succeeding between, would only spin:
+    // better a clean exit and a supervised restart.
+    constexpr std::uint64_t kMaxConsecutiveHandlerErrors = 1000;
     std::array<epoll_event, 16> ready{};
-    while (!stopped_) {
+    int wait_failures = 0;
+    std::uint64_t consecutive_errors = 0;
+    while (!stopped_ && exit_status_ == 0) {
         const int n = epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), -1);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw_errno("epoll_wait");
+            spdlog::error("{}: epoll_wait: {}", config_.master, std::strerror(errno));
+            if (++wait_failures >= kMaxWaitFailures) exit_status_ = 1;
+            continue;
         }
+        wait_failures = 0;
         for (int i = 0; i < n && exit_status_ == 0; ++i) {
-            switch (ready[static_cast<std::size_t>(i)].data.u64) {
-                case kGuestLinks: on_guest_links(); break;
-                case kPrivateLinks: on_slave_links(); break;
-                case kControl: control_->dispatch(); break;
-                case kTimer: on_announce_timer(); break;
-                case kDeviceChannel: channel_->dispatch(); break;
-                case kSignal:
-                    if (on_signal()) {
-                        stop();
-                        return exit_status_;
-                    }
-                    break;
+            const std::uint64_t errors_before = handler_errors_;
+            if (dispatch(ready[static_cast<std::size_t>(i)].data.u64)) {
+                stop();
+                return exit_status_;
+            }
+            consecutive_errors = handler_errors_ == errors_before ? 0 : consecutive_errors + 1;
+            if (consecutive_errors >= kMaxConsecutiveHandlerErrors) {
+                spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors);
+                exit_status_ = 1;
             }
         }
-        if (exit_status_ != 0) break;
     }
     stop();
     return exit_status_;
+}
+
+// One transient error (a netlink call refused, a link gone between event and action) must not end the
+// loop: ~Daemon would restore the system and take the guest's network with it.
+bool Daemon::dispatch(std::uint64_t tag) {
+    try {
+        switch (tag) {
+            case kGuestLinks: on_guest_links(); break;
+            case kPrivateLinks: on_slave_links(); break;
+            case kControl: control_->dispatch(); break;
+            case kTimer: on_announce_timer(); break;
+            case kDeviceChannel: channel_->dispatch(); break;
+            case kSignal: return on_signal();
+        }
+    } catch (const std::exception& e) {
+        ++handler_errors_;
+        spdlog::error("{}: event handler failed: {}; resyncing links", config_.master, e.what());
+        recover_from_handler_error();
+    }
+    return false;
+}
+
+// Events of the failed batch may be lost: a full dump brings the tables and the core up to date.
+void Daemon::recover_from_handler_error() noexcept {
+    best_effort("resync guest links", [&] { resync(*guest_table_, *guest_monitor_, !hidden()); });
+    if (private_table_) best_effort("resync private links", [&] { resync(*private_table_, *private_monitor_, true); });
 }
 
 void Daemon::abort_start() noexcept {
@@ -408,13 +480,13 @@ void Daemon::abort_start() noexcept {
     stop();
 }
 
-void Daemon::stop() {
+void Daemon::stop() noexcept {
     if (stopped_) return;
     stopped_ = true;
     // The socket goes first: nobody should see a half-restored system as "running".
     control_.reset();
     channel_.reset();
-    if (announcer_) announcer_->cancel();
+    if (announcer_) best_effort("cancel announcements", [&] { announcer_->cancel(); });
     if (registry_ && master_) {
         best_effort("release the slaves", [&] { registry_->destroy_master(config_.master); });
         master_ = nullptr;
@@ -427,7 +499,8 @@ void Daemon::stop() {
         best_effort("bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });
-    if (device_) remove_state(state_file_path(paths_.state_dir, config_.master));
+    if (device_) best_effort("remove the state file", [&] { remove_state(state_file_path(paths_.state_dir, config_.master)); });
+    restore_signals();  // after the datapath's threads are gone
     spdlog::info("{}: stopped, system restored", config_.master);
 }
 

@@ -3,7 +3,10 @@
 // daemon left (bpf) or creates one, enslaves, starts the datapath and the control socket; run() is one
 // single-threaded epoll loop over link events, the control socket, signals and the announce timer (the
 // failover core is not thread-safe); stop() restores the system.
+#include <signal.h>
+
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,16 +39,21 @@ class Daemon final : public failover::EventSink {
 public:
     using Clock = std::chrono::steady_clock;
 
-    // Throws ConfigError (the standby cannot be found or used) or SystemError, with all it did undone.
+    // Throws ConfigError (the standby cannot be found or used, found before anything changed) or
+    // SystemError (everything else, also a check that could only be made once changes had begun), with
+    // all it did undone. Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (read from a signalfd)
+    // and ignores SIGPIPE until stop(); construct it before starting other threads.
     explicit Daemon(daemon::DaemonConfig config, DaemonPaths paths = {});
     ~Daemon() override;  // stop()
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    // Until SIGTERM/SIGINT (0) or a fatal error such as the master being deleted under us (1).
+    // Until SIGTERM/SIGINT (0) or a fatal error such as the master being deleted under us or the epoll fd
+    // failing (1). A handler that throws is logged and counted and the link tables resynced; the loop goes on.
     int run();
-    // SIGTERM: release the slaves, remove the master, the holder and the private namespace.
-    void stop();
+    // SIGTERM: release the slaves, remove the master, the holder and the private namespace; each step is
+    // best effort. Restores the signal mask and SIGPIPE disposition start-up changed.
+    void stop() noexcept;
 
     nlohmann::json status();
     bool adopted() const { return adopted_; }
@@ -63,6 +71,14 @@ private:
     void start_core(const os::LinkInfo& standby);
     void start_services();
     void abort_start() noexcept;
+    // The state file, with the phase start-up has reached ("starting" | "running").
+    void record_state(const char* phase);
+    void block_signals();
+    void restore_signals() noexcept;
+
+    // --- the loop (daemon.cpp) ---
+    bool dispatch(std::uint64_t tag);  // true: stop
+    void recover_from_handler_error() noexcept;
 
     // --- events (daemon_events.cpp) ---
     void on_guest_links();
@@ -99,6 +115,7 @@ private:
     datapath::DatapathChoice choice_{};
     bool adopted_ = false;
     bool stopped_ = false;
+    bool system_changed_ = false;  // start-up began changing the system: a ConfigError now is exit 1
     bool standby_was_up_ = false;
     std::string standby_name_;  // its own name, which it has again after stop
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC
@@ -123,6 +140,9 @@ private:
     std::unique_ptr<daemon::Announcer> announcer_;
     std::unique_ptr<daemon::ControlServer> control_;
     std::unique_ptr<GuestChannel> channel_;  // --device-channel
+    sigset_t saved_sigmask_{};
+    struct sigaction saved_sigpipe_ {};
+    bool signals_blocked_ = false;
     UniqueFd signal_fd_;
     UniqueFd timer_fd_;
     UniqueFd epoll_;
@@ -132,6 +152,7 @@ private:
     std::optional<failover::Role> last_slave_tx_;  // the last slot TX used, for counting failovers
     std::uint64_t failovers_ = 0;
     std::uint64_t events_published_ = 0;
+    std::uint64_t handler_errors_ = 0;
     int exit_status_ = 0;
 };
 

@@ -172,20 +172,26 @@ void Daemon::on_announce_timer() {
     arm_announce_timer();
 }
 
+// Every queued signal is read before acting, so a failing resync cannot swallow a SIGTERM behind it.
 bool Daemon::on_signal() {
     signalfd_siginfo info{};
     bool stop_now = false;
+    bool resync_now = false;
     while (::read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (info.ssi_signo == SIGHUP) {
-            spdlog::info("SIGHUP: resyncing links");
-            resync(*guest_table_, *guest_monitor_, !hidden());
-            if (private_table_) resync(*private_table_, *private_monitor_, true);
+            resync_now = true;
         } else {
             spdlog::info("signal {}: stopping", info.ssi_signo);
             stop_now = true;
         }
     }
-    return stop_now;
+    if (stop_now) return true;
+    if (resync_now) {
+        spdlog::info("SIGHUP: resyncing links");
+        resync(*guest_table_, *guest_monitor_, !hidden());
+        if (private_table_) resync(*private_table_, *private_monitor_, true);
+    }
+    return false;
 }
 
 void Daemon::publish(const failover::FailoverEvent& event) {

@@ -1,6 +1,5 @@
 #include "failoverd/master_device.h"
 
-#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -13,7 +12,7 @@ namespace nf::failoverd {
 namespace {
 // Teardown goes on after a failed step: leaving one thing behind beats leaving everything.
 template <typename Step>
-void best_effort(const char* what, Step&& step) {
+void best_effort(const char* what, Step&& step) noexcept {
     try {
         step();
     } catch (const std::exception& e) {
@@ -113,75 +112,59 @@ void MasterDevice::claim_leftovers(os::Rtnl& guest_rtnl) {
     }
 }
 
-namespace {
-// The slave's ifindex in the private namespace: its own if free there, else the lowest free one; never its
-// peer's (slave.iflink).
-int private_ifindex_for(const os::LinkInfo& slave, const std::vector<os::LinkInfo>& private_links) {
-    std::set<int> taken;
-    for (const os::LinkInfo& link : private_links) taken.insert(link.ifindex);
-    auto usable = [&](int index) { return index != slave.iflink && !taken.contains(index); };
-    if (usable(slave.ifindex)) return slave.ifindex;  // what the kernel would keep anyway
-    int index = 2;                                     // 1 is lo in every namespace
-    while (!usable(index)) ++index;
-    return index;
-}
-}  // namespace
-
 void MasterDevice::hide_slave(os::Rtnl& guest_rtnl, int ifindex) {
     if (!private_) throw std::logic_error("hide_slave without a private namespace");
-    const auto slave = guest_rtnl.find_link(ifindex);
-    if (!slave) throw SystemError(ENODEV, "hide slave: ifindex " + std::to_string(ifindex) + " is gone");
-    if (slave->iflink <= 0) {  // a device of its own (NIC, VF, virtio): linkwatch treats it right anyway
-        guest_rtnl.move_to_netns(ifindex, *private_);
-        return;
-    }
-    const int wanted = private_ifindex_for(*slave, os::Rtnl::in(*private_).links());
-    try {
-        guest_rtnl.move_to_netns_as(ifindex, *private_, wanted);
-    } catch (const SystemError& e) {
-        if (e.errno_value() != EBUSY) throw;
-        // Taken since the dump: any number beats failing; the collision it may cause only slows events.
-        spdlog::warn("{}: ifindex {} taken in the private namespace; the kernel picks one", slave->name, wanted);
-        guest_rtnl.move_to_netns(ifindex, *private_);
-    }
+    // Rtnl::move_to_netns keeps a veth slave off its peer's ifindex (linkwatch would delay its carrier).
+    guest_rtnl.move_to_netns(ifindex, *private_);
 }
 
-void MasterDevice::return_slaves() {
+void MasterDevice::return_slaves() noexcept {
     if (!private_) return;
-    os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
-    for (const os::LinkInfo& link : peer_rtnl.links()) {
+    std::optional<os::Rtnl> peer_rtnl;
+    std::vector<os::LinkInfo> links;
+    best_effort("list the private namespace", [&] {
+        peer_rtnl.emplace(os::Rtnl::in(*private_));
+        links = peer_rtnl->links();
+    });
+    for (const os::LinkInfo& link : links) {
         if (link.name == "lo" || link.ifindex == peer_ifindex_ || link.name == kMasterPeerName) continue;
         best_effort("return slave to the guest", [&] {
-            peer_rtnl.move_to_netns(link.ifindex, guest_);
+            peer_rtnl->move_to_netns(link.ifindex, guest_);
             spdlog::info("{} moved back to the guest namespace", link.name);
         });
     }
 }
 
-void MasterDevice::teardown() {
+void MasterDevice::teardown() noexcept {
     if (torn_down_) return;
     torn_down_ = true;
-    os::Rtnl guest_rtnl = os::Rtnl::in(guest_);
+    // Each guest step opens its own socket: one that cannot be had costs that step, not the rest.
+    auto in_guest = [this](const char* what, auto&& step) {
+        best_effort(what, [&] {
+            os::Rtnl guest_rtnl = os::Rtnl::in(guest_);
+            step(guest_rtnl);
+        });
+    };
     if (veth_created_ && master_ifindex_ > 0)
-        best_effort("delete master", [&] {
-            if (guest_rtnl.find_link(master_ifindex_)) guest_rtnl.delete_link(master_ifindex_);
+        in_guest("delete master", [&](os::Rtnl& rtnl) {
+            if (rtnl.find_link(master_ifindex_)) rtnl.delete_link(master_ifindex_);
         });
     return_slaves();
     if (holder_ifindex_ > 0)
-        best_effort("delete holder bridge", [&] {
-            if (guest_rtnl.find_link(holder_ifindex_)) guest_rtnl.delete_link(holder_ifindex_);
+        in_guest("delete holder bridge", [&](os::Rtnl& rtnl) {
+            if (rtnl.find_link(holder_ifindex_)) rtnl.delete_link(holder_ifindex_);
         });
     if (private_created_)
         best_effort("remove private namespace", [&] { os::Netns::remove_named(private_netns_name(layout_.master)); });
     // Last: the name is free only once the master is gone, and a hidden standby is back in the guest.
     if (renamed_standby_)
-        best_effort("give the standby its name back", [&] {
+        in_guest("give the standby its name back", [&](os::Rtnl& rtnl) {
             const auto& [name, renamed] = *renamed_standby_;
-            const auto link = guest_rtnl.find_link(renamed);
+            const auto link = rtnl.find_link(renamed);
             if (!link) return;  // unplugged meanwhile
-            if (guest_rtnl.find_link(name)) throw SystemError(EEXIST, name + " is taken; the standby stays " + renamed);
-            guest_rtnl.set_down(link->ifindex);
-            guest_rtnl.rename(link->ifindex, name);
+            if (rtnl.find_link(name)) throw SystemError(EEXIST, name + " is taken; the standby stays " + renamed);
+            rtnl.set_down(link->ifindex);
+            rtnl.rename(link->ifindex, name);
             spdlog::info("standby {} renamed back to {}", renamed, name);
         });
 }

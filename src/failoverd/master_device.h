@@ -8,7 +8,7 @@
 //     packet: the TAP belongs to the datapath, this only records its ifindex.
 // teardown() removes what is recorded, in reverse order of creation, and moves slaves left in the
 // private namespace back to the guest: the same path serves a failed start, SIGTERM, and a restart
-// that finds the leftovers of a daemon killed with the packet datapath.
+// that finds the leftovers of a daemon killed with the packet datapath or during start-up.
 #include <optional>
 #include <string>
 #include <utility>
@@ -74,8 +74,9 @@ public:
     // which delays our failover and the far end's own reaction (a bridge port re-enabled up to 1 s late).
     void hide_slave(os::Rtnl& guest_rtnl, int ifindex);
     // Moves every link in the private namespace except the peer back to the guest (hidden model).
-    void return_slaves();
-    void teardown();
+    // Both go on past a failed step (logged) and never throw: they run from destructors and stop().
+    void return_slaves() noexcept;
+    void teardown() noexcept;
     void keep() { kept_ = true; }
 
 private:

@@ -1,7 +1,9 @@
 #pragma once
 // /run/netfailover/<master>.state: what a running daemon set up, so that a daemon restarted after a
 // crash (SIGKILL) adopts the master and the pinned BPF maps instead of building new ones, or cleans up
-// what a dead packet datapath left behind. Written after a successful start, removed at stop.
+// what a dead packet datapath left behind. Written as "starting" before start-up changes anything and
+// "running" once it is done, removed at stop: whatever a crash interrupts, the next start knows what to
+// remove.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,6 +16,8 @@ struct DaemonState {
     std::string datapath;   // "bpf" | "packet"
     std::string standby;    // the standby's name
     bool standby_was_up = false;  // restored at stop
+    // "starting": start-up was under way (its leftovers are removed, never adopted); "running": it was done.
+    std::string phase = "running";
 };
 
 std::filesystem::path state_file_path(const std::string& directory, const std::string& master);

@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <spdlog/spdlog.h>
+
 #include "common/error.h"
 #include "os/link_decode.h"
 
@@ -12,7 +14,7 @@ namespace {
 
 struct Batch {
     std::vector<LinkEvent>* out;
-    std::exception_ptr failure;
+    std::uint64_t* undecodable;
 };
 
 // RTNLGRP_LINK also carries per-family link messages: AF_BRIDGE (port state; its RTM_DELLINK only means
@@ -33,8 +35,10 @@ int on_message(nl_msg* msg, void* arg) {
     try {
         batch->out->push_back(LinkEvent{type == RTM_NEWLINK ? LinkEvent::Kind::New : LinkEvent::Kind::Del,
                                         detail::decode_link(msg), std::chrono::steady_clock::now()});
-    } catch (...) {
-        if (!batch->failure) batch->failure = std::current_exception();
+    } catch (const std::exception& e) {
+        // One bad message must not cost the good ones around it; the caller's next resync covers it.
+        ++*batch->undecodable;
+        spdlog::warn("link monitor: skipping an undecodable link message: {}", e.what());
     }
     return NL_OK;
 }
@@ -62,15 +66,15 @@ LinkMonitor LinkMonitor::in(const Netns& netns, int receive_buffer) {
 
 int LinkMonitor::fd() const { return nl_socket_get_fd(sock_.get()); }
 
-std::vector<LinkEvent> LinkMonitor::drain() {
+std::vector<LinkEvent> LinkMonitor::drain(std::size_t max_datagrams) {
     std::vector<LinkEvent> out;
-    Batch batch{&out, nullptr};
+    Batch batch{&out, &undecodable_};
     std::unique_ptr<nl_cb, detail::NlFree<nl_cb_put>> cb(nl_cb_alloc(NL_CB_DEFAULT));
     if (!cb) throw SystemError(ENOMEM, "link monitor: allocate callbacks");
     nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_message, &batch);
     // Multicast events carry no sequence numbers worth checking.
     nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, [](nl_msg*, void*) { return static_cast<int>(NL_OK); }, nullptr);
-    for (;;) {
+    for (std::size_t datagrams = 0; datagrams < max_datagrams; ++datagrams) {
         // One datagram per call: > 0 messages handled, 0 nothing queued (libnl maps EAGAIN to 0).
         const int rc = nl_recvmsgs_report(sock_.get(), cb.get());
         if (rc == 0 || rc == -NLE_AGAIN) break;
@@ -81,7 +85,6 @@ std::vector<LinkEvent> LinkMonitor::drain() {
         }
         if (rc < 0) detail::throw_nl(rc, "link monitor: receive");
     }
-    if (batch.failure) std::rethrow_exception(batch.failure);
     return out;
 }
 

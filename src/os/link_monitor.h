@@ -6,6 +6,8 @@
 // before DELLINK). The per-family ones (AF_BRIDGE port state, AF_INET6 addrconf) are not link events and
 // are dropped.
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -36,11 +38,16 @@ public:
 
     // Non-blocking; becomes readable (EPOLLIN) when events are queued.
     int fd() const;
-    // Every event queued now, oldest first. Never blocks.
-    std::vector<LinkEvent> drain();
+    // The events queued now, oldest first, from at most `max_datagrams` datagrams (a level-triggered
+    // epoll fires again for the rest, so a storm cannot starve the loop). Never blocks. A message that
+    // fails to decode is skipped and counted; the rest of its batch is still reported.
+    static constexpr std::size_t kDrainDatagrams = 256;
+    std::vector<LinkEvent> drain(std::size_t max_datagrams = kDrainDatagrams);
     // Waits up to `timeout` for the fd to become readable; true if it did.
     bool wait(std::chrono::milliseconds timeout) const;
 
+    // Link messages skipped because they did not decode, since construction.
+    std::uint64_t undecodable() const { return undecodable_; }
     // True after an Overrun until resync().
     bool resync_needed() const { return resync_needed_; }
     // A full dump of the namespace's links, to replace whatever state the caller built from events.
@@ -51,6 +58,7 @@ private:
     detail::NlSocketPtr sock_;
     Rtnl dumper_;  // same namespace as sock_
     bool resync_needed_ = false;
+    std::uint64_t undecodable_ = 0;
 };
 
 }  // namespace nf::os

@@ -7,6 +7,7 @@
 
 namespace nf::os {
 
+// One line of the mount table, with the kernel's \ooo escapes undone.
 struct MountEntry {
     std::string source;
     std::filesystem::path target;

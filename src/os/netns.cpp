@@ -118,13 +118,19 @@ ino_t Netns::inode() const {
     return st.st_ino;
 }
 
-NetnsScope::NetnsScope(const Netns& target) : saved_(Netns::current()) {
-    if (::setns(target.fd(), CLONE_NEWNET) < 0) throw_errno("setns into netns");
+NetnsScope::NetnsScope(const Netns& target) : NetnsScope(target.fd()) {}
+
+NetnsScope::NetnsScope(int netns_fd) {
+    if (netns_fd < 0) return;
+    Netns saved = Netns::current();
+    if (::setns(netns_fd, CLONE_NEWNET) < 0) throw_errno("setns into netns");
+    saved_.emplace(std::move(saved));
 }
 
 NetnsScope::~NetnsScope() {
+    if (!saved_) return;
     // A thread stranded in the wrong namespace would silently act on the wrong links: fail loudly.
-    if (::setns(saved_.fd(), CLONE_NEWNET) < 0) {
+    if (::setns(saved_->fd(), CLONE_NEWNET) < 0) {
         spdlog::critical("setns back to the saved netns failed: {}", std::strerror(errno));
         std::abort();
     }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,12 +51,15 @@ private:
 class NetnsScope {
 public:
     explicit NetnsScope(const Netns& target);
+    // A borrowed namespace fd; netns_fd < 0 stays in the current namespace (the "-1 = current" convention
+    // of option structs that carry raw fds, e.g. datapath::MasterSpec).
+    explicit NetnsScope(int netns_fd);
     ~NetnsScope();
     NetnsScope(const NetnsScope&) = delete;
     NetnsScope& operator=(const NetnsScope&) = delete;
 
 private:
-    Netns saved_;
+    std::optional<Netns> saved_;  // empty: never left
 };
 
 }  // namespace nf::os

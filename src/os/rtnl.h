@@ -36,7 +36,7 @@ private:
 struct VethOptions {
     std::optional<MacAddress> mac;
     std::optional<MacAddress> peer_mac;
-    const Netns* peer_netns = nullptr;  // create the peer directly in this namespace
+    const Netns* peer_netns = nullptr;  // create the peer directly in this namespace (never on our ifindex)
     std::optional<unsigned> mtu;        // both ends
 };
 
@@ -49,6 +49,15 @@ struct FdbEntry {
     bool is_static = false;  // NUD_NOARP: added by us, never ages
     bool is_local = false;   // NUD_PERMANENT: the port's own address
     bool master_entry = false;  // NTF_MASTER / not NTF_SELF: lives in the bridge, not the port driver
+    bool sticky = false;        // NTF_STICKY: stays on its port when the MAC is seen on another
+};
+
+// How add_fdb installs its static entry.
+struct FdbOptions {
+    // A plain static entry roams to whichever port the MAC is next seen on; a sticky one never does (a
+    // NIC's MAC filter for a VF).
+    bool sticky = false;
+    int vlan = 0;  // 0: none
 };
 
 struct BridgePortFlags {
@@ -82,7 +91,8 @@ public:
     void set_master(const LinkRef& ref, const LinkRef& master);
     void clear_master(const LinkRef& ref);
     // Moves the link into `target`. A new name is applied before the move (the kernel would only use it on
-    // a name clash), which needs the link down; the move takes it down anyway.
+    // a name clash), which needs the link down; the move takes it down anyway. A veth (any link with an
+    // iflink) never lands on its peer's ifindex: its own if free there, else the lowest free other one.
     void move_to_netns(const LinkRef& ref, const Netns& target, const std::optional<std::string>& new_name = {});
     // The same with the ifindex the link gets in `target` (IFLA_NEW_IFINDEX); SystemError(EBUSY) if it is taken.
     void move_to_netns_as(const LinkRef& ref, const Netns& target, int new_ifindex);
@@ -98,15 +108,14 @@ public:
     std::vector<IpPrefix> addresses(const LinkRef& ref);
 
     // --- bridge (rtnl_bridge.cpp) ---
-    // `bridge fdb replace MAC dev PORT master static [vlan VID]`: idempotent, also moves MAC between ports.
-    void add_fdb(const LinkRef& port, const MacAddress& mac, int vlan = 0);
+    // `bridge fdb replace MAC dev PORT master static [sticky] [vlan VID]`: idempotent, also moves MAC
+    // between ports.
+    void add_fdb(const LinkRef& port, const MacAddress& mac, const FdbOptions& options = {});
     // `bridge fdb del MAC dev PORT master [vlan VID]`.
     void del_fdb(const LinkRef& port, const MacAddress& mac, int vlan = 0);
     // Entries of one bridge (by the bridge link), or of every bridge when bridge is nullopt.
     std::vector<FdbEntry> fdb(const std::optional<LinkRef>& bridge = std::nullopt);
     void set_bridge_port_flags(const LinkRef& port, const BridgePortFlags& flags);
-
-    nl_sock* socket() const { return sock_.get(); }
 
 private:
     // The kernel's view of `ref` as libnl's object (stats, AF_SPEC); throws SystemError(ENODEV) if absent.

@@ -15,7 +15,7 @@ using detail::RtnlNeighPtr;
 
 namespace {
 
-RtnlNeighPtr make_fdb_neigh(int port, const MacAddress& mac, int vlan, const std::string& what) {
+RtnlNeighPtr make_fdb_neigh(int port, const MacAddress& mac, int vlan, bool sticky, const std::string& what) {
     RtnlNeighPtr neigh(rtnl_neigh_alloc());
     NlAddrPtr lladdr(nl_addr_build(AF_LLC, mac.data(), 6));
     if (!neigh || !lladdr) throw SystemError(ENOMEM, what + ": allocate");
@@ -23,7 +23,7 @@ RtnlNeighPtr make_fdb_neigh(int port, const MacAddress& mac, int vlan, const std
     rtnl_neigh_set_ifindex(neigh.get(), port);
     rtnl_neigh_set_lladdr(neigh.get(), lladdr.get());  // takes its own reference
     rtnl_neigh_set_state(neigh.get(), NUD_NOARP);      // "static": never ages, not local
-    rtnl_neigh_set_flags(neigh.get(), NTF_MASTER);     // the bridge's table, not the port driver's
+    rtnl_neigh_set_flags(neigh.get(), NTF_MASTER | (sticky ? NTF_STICKY : 0));  // the bridge's table, not the port's
     if (vlan > 0) rtnl_neigh_set_vlan(neigh.get(), vlan);
     return neigh;
 }
@@ -43,9 +43,9 @@ std::string fdb_what(const char* op, const MacAddress& mac, const LinkRef& port,
 
 }  // namespace
 
-void Rtnl::add_fdb(const LinkRef& port, const MacAddress& mac, int vlan) {
-    const std::string what = fdb_what("add", mac, port, vlan);
-    RtnlNeighPtr neigh = make_fdb_neigh(resolve(port, what), mac, vlan, what);
+void Rtnl::add_fdb(const LinkRef& port, const MacAddress& mac, const FdbOptions& options) {
+    const std::string what = fdb_what(options.sticky ? "add sticky" : "add", mac, port, options.vlan);
+    RtnlNeighPtr neigh = make_fdb_neigh(resolve(port, what), mac, options.vlan, options.sticky, what);
     send_built(sock_.get(), what, [&](nl_msg** msg) {
         return rtnl_neigh_build_add_request(neigh.get(), NLM_F_CREATE | NLM_F_REPLACE, msg);
     });
@@ -53,7 +53,7 @@ void Rtnl::add_fdb(const LinkRef& port, const MacAddress& mac, int vlan) {
 
 void Rtnl::del_fdb(const LinkRef& port, const MacAddress& mac, int vlan) {
     const std::string what = fdb_what("delete", mac, port, vlan);
-    RtnlNeighPtr neigh = make_fdb_neigh(resolve(port, what), mac, vlan, what);
+    RtnlNeighPtr neigh = make_fdb_neigh(resolve(port, what), mac, vlan, false, what);
     send_built(sock_.get(), what, [&](nl_msg** msg) { return rtnl_neigh_build_delete_request(neigh.get(), 0, msg); });
 }
 
@@ -83,7 +83,9 @@ std::vector<FdbEntry> Rtnl::fdb(const std::optional<LinkRef>& bridge) {
                     const int state = rtnl_neigh_get_state(neigh.get());
                     entry.is_local = (state & NUD_PERMANENT) != 0;
                     entry.is_static = !entry.is_local && (state & NUD_NOARP) != 0;
-                    entry.master_entry = (rtnl_neigh_get_flags(neigh.get()) & NTF_SELF) == 0;
+                    const unsigned flags = rtnl_neigh_get_flags(neigh.get());
+                    entry.master_entry = (flags & NTF_SELF) == 0;
+                    entry.sticky = (flags & NTF_STICKY) != 0;
                     if (bridge_index == 0 || entry.master == bridge_index) out.push_back(entry);
                 },
                 what);

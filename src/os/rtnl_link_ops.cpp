@@ -5,6 +5,11 @@
 #include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
 #include "common/error.h"
 #include "os/rtnl.h"
 
@@ -40,6 +45,35 @@ void send_built(nl_sock* sock, const std::string& what, Build build) {
 struct VethRelease {
     void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
 };
+
+// Kernel quirk: linkwatch takes a device whose ifindex equals its iflink (a veth: its peer's ifindex, in
+// whatever namespace) for a physical NIC and handles its carrier changes at most once a second. So the two
+// ends of a veth (or a stacked link and its lower device) must never share an ifindex.
+
+std::set<int> ifindexes(Rtnl& rtnl) {
+    std::set<int> taken;
+    for (const LinkInfo& link : rtnl.links()) taken.insert(link.ifindex);
+    return taken;
+}
+
+// The ifindex for `link` in a namespace where `taken` are in use: its own if free there and not its peer's,
+// else the lowest such one.
+int ifindex_apart_from_peer(const LinkInfo& link, const std::set<int>& taken) {
+    auto usable = [&](int index) { return index != link.iflink && !taken.contains(index); };
+    if (usable(link.ifindex)) return link.ifindex;
+    int index = 2;  // 1 is lo in every namespace
+    while (!usable(index)) ++index;
+    return index;
+}
+
+// For a new veth whose peer goes elsewhere: past every ifindex in use on each side (no early reuse of a
+// just-freed number), and never the same on both.
+std::pair<int, int> veth_ifindexes(const std::set<int>& here, const std::set<int>& there) {
+    const int own = (here.empty() ? 1 : *here.rbegin()) + 1;
+    int peer = (there.empty() ? 1 : *there.rbegin()) + 1;
+    if (peer == own) ++peer;
+    return {own, peer};
+}
 
 }  // namespace
 
@@ -81,10 +115,39 @@ LinkInfo Rtnl::create_veth(const std::string& name, const std::string& peer_name
         rtnl_link_set_mtu(link.get(), *options.mtu);
         rtnl_link_set_mtu(peer.get(), *options.mtu);
     }
-    if (options.peer_netns) rtnl_link_set_ns_fd(peer.get(), options.peer_netns->fd());
-    send_built(sock_.get(), what, [&](nl_msg** msg) {
-        return rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, msg);
-    });
+    auto add = [&] {
+        send_built(sock_.get(), what, [&](nl_msg** msg) {
+            return rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, msg);
+        });
+    };
+    if (!options.peer_netns) {
+        add();
+        return this->link(name);
+    }
+    // Each namespace numbers its links on its own: left to the kernel, the two ends may get the same ifindex.
+    rtnl_link_set_ns_fd(peer.get(), options.peer_netns->fd());
+    std::optional<std::pair<int, int>> indexes;
+    try {
+        Rtnl peer_side = Rtnl::in(*options.peer_netns);
+        indexes = veth_ifindexes(ifindexes(*this), ifindexes(peer_side));
+    } catch (const SystemError& e) {
+        spdlog::debug("{}: cannot list the links on both sides ({}); the kernel numbers them", what, e.what());
+    }
+    if (indexes) {
+        rtnl_link_set_ifindex(link.get(), indexes->first);
+        rtnl_link_set_ifindex(peer.get(), indexes->second);
+        try {
+            add();
+            return this->link(name);
+        } catch (const SystemError& e) {
+            if (e.errno_value() != EBUSY) throw;
+            spdlog::debug("{}: ifindex {}/{} taken meanwhile; the kernel numbers them", what, indexes->first,
+                          indexes->second);
+            rtnl_link_set_ifindex(link.get(), 0);
+            rtnl_link_set_ifindex(peer.get(), 0);
+        }
+    }
+    add();
     return this->link(name);
 }
 
@@ -155,16 +218,28 @@ void Rtnl::clear_master(const LinkRef& ref) {
 }
 
 void Rtnl::move_to_netns(const LinkRef& ref, const Netns& target, const std::optional<std::string>& new_name) {
+    const std::string what = "move to another netns: " + ref.describe();
+    const std::optional<LinkInfo> link = find_link(ref);
+    if (!link) throw SystemError(ENODEV, what);
+    const int index = link->ifindex;
+    if (new_name) {
+        set_down(index);
+        rename(index, *new_name);
+    }
+    if (link->iflink > 0) {  // a veth or another stacked link: keep it apart from its peer's ifindex
+        std::optional<int> wanted;
+        try {
+            Rtnl there = Rtnl::in(target);
+            wanted = ifindex_apart_from_peer(*link, ifindexes(there));
+            move_to_netns_as(index, target, *wanted);
+            return;
+        } catch (const SystemError& e) {
+            spdlog::debug("{}: as ifindex {}: {}; the kernel picks one", what, wanted.value_or(0), e.what());
+        }
+    }
     RtnlLinkPtr changes = alloc_link("move");
     rtnl_link_set_ns_fd(changes.get(), target.fd());
-    if (!new_name) {
-        change(ref, changes.get(), "move to another netns:");
-        return;
-    }
-    const int index = resolve(ref, "move to another netns: " + ref.describe());
-    set_down(index);
-    rename(index, *new_name);
-    change(index, changes.get(), "move to another netns: '" + *new_name + "',");
+    change(index, changes.get(), new_name ? "move to another netns: '" + *new_name + "'," : "move to another netns:");
 }
 
 void Rtnl::move_to_netns_as(const LinkRef& ref, const Netns& target, int new_ifindex) {

@@ -1,12 +1,11 @@
 #include "qmp/device_channel.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cerrno>
 
 #include "common/error.h"
-#include "qmp/unix_socket.h"
+#include "common/unix_socket.h"
 
 namespace nf::qmp {
 
@@ -16,12 +15,12 @@ constexpr std::size_t kMaxPendingOutput = 1 << 20;
 DeviceChannelServer::DeviceChannelServer(std::string socket_path, HelloSource hello, MessageHandler on_message,
                                          std::size_t max_line)
     : socket_path_(std::move(socket_path)), hello_(std::move(hello)), on_message_(std::move(on_message)),
-      max_line_(max_line), listen_fd_(listen_unix(socket_path_, 4)) {}
+      max_line_(max_line), listener_(listen_unix(socket_path_, 4)) {}
 
-DeviceChannelServer::~DeviceChannelServer() { ::unlink(socket_path_.c_str()); }
+DeviceChannelServer::~DeviceChannelServer() = default;
 
 std::vector<pollfd> DeviceChannelServer::poll_fds() const {
-    std::vector<pollfd> fds{{listen_fd_.get(), POLLIN, 0}};
+    std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
     if (guest_) fds.push_back({guest_->fd(), static_cast<short>(POLLIN | (guest_->wants_write() ? POLLOUT : 0)), 0});
     return fds;
 }
@@ -37,7 +36,7 @@ void DeviceChannelServer::poll_once(int timeout_ms) {
 }
 
 void DeviceChannelServer::handle(const pollfd& ready) {
-    if (ready.fd == listen_fd_.get()) {
+    if (ready.fd == listener_.fd()) {
         accept_guest();
     } else if (guest_ && ready.fd == guest_->fd()) {
         if ((ready.revents & POLLOUT) && !guest_->flush()) {
@@ -49,7 +48,7 @@ void DeviceChannelServer::handle(const pollfd& ready) {
 }
 
 void DeviceChannelServer::accept_guest() {
-    while (UniqueFd fd = accept_unix(listen_fd_.get())) {
+    while (UniqueFd fd = accept_unix(listener_.fd())) {
         if (guest_) {
             ++counters_.guests_refused;
             spdlog::warn("device channel: refusing a second guest connection");
@@ -62,7 +61,7 @@ void DeviceChannelServer::accept_guest() {
 }
 
 void DeviceChannelServer::serve_guest() {
-    LineBuffer::Fed fed;
+    LineConnection::Input fed;
     const bool open = guest_->read_available(fed);
     counters_.oversized_lines += fed.oversized;
     for (const auto& line : fed.lines) {
@@ -113,7 +112,7 @@ std::optional<channel::Message> DeviceChannelClient::receive(Millis timeout) {
     while (lines_.empty()) {
         const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0 || !wait_fd(connection_.fd(), POLLIN, left)) return std::nullopt;
-        LineBuffer::Fed fed;
+        LineConnection::Input fed;
         const bool open = connection_.read_available(fed);
         for (auto& line : fed.lines)
             if (!line.empty()) lines_.push_back(std::move(line));

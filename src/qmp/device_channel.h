@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "common/unix_socket.h"
 #include "device/channel_protocol.h"
 #include "qmp/line_connection.h"
 
@@ -57,7 +58,7 @@ private:
     HelloSource hello_;
     MessageHandler on_message_;
     std::size_t max_line_;
-    UniqueFd listen_fd_;
+    UnixListener listener_;   // unlinks the socket file it bound
     std::optional<LineConnection> guest_;
     DeviceChannelCounters counters_;
 };

@@ -9,20 +9,30 @@ namespace nf::qmp {
 LineConnection::LineConnection(UniqueFd fd, std::size_t max_line, std::size_t max_pending_output)
     : fd_(std::move(fd)), input_(max_line), max_pending_output_(max_pending_output) {}
 
-bool LineConnection::read_available(LineBuffer::Fed& fed) {
+bool LineConnection::read_available(Input& input) {
     char buffer[8192];
-    for (;;) {
+    std::size_t read = 0;
+    std::size_t lines = 0;
+    while (read < kMaxReadPerCall && lines < kMaxLinesPerCall) {
         const ssize_t n = ::recv(fd_.get(), buffer, sizeof buffer, 0);
         if (n > 0) {
-            auto more = input_.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
-            for (auto& line : more.lines) fed.lines.push_back(std::move(line));
-            fed.oversized += more.oversized;
+            read += static_cast<std::size_t>(n);
+            input_.append(std::string_view(buffer, static_cast<std::size_t>(n)));
+            // Drain completely: a line left in the buffer would wait for a poll that may never fire.
+            while (auto line = input_.next()) {
+                ++lines;
+                if (line->oversized)
+                    ++input.oversized;
+                else
+                    input.lines.push_back(std::move(line->text));
+            }
             continue;
         }
         if (n == 0) return false;
         if (errno == EINTR) continue;
         return errno == EAGAIN || errno == EWOULDBLOCK;
     }
+    return true;
 }
 
 bool LineConnection::send(std::string_view data) {

@@ -2,7 +2,7 @@
 
 #include <poll.h>
 
-#include "qmp/unix_socket.h"
+#include "common/unix_socket.h"
 
 namespace nf::qmp {
 
@@ -38,7 +38,7 @@ QmpResult QmpClient::execute(const std::string& command, const json& arguments, 
         auto message = next_message(deadline);
         if (!message) throw QmpClientError("qmp: no reply to " + command + " within " + std::to_string(timeout.count()) + " ms");
         if (message->contains("event")) {
-            events_.push_back(decode_event(*message));
+            keep_event(*message);
             continue;
         }
         if (message->value("id", json()) != id) continue;  // a reply to someone else's raw send
@@ -68,8 +68,16 @@ std::optional<QmpEvent> QmpClient::wait_event(const std::string& name, Millis ti
         }
         auto message = next_message(deadline);
         if (!message) return std::nullopt;
-        if (message->contains("event")) events_.push_back(decode_event(*message));
+        if (message->contains("event")) keep_event(*message);
     }
+}
+
+void QmpClient::keep_event(const json& message) {
+    if (events_.size() >= kMaxQueuedEvents) {
+        events_.pop_front();
+        ++events_dropped_;
+    }
+    events_.push_back(decode_event(message));
 }
 
 std::vector<QmpEvent> QmpClient::take_events() {
@@ -96,7 +104,7 @@ std::optional<json> QmpClient::next_message(Clock::time_point deadline) {
     while (lines_.empty()) {
         const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
         if (left.count() <= 0 || !wait_fd(connection_.fd(), POLLIN, left)) return std::nullopt;
-        LineBuffer::Fed fed;
+        LineConnection::Input fed;
         const bool open = connection_.read_available(fed);
         for (auto& line : fed.lines) lines_.push_back(std::move(line));
         if (fed.oversized) throw QmpClientError("qmp: server sent a line over the client limit");

@@ -1,7 +1,9 @@
 #pragma once
 // A blocking QMP client with timeouts, for tests and the orchestrator (against our VMM or real QEMU).
-// Events that arrive while waiting for a reply are kept for wait_event.
+// Events that arrive while waiting for a reply are kept for wait_event, the newest kMaxQueuedEvents of them.
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -23,6 +25,8 @@ public:
 class QmpClient {
 public:
     using Millis = std::chrono::milliseconds;
+    // A client that never asks for events must not grow without limit; the oldest go first, counted.
+    static constexpr std::size_t kMaxQueuedEvents = 1024;
 
     // Connects (retrying while the socket is not up yet) and reads the greeting.
     static QmpClient connect(const std::string& socket_path, Millis timeout = Millis(5000));
@@ -39,6 +43,8 @@ public:
     std::optional<QmpEvent> wait_event(const std::string& name, Millis timeout);
     // Events received so far, oldest first; empties the queue.
     std::vector<QmpEvent> take_events();
+    // Events dropped from a full queue since connect.
+    std::uint64_t events_dropped() const { return events_dropped_; }
 
     // Test hooks: send raw bytes, read the next message of any kind.
     void send_raw(const std::string& bytes);
@@ -48,11 +54,13 @@ private:
     explicit QmpClient(UniqueFd fd);
     // Next message (reply or event) within the deadline; nullopt on timeout.
     std::optional<nlohmann::json> next_message(std::chrono::steady_clock::time_point deadline);
+    void keep_event(const nlohmann::json& message);
 
     LineConnection connection_;
     nlohmann::json greeting_;
     std::deque<std::string> lines_;
     std::deque<QmpEvent> events_;
+    std::uint64_t events_dropped_ = 0;
     std::uint64_t next_id_ = 1;
 };
 

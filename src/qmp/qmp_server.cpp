@@ -1,22 +1,21 @@
 #include "qmp/qmp_server.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cerrno>
 
 #include "common/error.h"
-#include "qmp/unix_socket.h"
+#include "common/unix_socket.h"
 
 namespace nf::qmp {
 
 QmpServer::QmpServer(QmpServerOptions options, CommandHandler handler)
-    : options_(std::move(options)), handler_(std::move(handler)), listen_fd_(listen_unix(options_.socket_path)) {}
+    : options_(std::move(options)), handler_(std::move(handler)), listener_(listen_unix(options_.socket_path)) {}
 
-QmpServer::~QmpServer() { ::unlink(options_.socket_path.c_str()); }
+QmpServer::~QmpServer() = default;
 
 std::vector<pollfd> QmpServer::poll_fds() const {
-    std::vector<pollfd> fds{{listen_fd_.get(), POLLIN, 0}};
+    std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
     for (const auto& [fd, client] : clients_)
         fds.push_back({fd, static_cast<short>(POLLIN | (client->connection.wants_write() ? POLLOUT : 0)), 0});
     return fds;
@@ -34,7 +33,7 @@ void QmpServer::poll_once(int timeout_ms) {
 }
 
 void QmpServer::handle(const pollfd& ready) {
-    if (ready.fd == listen_fd_.get()) {
+    if (ready.fd == listener_.fd()) {
         accept_clients();
         return;
     }
@@ -54,7 +53,7 @@ void QmpServer::erase_dropped() {
 }
 
 void QmpServer::accept_clients() {
-    while (UniqueFd fd = accept_unix(listen_fd_.get())) {
+    while (UniqueFd fd = accept_unix(listener_.fd())) {
         if (clients_.size() >= options_.max_clients) {
             ++counters_.clients_refused;
             spdlog::warn("qmp: refusing client, {} already connected", clients_.size());
@@ -69,7 +68,7 @@ void QmpServer::accept_clients() {
 }
 
 bool QmpServer::serve_client(Client& client) {
-    LineBuffer::Fed fed;
+    LineConnection::Input fed;
     const bool open = client.connection.read_available(fed);
     bool ok = true;
     for (std::size_t i = 0; ok && i < fed.oversized; ++i) {

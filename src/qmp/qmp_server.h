@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "common/unix_socket.h"
 #include "qmp/line_connection.h"
 #include "qmp/qmp_protocol.h"
 
@@ -74,7 +75,7 @@ private:
 
     QmpServerOptions options_;
     CommandHandler handler_;
-    UniqueFd listen_fd_;
+    UnixListener listener_;   // unlinks the socket file it bound
     std::map<int, std::unique_ptr<Client>> clients_;
     QmpServerCounters counters_;
     bool serving_ = false;  // inside handle(): clients may not be erased under the handler's feet

@@ -33,7 +33,8 @@ SplitDevice split_device_arguments(const nlohmann::json& arguments) {
 bool valid_ifname(const std::string& name) {
     if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
     for (char c : name)
-        if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) return false;
+        // '%' too: the kernel takes "eth%d" as a template and picks a name other than the one asked for.
+        if (c == '/' || c == ':' || c == '%' || std::isspace(static_cast<unsigned char>(c))) return false;
     return true;
 }
 

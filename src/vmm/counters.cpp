@@ -9,11 +9,13 @@ nlohmann::json to_json(const PvCounters& c) {
             {"rx-dropped-paused", get(c.rx_dropped_paused)},
             {"rx-dropped-link-down", get(c.rx_dropped_link_down)},
             {"rx-dropped-guest-down", get(c.rx_dropped_guest_down)},
+            {"rx-dropped-full", get(c.rx_dropped_full)},
             {"rx-errors", get(c.rx_errors)},
             {"tx-frames", get(c.tx_frames)},
             {"tx-bytes", get(c.tx_bytes)},
             {"tx-dropped-paused", get(c.tx_dropped_paused)},
             {"tx-dropped-link-down", get(c.tx_dropped_link_down)},
+            {"tx-dropped-full", get(c.tx_dropped_full)},
             {"tx-errors", get(c.tx_errors)},
             {"wakeups", get(c.wakeups)}};
 }

@@ -15,13 +15,15 @@ struct PvCounters {
     std::atomic<std::uint64_t> rx_dropped_paused{0};     // arrived while the VM was stopped
     std::atomic<std::uint64_t> rx_dropped_link_down{0};  // set_link off
     std::atomic<std::uint64_t> rx_dropped_guest_down{0}; // the guest has not brought its NIC up (EIO)
+    std::atomic<std::uint64_t> rx_dropped_full{0};       // the tap's queue was full (EAGAIN/ENOBUFS)
     std::atomic<std::uint64_t> rx_errors{0};             // the tap refused the frame otherwise
     // guest -> bridge
     std::atomic<std::uint64_t> tx_frames{0};
     std::atomic<std::uint64_t> tx_bytes{0};
     std::atomic<std::uint64_t> tx_dropped_paused{0};
     std::atomic<std::uint64_t> tx_dropped_link_down{0};
-    std::atomic<std::uint64_t> tx_errors{0};             // the backend port refused the frame
+    std::atomic<std::uint64_t> tx_dropped_full{0};       // the backend socket's send buffer was full
+    std::atomic<std::uint64_t> tx_errors{0};             // the backend port refused the frame otherwise
     std::atomic<std::uint64_t> wakeups{0};
 };
 

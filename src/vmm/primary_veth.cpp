@@ -1,23 +1,11 @@
 #include "vmm/primary_veth.h"
 
-#include <netlink/route/link.h>
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
 #include "vmm/undo.h"
 
 namespace nf::vmm {
-
-namespace {
-// IFLA_LINK of a link: for a veth, its peer's ifindex (in the peer's namespace). LinkInfo does not carry it.
-int peer_ifindex(os::Rtnl& rtnl, int ifindex) {
-    rtnl_link* link = nullptr;
-    if (rtnl_link_get_kernel(rtnl.socket(), ifindex, nullptr, &link) < 0 || !link) return 0;
-    const int peer = rtnl_link_get_link(link);
-    rtnl_link_put(link);
-    return peer;
-}
-}  // namespace
 
 VfPort find_vf_port(os::Rtnl& host, const std::string& host_if) {
     const auto vf = host.find_link(host_if);
@@ -26,8 +14,7 @@ VfPort find_vf_port(os::Rtnl& host, const std::string& host_if) {
                                               (vf->kind.empty() ? std::string("non-veth link") : vf->kind) +
                                               ", the lab's VFs are veths");
     if (vf->link_netnsid) throw ConfigError("host device '" + host_if + "': its veth peer is in another namespace");
-    const int peer = peer_ifindex(host, vf->ifindex);
-    const auto port = peer > 0 ? host.find_link(peer) : std::nullopt;
+    const auto port = vf->iflink > 0 ? host.find_link(vf->iflink) : std::nullopt;
     if (!port) throw ConfigError("host device '" + host_if + "': its veth peer was not found");
     if (port->master == 0)
         throw ConfigError("host device '" + host_if + "': its peer '" + port->name + "' is not a bridge port");
@@ -40,8 +27,14 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
     if (ns.guest_rtnl.find_link(ifname)) throw ConfigError("the VM already has a link named '" + ifname + "'");
     if (ns.guest_rtnl.find_link(host_if))
         throw ConfigError("the VM already has a link named '" + host_if + "' (needed while moving it in)");
-    const int host_index = ns.host_rtnl.ifindex(host_if);
-    if (mac && ns.host_rtnl.link(host_index).mac != *mac) {
+    const os::LinkInfo before = ns.host_rtnl.link(host_if);
+    const int host_index = before.ifindex;
+    // A failed plug leaves the VF as it found it: its MAC and admin state (the move takes it down), on the host.
+    Undo restore([&] {
+        if (ns.host_rtnl.link(host_if).mac != before.mac) ns.host_rtnl.set_mac(host_if, before.mac);
+        if (before.admin_up) ns.host_rtnl.set_up(host_if);
+    });
+    if (mac && before.mac != *mac) {
         ns.host_rtnl.set_down(host_index);
         ns.host_rtnl.set_mac(host_index, *mac);
     }
@@ -52,6 +45,7 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
     ns.guest_rtnl.rename(host_if, ifname);
     const int guest_index = ns.guest_rtnl.ifindex(ifname);
     move_back.dismiss();
+    restore.dismiss();
     spdlog::info("primary {}: {} plugged into the VM as {} ({}), bridge port {}", id, host_if, ifname,
                  vf_mac.to_string(), port.name);
     return std::unique_ptr<PrimaryVeth>(new PrimaryVeth(ns, std::move(id), host_if, ifname, port, vf_mac, guest_index));

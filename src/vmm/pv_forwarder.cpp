@@ -1,5 +1,6 @@
 #include "vmm/pv_forwarder.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -15,12 +16,37 @@ void watch(int epoll_fd, int fd) {
     ev.data.fd = fd;
     check_syscall(::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl add");
 }
+
+// sendmmsg/write on an O_NONBLOCK fd return EAGAIN instead of waiting for room.
+void make_nonblocking(int fd, const char* what) {
+    const int flags = static_cast<int>(check_syscall(::fcntl(fd, F_GETFL), what));
+    if (!(flags & O_NONBLOCK)) check_syscall(::fcntl(fd, F_SETFL, flags | O_NONBLOCK), what);
+}
+
+bool queue_full(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS; }
+
+// One batch in flight for the life of the object: the sequence is odd meanwhile.
+class InFlight {
+public:
+    explicit InFlight(std::atomic<std::uint64_t>& seq) : seq_(seq) { seq_.fetch_add(1); }
+    ~InFlight() {
+        seq_.fetch_add(1);
+        seq_.notify_all();
+    }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+private:
+    std::atomic<std::uint64_t>& seq_;
+};
 }  // namespace
 
 PvForwarder::PvForwarder(const datapath::TapDevice& tap, datapath::PacketSocket& backend, PvCounters& counters,
                          std::unique_ptr<PausedFrameSink> paused_sink)
     : tap_(tap), backend_(backend), counters_(counters), paused_sink_(std::move(paused_sink)) {
     if (!paused_sink_) paused_sink_ = std::make_unique<DropPausedFrames>(counters_);
+    make_nonblocking(tap_.fd(), "O_NONBLOCK on the standby's tap");
+    make_nonblocking(backend_.fd(), "O_NONBLOCK on the backend's packet socket");
     epoll_ = UniqueFd(static_cast<int>(check_syscall(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")));
     stop_event_ = UniqueFd(static_cast<int>(check_syscall(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd")));
     watch(epoll_.get(), stop_event_.get());
@@ -36,13 +62,21 @@ PvForwarder::~PvForwarder() {
 }
 
 void PvForwarder::set_paused(bool paused) {
-    std::lock_guard lock(batch_mutex_);
     paused_.store(paused);
+    wait_batch_out();
 }
 
 void PvForwarder::set_link_up(bool up) {
-    std::lock_guard lock(batch_mutex_);
     link_up_.store(up);
+    wait_batch_out();
+}
+
+// Both sides are sequentially consistent: either the forwarder's batch began before our flag store and
+// we see it odd here, or it began after and reads the new flag.
+void PvForwarder::wait_batch_out() {
+    if (std::this_thread::get_id() == thread_.get_id()) return;
+    const std::uint64_t seq = batch_seq_.load();
+    if (seq % 2 != 0) batch_seq_.wait(seq);
 }
 
 void PvForwarder::run() {
@@ -55,7 +89,7 @@ void PvForwarder::run() {
             return;
         }
         count(counters_.wakeups);
-        std::lock_guard lock(batch_mutex_);
+        const InFlight batch(batch_seq_);
         for (int i = 0; i < n; ++i) {
             const int fd = events[i].data.fd;
             if (fd == stop_event_.get()) return;
@@ -81,7 +115,9 @@ void PvForwarder::bridge_to_guest() {
         } else if (tap_dead_) {
             count(counters_.rx_errors);
         } else if (tap_.write(frame) < 0) {
-            count(errno == EIO ? counters_.rx_dropped_guest_down : counters_.rx_errors);
+            const int error = errno;
+            count(error == EIO ? counters_.rx_dropped_guest_down
+                               : queue_full(error) ? counters_.rx_dropped_full : counters_.rx_errors);
         } else {
             count(counters_.rx_frames);
             count(counters_.rx_bytes, frame.size());
@@ -116,10 +152,13 @@ void PvForwarder::guest_to_bridge() {
     }
     std::uint64_t bytes = 0;
     for (std::size_t i = 0; i < n; ++i) bytes += from_guest_.length(i);
+    errno = 0;
     const std::size_t sent = backend_.send(from_guest_, n);
+    // PacketSocket::send skips a refused frame and goes on; errno tells why the last one was refused.
+    const int refused = errno;
     count(counters_.tx_frames, sent);
     count(counters_.tx_bytes, bytes);
-    count(counters_.tx_errors, n - sent);
+    count(queue_full(refused) ? counters_.tx_dropped_full : counters_.tx_errors, n - sent);
 }
 
 }  // namespace nf::vmm

@@ -3,9 +3,11 @@
 // guest's tap fd and the backend port's AF_PACKET socket, both with virtio-net headers so GSO frames pass
 // whole. Paused (VM stopped): frames from the bridge go to the PausedFrameSink (dropped + counted today,
 // netpass later) and frames from the guest are dropped, so a stopped VM is also silent on the network.
+// Every send is non-blocking: a full queue drops (and counts) the frame rather than stall the thread, so
+// stop, set_link and teardown never wait on the network.
 #include <atomic>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "common/unique_fd.h"
@@ -38,6 +40,8 @@ private:
     void run();
     void bridge_to_guest();
     void guest_to_bridge();
+    // Returns once the batch in flight, if any, is over (never waits on a syscall: they do not block).
+    void wait_batch_out();
 
     const datapath::TapDevice& tap_;
     datapath::PacketSocket& backend_;
@@ -48,7 +52,7 @@ private:
     std::atomic<bool> paused_{false};
     std::atomic<bool> link_up_{true};
     bool tap_dead_ = false;
-    std::mutex batch_mutex_;  // held while a batch is moved; set_paused takes it to wait one out
+    std::atomic<std::uint64_t> batch_seq_{0};  // odd while a batch is moved
     UniqueFd epoll_;
     UniqueFd stop_event_;
     std::thread thread_;

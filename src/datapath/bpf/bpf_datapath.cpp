@@ -7,16 +7,17 @@
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "datapath/bpf/bpffs.h"
 #include "datapath/bpf/failover.skel.h"
 #include "datapath/bpf/failover_abi.h"
 #include "datapath/bpf/tc_hook.h"
+#include "os/mounts.h"
 
 namespace nf::datapath {
 namespace {
@@ -46,6 +47,42 @@ void route_libbpf_logs() {
     std::call_once(once, [] { libbpf_set_print(libbpf_to_spdlog); });
 }
 
+// The undo steps of a constructor, run newest first if it does not reach commit(): a failed start must
+// leave no filter, qdisc, pin or directory that was not there before.
+class Rollback {
+public:
+    Rollback() = default;
+    Rollback(const Rollback&) = delete;
+    Rollback& operator=(const Rollback&) = delete;
+    ~Rollback() {
+        for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) {
+            try {
+                (*step)();
+            } catch (const std::exception& e) {
+                spdlog::warn("bpf datapath: undo a failed start: {}", e.what());
+            }
+        }
+    }
+    void add(std::function<void()> step) { steps_.push_back(std::move(step)); }
+    void commit() { steps_.clear(); }
+
+private:
+    std::vector<std::function<void()>> steps_;
+};
+
+// mkdir -p; returns the directories it created, outermost first.
+std::vector<std::filesystem::path> make_directories(const std::filesystem::path& path) {
+    std::vector<std::filesystem::path> created;
+    for (auto dir = path; !dir.empty() && !std::filesystem::exists(dir); dir = dir.parent_path()) {
+        created.insert(created.begin(), dir);
+        if (dir == dir.parent_path()) break;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) throw SystemError(ec.value(), "create directory " + path.string());
+    return created;
+}
+
 }  // namespace
 
 void BpfDatapath::SkeletonDeleter::operator()(nf_failover* skel) const { nf_failover::destroy(skel); }
@@ -56,8 +93,10 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
     if (options_.model == BpfModel::hidden && options_.peer_ifindex <= 0)
         throw ConfigError("bpf datapath: the hidden model needs the master's veth peer ifindex");
     route_libbpf_logs();
-    ensure_bpffs_mounted();
-    make_directories(options_.pin_dir);
+    os::ensure_bpffs();
+    Rollback rollback;
+    for (const auto& dir : make_directories(options_.pin_dir))
+        rollback.add([dir] { std::filesystem::remove(dir); });  // only if empty, like rmdir
 
     const std::string config_pin = options_.pin_dir + "/nf_config";
     if (options_.adopt && !std::filesystem::exists(config_pin))
@@ -77,6 +116,7 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
         }
     }
     if (int rc = nf_failover::load(skel_.get()); rc < 0) throw_errno(-rc, "bpf datapath: load programs");
+    if (!options_.adopt) rollback.add([this] { bpf_object__unpin_maps(skel_->obj, nullptr); });
 
     if (options_.adopt) {
         nf_config cfg{};
@@ -91,10 +131,18 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
 
     // Replace-in-place on the same handle/priority: when adopting, the predecessor's programs run until
     // the very frame ours take over, and both read the same pinned maps.
-    attach_tx_hook();
+    // Adopting, a filter we replaced was the predecessor's and stays (it forwards as before); one we added
+    // to a qdisc we created goes with that qdisc.
+    const TcHookPoint tx = tx_hook_point();
+    const bool tx_qdisc = attach_tx_hook();
+    rollback.add([this, tx, tx_qdisc] { undo_hook(tx, tx_qdisc); });
     for (Slot slot : {Slot::primary, Slot::standby}) {
-        if (int ifindex = slave_ifindex(slot); ifindex > 0) attach_rx_hook(ifindex);
+        const int ifindex = slave_ifindex(slot);
+        if (ifindex <= 0) continue;
+        const bool rx_qdisc = attach_rx_hook(ifindex);
+        rollback.add([this, ifindex, rx_qdisc] { undo_hook({options_.slave_netns_fd, ifindex, false}, rx_qdisc); });
     }
+    rollback.commit();
     spdlog::info("bpf datapath {} on master ifindex {} ({} model, pins in {})",
                  options_.adopt ? "adopted" : "created", options_.master_ifindex,
                  options_.model == BpfModel::hidden ? "hidden" : "3dev", options_.pin_dir);
@@ -150,20 +198,32 @@ void BpfDatapath::remember_qdisc(int ifindex) {
         throw_errno("bpf datapath: record qdisc ownership");
 }
 
-void BpfDatapath::attach_tx_hook() {
-    int prog = bpf_program__fd(skel_->progs.nf_tx);
-    if (options_.model == BpfModel::three_dev) {
-        if (tc_attach({options_.master_netns_fd, options_.master_ifindex, true}, prog))
-            remember_qdisc(options_.master_ifindex);
-    } else {
-        if (tc_attach({options_.slave_netns_fd, options_.peer_ifindex, false}, prog))
-            remember_qdisc(options_.peer_ifindex);
-    }
+TcHookPoint BpfDatapath::tx_hook_point() const {
+    if (options_.model == BpfModel::three_dev) return {options_.master_netns_fd, options_.master_ifindex, true};
+    return {options_.slave_netns_fd, options_.peer_ifindex, false};
 }
 
-void BpfDatapath::attach_rx_hook(int ifindex) {
-    if (tc_attach({options_.slave_netns_fd, ifindex, false}, bpf_program__fd(skel_->progs.nf_rx)))
-        remember_qdisc(ifindex);
+bool BpfDatapath::attach_tx_hook() {
+    const TcHookPoint at = tx_hook_point();
+    const bool created = tc_attach(at, bpf_program__fd(skel_->progs.nf_tx));
+    if (created) remember_qdisc(at.ifindex);
+    return created;
+}
+
+bool BpfDatapath::attach_rx_hook(int ifindex) {
+    const bool created = tc_attach({options_.slave_netns_fd, ifindex, false}, bpf_program__fd(skel_->progs.nf_rx));
+    if (created) remember_qdisc(ifindex);
+    return created;
+}
+
+void BpfDatapath::undo_hook(const TcHookPoint& at, bool created_qdisc) {
+    if (created_qdisc) {
+        tc_remove_clsact(at.netns_fd, at.ifindex);  // takes our filter with it
+        std::uint32_t key = static_cast<std::uint32_t>(at.ifindex);
+        bpf_map_delete_elem(map_fd("own_qdisc"), &key);
+    } else if (!options_.adopt) {
+        tc_detach(at);
+    }
 }
 
 void BpfDatapath::detach_rx_hook(int ifindex) {
@@ -263,10 +323,7 @@ void BpfDatapath::teardown() {
             spdlog::warn("bpf datapath teardown: {}: {}", what, e.what());
         }
     };
-    if (options_.model == BpfModel::three_dev)
-        best_effort("tx filter", [&] { tc_detach({options_.master_netns_fd, options_.master_ifindex, true}); });
-    else
-        best_effort("tx filter", [&] { tc_detach({options_.slave_netns_fd, options_.peer_ifindex, false}); });
+    best_effort("tx filter", [&] { tc_detach(tx_hook_point()); });
     for (Slot slot : {Slot::primary, Slot::standby}) {
         int ifindex = slave_ifindex(slot);
         if (ifindex > 0) best_effort("rx filter", [&] { tc_detach({options_.slave_netns_fd, ifindex, false}); });

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "datapath/bpf/tc_hook.h"
 #include "datapath/datapath.h"
 
 struct nf_failover;  // the bpftool skeleton
@@ -37,7 +38,8 @@ struct BpfDatapathOptions {
 
 class BpfDatapath final : public Datapath {
 public:
-    // Throws SystemError (load/attach failed; adopt without pins) with context.
+    // Throws SystemError (load/attach failed; adopt without pins) with context. A failed constructor takes
+    // back what it did: filters, the qdiscs it created, its pins (unless adopting) and the pin directories.
     explicit BpfDatapath(BpfDatapathOptions options);
     ~BpfDatapath() override;  // closes our fds only; see release()/teardown()
     BpfDatapath(const BpfDatapath&) = delete;
@@ -67,8 +69,12 @@ private:
     struct SkeletonDeleter { void operator()(nf_failover* skel) const; };
 
     void initialize_maps();
-    void attach_tx_hook();
-    void attach_rx_hook(int ifindex);
+    TcHookPoint tx_hook_point() const;
+    // Attach (or replace) our filter; true when that created the device's clsact qdisc.
+    bool attach_tx_hook();
+    bool attach_rx_hook(int ifindex);
+    // Undoes an attach of the failed constructor (see there).
+    void undo_hook(const TcHookPoint& at, bool created_qdisc);
     void detach_rx_hook(int ifindex);
     void remember_qdisc(int ifindex);
     int map_fd(const char* name) const;

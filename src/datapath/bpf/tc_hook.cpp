@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "datapath/packet/scoped_netns.h"
+#include "os/netns.h"
 
 namespace nf::datapath {
 namespace {
@@ -32,7 +32,7 @@ bool gone(int rc) { return rc == -ENOENT || rc == -ENODEV || rc == -EINVAL; }
 }  // namespace
 
 bool tc_attach(const TcHookPoint& at, int prog_fd) {
-    ScopedNetns ns(at.netns_fd);
+    os::NetnsScope ns(at.netns_fd);
     auto hook = make_hook(at.ifindex, at.egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
     int rc = bpf_tc_hook_create(&hook);
     if (rc < 0 && rc != -EEXIST) throw_errno(-rc, "create clsact qdisc on " + where(at));
@@ -53,7 +53,7 @@ bool tc_attach(const TcHookPoint& at, int prog_fd) {
 }
 
 void tc_detach(const TcHookPoint& at) {
-    ScopedNetns ns(at.netns_fd);
+    os::NetnsScope ns(at.netns_fd);
     auto hook = make_hook(at.ifindex, at.egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
     bpf_tc_opts opts{};
     opts.sz = sizeof opts;
@@ -64,7 +64,7 @@ void tc_detach(const TcHookPoint& at) {
 }
 
 void tc_remove_clsact(int netns_fd, int ifindex) {
-    ScopedNetns ns(netns_fd);
+    os::NetnsScope ns(netns_fd);
     auto hook = make_hook(ifindex, static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
     int rc = bpf_tc_hook_destroy(&hook);
     if (rc < 0 && !gone(rc)) throw_errno(-rc, "remove clsact qdisc from ifindex " + std::to_string(ifindex));

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "common/unique_fd.h"
@@ -43,6 +45,8 @@ public:
     void set_rx(Slot slot, bool deliver) override;
     void set_carrier(bool on) override;
     DatapathCounters counters() const override;
+    // Set when a direction's thread died (an exception, the TAP destroyed); it forwards nothing after.
+    std::optional<std::string> failure() const override;
 
 private:
     // Each counter has one writer (its direction's thread); readers may see a slightly old value.
@@ -53,8 +57,14 @@ private:
     };
     struct SlotStats { Counter tx_packets, tx_bytes, rx_packets, rx_bytes, rx_dropped; };
 
+    // Runs one direction's loop; whatever ends it early is logged and becomes failure().
+    void run_direction(const char* name, void (PacketDatapath::*loop)()) noexcept;
+    void fail(std::string why);
+    void stop_threads() noexcept;
     void tx_loop();
     void rx_loop();
+    // Hands n received frames of one slot to the master (or drops them: RX policy, TAP down or full).
+    void deliver(std::size_t slot, FrameBatch& batch, std::size_t n);
     std::shared_ptr<PacketSocket> socket_of(std::size_t slot) const;
     void wake_rx();
 
@@ -69,6 +79,11 @@ private:
     std::array<std::atomic<bool>, 2> rx_deliver_{};
     std::array<SlotStats, 2> stats_;
     Counter tx_dropped_;
+    Counter tx_dropped_full_;
+    Counter rx_dropped_full_;
+
+    mutable std::mutex failure_mutex_;
+    std::optional<std::string> failure_;
 
     std::thread tx_thread_;
     std::thread rx_thread_;

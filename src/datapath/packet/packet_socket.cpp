@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "datapath/packet/scoped_netns.h"
+#include "os/netns.h"
 
 namespace nf::datapath {
 namespace {
@@ -21,7 +21,7 @@ void set_option(int fd, int level, int name, int value, const char* what) {
 }  // namespace
 
 PacketSocket PacketSocket::open(int ifindex, int netns_fd, PacketSocketOptions options) {
-    ScopedNetns ns(netns_fd);
+    os::NetnsScope ns(netns_fd);
     // Protocol 0 at creation: nothing is queued before bind() picks the device.
     UniqueFd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     if (!fd) throw_errno("socket(AF_PACKET)");
@@ -57,21 +57,26 @@ std::size_t PacketSocket::receive(FrameBatch& batch) {
     throw_errno("recvmmsg on packet socket of ifindex " + std::to_string(ifindex_));
 }
 
-std::size_t PacketSocket::send(FrameBatch& batch, std::size_t count) {
-    std::size_t pos = 0, sent = 0;
+PacketSocket::SendResult PacketSocket::send_batch(FrameBatch& batch, std::size_t count) {
+    SendResult result;
+    std::size_t pos = 0;
     mmsghdr* msgs = batch.prepare_send(count);
     while (pos < count) {
-        int n = ::sendmmsg(fd_.get(), msgs + pos, static_cast<unsigned>(count - pos), 0);
+        int n = ::sendmmsg(fd_.get(), msgs + pos, static_cast<unsigned>(count - pos), MSG_DONTWAIT);
         if (n > 0) {
             pos += static_cast<std::size_t>(n);
-            sent += static_cast<std::size_t>(n);
+            result.sent += static_cast<std::size_t>(n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            result.full = count - pos;  // the next frames would meet the same full queue
+            break;
+        }
         if (n < 0 && (errno == ENETDOWN || errno == ENXIO || errno == ENODEV)) break;  // the device, not the frame
         ++pos;  // this one frame was refused (e.g. malformed vnet header): skip it, send the rest
     }
-    return sent;
+    return result;
 }
 
 int PacketSocket::take_error() {

@@ -2,6 +2,7 @@
 // An AF_PACKET socket bound to one netdev: virtio-net headers (GSO frames pass whole), our own TX not
 // read back, qdisc bypass, promiscuous, a big receive buffer, and batched receive/send. A packet socket
 // dies with its device (platform-notes §7.7): open a new one when the device returns.
+#include <cerrno>
 #include <cstddef>
 
 #include "common/unique_fd.h"
@@ -28,9 +29,16 @@ public:
 
     // Up to batch.capacity() frames without waiting; 0 when none is queued. Throws on real errors.
     std::size_t receive(FrameBatch& batch);
-    // Sends frames [0, count) of batch (each [vnet hdr] + frame); returns how many the device took.
-    // A refused frame is skipped; a device error (down, gone) stops the batch.
-    std::size_t send(FrameBatch& batch, std::size_t count);
+    struct SendResult {
+        std::size_t sent = 0;  // taken by the device
+        std::size_t full = 0;  // dropped: the send queue was full (EAGAIN/ENOBUFS)
+    };
+    // Sends frames [0, count) of batch (each [vnet hdr] + frame) without ever waiting: a full queue drops
+    // the rest of the batch (a blocked sender could not be stopped). A refused frame is skipped; a device
+    // error (down, gone) stops the batch.
+    SendResult send_batch(FrameBatch& batch, std::size_t count);
+    // The frames the device took; errno is EAGAIN/ENOBUFS when a full queue stopped the batch.
+    std::size_t send(FrameBatch& batch, std::size_t count) { return send_batch(batch, count).sent; }
     // Reads and clears the pending socket error (POLLERR), 0 if none.
     int take_error();
 

@@ -9,14 +9,14 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "datapath/packet/scoped_netns.h"
+#include "os/netns.h"
 
 namespace nf::datapath {
 
 TapDevice TapDevice::open(const std::string& name, int netns_fd, TapOptions options) {
     if (name.empty() || name.size() >= IFNAMSIZ) throw ConfigError("tap name '" + name + "' is empty or too long");
     // The netdev is born in the namespace of whoever opens /dev/net/tun, so open it inside.
-    ScopedNetns ns(netns_fd);
+    os::NetnsScope ns(netns_fd);
     int flags = O_RDWR | O_CLOEXEC | (options.nonblocking ? O_NONBLOCK : 0);
     UniqueFd fd(::open("/dev/net/tun", flags));
     if (!fd) throw_errno("open /dev/net/tun");

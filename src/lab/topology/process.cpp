@@ -1,6 +1,7 @@
 #include "lab/topology/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -24,10 +25,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// What the grandchild reports through the pipe when it cannot reach exec.
 enum class Step : int { Fork = 1, Setns, JoinCgroup, Redirect, Exec };
 
-struct ChildFailure {
+// The launch, told through the pipe: the grandchild announces each step before taking it (error 0) and
+// the step it failed at (errno); EOF after that means exec worked (close-on-exec). One write per record,
+// below PIPE_BUF, so the middle child's and the grandchild's records never mix.
+struct LaunchReport {
+    pid_t pid;  // the grandchild; 0 when the middle child could not fork it
     Step step;
     int error;
 };
@@ -44,18 +48,34 @@ const char* describe(Step step) {
 }
 
 // Only async-signal-safe calls from here on: the parent may have other threads (spdlog, netlink).
+void send_report(int report, pid_t pid, Step step, int error) {
+    const LaunchReport record{pid, step, error};
+    [[maybe_unused]] const auto n = ::write(report, &record, sizeof record);
+}
+
+void announce(int report, Step step) { send_report(report, ::getpid(), step, 0); }
+
 [[noreturn]] void fail_child(int report, Step step) {
-    const ChildFailure failure{step, errno};
-    [[maybe_unused]] const auto n = ::write(report, &failure, sizeof failure);
+    const int error = errno;
+    send_report(report, ::getpid(), step, error);
     ::_exit(127);
 }
 
 [[noreturn]] void run_grandchild(int report, int netns, int cgroup_procs, int null_fd, int log_fd, const char* path,
                                  char* const* argv) {
-    if (netns >= 0 && ::setns(netns, CLONE_NEWNET) < 0) fail_child(report, Step::Setns);
-    // "0" moves the writer itself; done before exec so the program never runs outside its cgroup.
-    if (cgroup_procs >= 0 && ::write(cgroup_procs, "0", 1) < 0) fail_child(report, Step::JoinCgroup);
+    if (netns >= 0) {
+        announce(report, Step::Setns);
+        if (::setns(netns, CLONE_NEWNET) < 0) fail_child(report, Step::Setns);
+    }
+    // "0" moves the writer itself; done before exec so the program never runs outside its cgroup. A frozen
+    // cgroup stops us right here: the parent's deadline covers that.
+    if (cgroup_procs >= 0) {
+        announce(report, Step::JoinCgroup);
+        if (::write(cgroup_procs, "0", 1) < 0) fail_child(report, Step::JoinCgroup);
+    }
+    announce(report, Step::Redirect);
     if (::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0) fail_child(report, Step::Redirect);
+    announce(report, Step::Exec);
     // Nothing of ours leaks into the program (the report pipe is already close-on-exec).
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     sigset_t none;
@@ -69,6 +89,43 @@ UniqueFd open_or_throw(const std::filesystem::path& path, int flags, const std::
     UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
     if (!fd) throw_errno(what + ": open " + path.string());
     return fd;
+}
+
+void reap(pid_t pid) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// Reads the launch records until EOF (exec done) and returns the program's pid. A failed step throws; a
+// child still short of exec at the deadline is killed and the step it was stuck in named.
+pid_t await_exec(int report, std::chrono::milliseconds timeout, const std::string& what, const std::string& exe) {
+    const auto deadline = Clock::now() + timeout;
+    LaunchReport last{0, Step::Fork, 0};
+    for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        pollfd pfd{report, POLLIN, 0};
+        const int ready = left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) throw_errno(what + ": poll the launch pipe");
+        if (ready == 0) {
+            std::string killed;
+            if (last.pid > 0 && ::kill(last.pid, SIGKILL) == 0)
+                killed = ", pid " + std::to_string(last.pid) + " killed";
+            throw SystemError(ETIMEDOUT, what + ": no exec within " + std::to_string(timeout.count()) +
+                                             " ms, stuck trying to " + describe(last.step) + " (" + exe + killed + ")");
+        }
+        LaunchReport record{};
+        const ssize_t n = ::read(report, &record, sizeof record);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno(what + ": read the launch pipe");
+        if (n == 0) break;
+        if (n != sizeof record) throw SystemError(EIO, what + ": short record from the launcher");
+        if (record.error != 0)
+            throw SystemError(record.error, what + ": could not " + describe(record.step) + " (" + exe + ")");
+        last = record;
+    }
+    if (last.pid <= 0) throw SystemError(EIO, what + ": no pid from the launcher");
+    return last.pid;
 }
 
 }  // namespace
@@ -118,7 +175,7 @@ ProcessRecord spawn_process(const ProcessSpec& spec) {
     const std::string exe = path->string();
 
     // Double fork: the program is reparented away from us at once, so it outlives `failover-lab up` and never
-    // lingers as our zombie; the middle child hands its pid back through the pipe.
+    // lingers as our zombie; the grandchild tells its pid and progress through the pipe.
     const pid_t middle = ::fork();
     if (middle < 0) throw_errno(what + ": fork");
     if (middle == 0) {
@@ -127,23 +184,12 @@ ProcessRecord spawn_process(const ProcessSpec& spec) {
         if (child == 0)
             run_grandchild(report_write.get(), netns ? netns->fd() : -1, cgroup_procs.get(), null_fd.get(),
                            log_fd.get(), exe.c_str(), argv.data());
-        const pid_t sent = child < 0 ? -errno : child;
-        [[maybe_unused]] const auto n = ::write(report_write.get(), &sent, sizeof sent);
+        if (child < 0) send_report(report_write.get(), 0, Step::Fork, errno);
         ::_exit(0);
     }
     report_write.reset();
-    ::waitpid(middle, nullptr, 0);
-
-    pid_t pid = 0;
-    if (::read(report_read.get(), &pid, sizeof pid) != sizeof pid) throw SystemError(EIO, what + ": no pid from the launcher");
-    if (pid < 0) throw SystemError(-pid, what + ": fork");
-    // EOF means exec succeeded (close-on-exec); a record means the child stopped at a step.
-    ChildFailure failure{};
-    ssize_t n;
-    do n = ::read(report_read.get(), &failure, sizeof failure);
-    while (n < 0 && errno == EINTR);
-    if (n == sizeof failure)
-        throw SystemError(failure.error, what + ": could not " + describe(failure.step) + " (" + exe + ")");
+    reap(middle);
+    const pid_t pid = await_exec(report_read.get(), spec.start_timeout, what, exe);
 
     ProcessRecord record{spec.name, pid, 0, spec.argv, spec.netns, spec.cgroup, spec.log};
     record.argv[0] = exe;

@@ -17,6 +17,8 @@ struct ProcessSpec {
     std::string netns;              // named netns (/run/netns/NAME) to run in; empty: the caller's
     std::string cgroup;             // cgroup below the cgroup2 mount to join before exec; empty: stay put
     std::filesystem::path log;      // stdout + stderr, appended; its directory is created
+    // From fork to exec: a child stuck before exec (setns, joining a frozen cgroup) is killed after this.
+    std::chrono::milliseconds start_timeout = std::chrono::seconds(10);
 };
 
 struct ProcessRecord {
@@ -29,8 +31,9 @@ struct ProcessRecord {
     std::filesystem::path log;
 };
 
-// Starts the process and returns once it has exec'd. A missing binary, netns or cgroup, or a failed
-// exec, throws SystemError naming the process and the step; nothing is left running then.
+// Starts the process and returns once it has exec'd. A missing binary, netns or cgroup, a failed exec, or
+// no exec within spec.start_timeout (SystemError(ETIMEDOUT)), throws SystemError naming the process and
+// the step; nothing is left running then.
 ProcessRecord spawn_process(const ProcessSpec& spec);
 
 // The pid runs (not a zombie) and is still the process we started.

@@ -1,0 +1,59 @@
+#pragma once
+// Unix stream sockets for the control socket, QMP and the device channel: always O_NONBLOCK and
+// O_CLOEXEC, owned by UniqueFd. The listener claims its path carefully (parent directory, stale-socket
+// cleanup, "someone already serves it", mode 0600) and only ever unlinks the socket file it bound.
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "common/unique_fd.h"
+
+namespace nf {
+
+// A listening socket bound to a path; unlinks that path on destruction if it is still our socket file.
+class UnixListener {
+public:
+    UnixListener() = default;
+    UnixListener(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
+        : fd_(std::move(fd)), path_(std::move(path)), dev_(dev), ino_(ino) {}
+    UnixListener(UnixListener&& other) noexcept;
+    UnixListener& operator=(UnixListener&& other) noexcept;
+    ~UnixListener();
+
+    int fd() const { return fd_.get(); }
+    const std::string& path() const { return path_; }
+
+private:
+    void unlink_if_ours() noexcept;
+
+    UniqueFd fd_;
+    std::string path_;   // empty when there is nothing to unlink
+    dev_t dev_ = 0;      // identity of the socket file we bound
+    ino_t ino_ = 0;
+};
+
+// Creates the parent directory, removes a stale socket file, binds with mode 0600 and listens.
+// Throws nf::SystemError: EADDRINUSE ("... already serving") when a process answers on `path`, EEXIST
+// when `path` is not a socket, ENAMETOOLONG when it does not fit a sockaddr_un.
+UnixListener listen_unix(const std::string& path, int backlog = 16);
+
+// Accepts one pending connection; an invalid UniqueFd when none is pending.
+UniqueFd accept_unix(int listen_fd);
+
+enum class ServerWait {
+    no,    // a missing or refusing server is an error at once (a CLI talking to a daemon)
+    yes,   // retry until the deadline while the server is not up yet (tests, an orchestrator)
+};
+// Connects to `path` before `timeout`; a full listen backlog is always waited out. Throws nf::SystemError
+// "connect PATH: <strerror>" with the errno of the last attempt (ETIMEDOUT when the backlog stayed full).
+UniqueFd connect_unix(const std::string& path, std::chrono::milliseconds timeout, ServerWait wait = ServerWait::yes);
+
+// Whether a process accepts connections on `path` now. false for a missing path or a stale socket file;
+// throws nf::SystemError when `path` cannot be probed (EACCES, ENAMETOOLONG).
+bool unix_socket_served(const std::string& path);
+
+// Waits until `fd` is readable (or writable, per `events`); false on timeout. Retries on EINTR.
+bool wait_fd(int fd, short events, std::chrono::milliseconds timeout);
+
+}  // namespace nf
