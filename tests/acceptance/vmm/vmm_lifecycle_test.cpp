@@ -235,5 +235,31 @@ TEST_F(VmmLifecycle, HelpTeaches) {
         EXPECT_NE(result.output.find(needle), std::string::npos) << needle;
 }
 
+TEST_F(VmmLifecycle, FailedPrimaryPlugLeavesTheVfAsItWas) {
+    auto a = base_arguments(lab);
+    a.push_back("--device");
+    a.push_back(standby_device());
+    vmm.emplace(lab, a);
+    qmp.emplace(vmm->qmp());
+    guest.emplace(TestGuest::connect(lab.channel_path()));
+    guest->start_driver("standby0");
+    ASSERT_TRUE(qmp->wait_event("FAILOVER_NEGOTIATED", 3s));
+    lab.host("ip link set vf-vm1g up");
+    const auto before = lab.link(lab.host_ns(), "vf-vm1g");
+    ASSERT_TRUE(before);
+    // The kernel refuses a multicast MAC, after the plug has taken the VF down to change it.
+    const auto reply = qmp->execute("device_add", {{"driver", "vfio-pci"}, {"id", "primary0"}, {"host", "vf-vm1g"},
+                                                   {"failover_pair_id", "standby0"}, {"bus", "root1"},
+                                                   {"ifname", "ens4"}, {"mac", "01:00:5e:00:00:01"}});
+    ASSERT_TRUE(std::holds_alternative<qmp::QmpError>(reply)) << vmm->log();
+    const auto& desc = std::get<qmp::QmpError>(reply).desc;
+    EXPECT_NE(desc.find("mac"), std::string::npos) << desc;
+    EXPECT_FALSE(lab.in_guest("ens4"));
+    const auto after = lab.link(lab.host_ns(), "vf-vm1g");
+    ASSERT_TRUE(after) << vmm->log();
+    EXPECT_EQ(after->at("address"), before->at("address"));
+    EXPECT_NE(after->at("flags").dump().find("\"UP\""), std::string::npos) << after->at("flags").dump() << vmm->log();
+}
+
 }  // namespace
 }  // namespace nf::vmm::test

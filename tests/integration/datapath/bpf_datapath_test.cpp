@@ -13,6 +13,7 @@
 #include "common/error.h"
 
 #include "datapath/bpf/bpf_datapath.h"
+#include "../../support/ping_stream.h"
 #include "netns_fixture.h"
 
 namespace nf::datapath {
@@ -39,6 +40,7 @@ protected:
         std::filesystem::remove_all(pin_dir_);
         std::error_code ec;
         std::filesystem::remove("/sys/fs/bpf/nfdp-test", ec);  // only when no other test uses it
+        test::expect_no_leftovers(tag_);
     }
 
     BpfDatapathOptions options(bool adopt = false) {
@@ -85,26 +87,39 @@ TEST_P(BpfDatapathTest, PingsThroughTheActiveSlaveAndCounts) {
 
 TEST_P(BpfDatapathTest, SwitchesTxUnderAPingStreamWithoutLoss) {
     start();
-    auto before = dp_->counters();
-    auto stream = std::async(std::launch::async, [this] { return topo_->ping(500, 0.004); });
-    std::this_thread::sleep_for(600ms);
+    // Each phase lasts until the counters show kPhase more requests on its slave, however slow the
+    // machine: primary, standby, primary again. Nothing may be lost across the two switches.
+    constexpr std::uint64_t kPhase = 100;
+    const auto before = dp_->counters();
+    nf::test::PingStream stream(topo_->guest().name(), "10.77.0.2", 0.004);
+    const auto tx = [this](int slot) { return dp_->counters().slot[slot].tx_packets; };
+    ASSERT_TRUE(test::wait_until([&] { return tx(0) >= before.slot[0].tx_packets + kPhase; })) << stream.stop().output;
     dp_->set_tx(Slot::standby);
-    std::this_thread::sleep_for(600ms);
+    const auto on_standby = dp_->counters();
+    ASSERT_TRUE(test::wait_until([&] { return tx(1) >= on_standby.slot[1].tx_packets + kPhase; })) << stream.stop().output;
     dp_->set_tx(Slot::primary);
-    auto r = stream.get();
-    EXPECT_EQ(r.transmitted, 500);
-    EXPECT_EQ(r.received, r.transmitted) << "lost " << r.transmitted - r.received << " of " << r.transmitted;
-    auto after = dp_->counters();
-    EXPECT_GT(after.slot[1].tx_packets - before.slot[1].tx_packets, 50u);   // ~150 while standby was active
-    EXPECT_GT(after.slot[1].rx_packets - before.slot[1].rx_packets, 50u);
-    EXPECT_GT(after.slot[0].tx_packets - before.slot[0].tx_packets, 200u);
+    const auto back = dp_->counters();
+    ASSERT_TRUE(test::wait_until([&] { return tx(0) >= back.slot[0].tx_packets + kPhase; })) << stream.stop().output;
+    const auto r = stream.stop();
+    EXPECT_FALSE(r.ended_by_itself) << r.output;
+    EXPECT_TRUE(r.missing.empty()) << nf::test::describe_loss(r);
+    EXPECT_EQ(r.duplicates, 0);
+    EXPECT_GE(r.answered, static_cast<int>(3 * kPhase) - 10);
+    const auto after = dp_->counters();
+    // Structure: TX went primary -> standby -> primary, and the standby carried only its phase.
+    EXPECT_GE(after.slot[1].tx_packets - before.slot[1].tx_packets, kPhase);
+    EXPECT_GE(after.slot[0].tx_packets - before.slot[0].tx_packets, 2 * kPhase);
+    EXPECT_LE(after.slot[1].tx_packets - back.slot[1].tx_packets, 3u) << "TX stayed on the standby after switching back";
+    EXPECT_GE(after.slot[1].rx_packets - before.slot[1].rx_packets, kPhase / 2);  // replies came back both ways
 }
 
 TEST_P(BpfDatapathTest, TcpTransferPassesGsoFrames) {
     start();
     auto& server = topo_->peer(Slot::primary);
     test::sh(server.in() + "iperf3 -s -1 -D -B 10.77.0.2 -p 5298");
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(test::wait_until(
+        [&] { return test::sh_status(server.in() + "ss -Hltn 'sport = :5298' | grep -q 5298") == 0; }))
+        << "iperf3 server not listening";
     auto before = dp_->counters();
     auto out = test::sh(topo_->guest().in() + "iperf3 -c 10.77.0.2 -p 5298 -t 2 -f m");
     auto after = dp_->counters();
@@ -164,19 +179,28 @@ TEST_P(BpfDatapathTest, AdoptAfterReleaseKeepsForwardingWithoutAGap) {
     start();
     dp_->set_tx(Slot::standby);
     auto before = dp_->counters();
-    auto stream = std::async(std::launch::async, [this] { return topo_->ping(400, 0.005); });
-    std::this_thread::sleep_for(300ms);
+    // The stream runs from before the release until the adopter has switched TX, however slow the machine.
+    nf::test::PingStream stream(topo_->guest().name(), "10.77.0.2", 0.005);
+    ASSERT_TRUE(test::wait_until([&] { return dp_->counters().slot[1].tx_packets >= before.slot[1].tx_packets + 50; }))
+        << stream.stop().output;
     dp_->release();          // a crash-like handover: nothing detached
     dp_.reset();
-    std::this_thread::sleep_for(500ms);  // nobody owns the datapath: the kernel keeps forwarding
+    const int answered_before_gap = stream.replies();
+    // Nobody owns the datapath: the kernel keeps forwarding.
+    EXPECT_TRUE(test::wait_until([&] { return stream.replies() >= answered_before_gap + 50; }))
+        << "no forwarding while unowned";
     dp_ = std::make_unique<BpfDatapath>(options(/*adopt=*/true));
     EXPECT_EQ(dp_->tx(), Slot::standby);
     EXPECT_TRUE(dp_->rx(Slot::primary));
     EXPECT_EQ(dp_->slave_ifindex(Slot::standby), topo_->slave(Slot::standby).ifindex);
-    std::this_thread::sleep_for(200ms);
+    const auto adopted = dp_->counters();
+    EXPECT_TRUE(test::wait_until([&] { return dp_->counters().slot[1].tx_packets >= adopted.slot[1].tx_packets + 20; }));
     dp_->set_tx(Slot::primary);  // the adopted state is ours to change
-    auto r = stream.get();
-    EXPECT_EQ(r.received, r.transmitted) << "lost " << r.transmitted - r.received << " of " << r.transmitted;
+    const auto switched = dp_->counters();
+    EXPECT_TRUE(test::wait_until([&] { return dp_->counters().slot[0].tx_packets >= switched.slot[0].tx_packets + 20; }));
+    const auto r = stream.stop();
+    EXPECT_FALSE(r.ended_by_itself) << r.output;
+    EXPECT_TRUE(r.missing.empty()) << nf::test::describe_loss(r);
     auto after = dp_->counters();  // the counters live in the pinned map: they carried on
     EXPECT_GE(after.slot[1].tx_packets, before.slot[1].tx_packets + 100);
 }

@@ -3,48 +3,106 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <array>
+#include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <stdexcept>
+#include <thread>
 
+#include "../../support/leftovers.h"
 #include "common/error.h"
 
 namespace nf::datapath::test {
 
+// Returns stdout only: iproute2 may print unrelated diagnostics on stderr (e.g. "Peer netns reference is
+// invalid" while another process adds or deletes a namespace), which must not corrupt parsed output.
+// stderr goes into the exception when the command fails.
 std::string sh(const std::string& command) {
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>&1").c_str(), "r"), ::pclose);
-    if (!pipe) throw std::runtime_error("popen failed: " + command);
+    char err_path[] = "/tmp/nfdp-sh-XXXXXX";
+    const int err_fd = ::mkstemp(err_path);
+    if (err_fd < 0) throw_errno("mkstemp for: " + command);
+    ::close(err_fd);
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(("{ " + command + "\n} 2>" + err_path).c_str(), "r"), ::pclose);
+    if (!pipe) {
+        ::unlink(err_path);
+        throw std::runtime_error("popen failed: " + command);
+    }
     std::string out;
     std::array<char, 4096> buf;
     while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
     int status = ::pclose(pipe.release());
-    if (status != 0) throw std::runtime_error("`" + command + "` failed (" + std::to_string(status) + "): " + out);
+    std::ifstream err_file(err_path);
+    const std::string errors((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+    ::unlink(err_path);
+    if (status != 0)
+        throw std::runtime_error("`" + command + "` failed (" + std::to_string(status) + "): " + out + errors);
     return out;
 }
 
 std::string unique_tag(const std::string& prefix) {
-    static int counter = 0;
-    return prefix + std::to_string(::getpid() % 100000) + std::to_string(counter++);
+    // <prefix><pid>x<counter>: the 'x' keeps pid 1234 + counter 51 apart from pid 12345 + counter 1.
+    static std::atomic<unsigned> counter{0};
+    return prefix + std::to_string(::getpid()) + "x" + std::to_string(counter++);
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
+
+void expect_no_leftovers(const std::string& tag) {
+    const auto left = nf::test::leftovers(tag);
+    if (left.empty()) return;
+    ADD_FAILURE() << "fixture " << tag << " leaked (still present after teardown):" << nf::test::describe(left);
+    nf::test::sweep(left);
 }
 
 int sh_status(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
 
-Netns::Netns(std::string name) : name_(std::move(name)) {
-    sh_status("ip netns del " + name_);  // left over from a killed run
-    sh("ip netns add " + name_);
-    fd_ = UniqueFd(::open(("/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd_) throw_errno("open netns " + name_);
-    sh(in() + "ip link set lo up");
-    sh(in() + "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+namespace {
+// Names carry our pid (unique_tag), so one already there is a leftover of a dead process that had our pid;
+// never anyone else's live namespace.
+os::Netns fresh_netns(const std::string& name) {
+    if (os::Netns::named_exists(name)) os::Netns::remove_named(name);
+    return os::Netns::create_named(name);
+}
+}  // namespace
+
+Netns::Netns(std::string name) : name_(std::move(name)), ns_(fresh_netns(name_)) {
+    try {
+        sh(in() + "ip link set lo up");
+        sh(in() + "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+    } catch (...) {
+        os::Netns::remove_named(name_);
+        throw;
+    }
 }
 
-Netns::~Netns() { sh_status("ip netns del " + name_); }
+Netns::~Netns() {
+    try {
+        os::Netns::remove_named(name_);
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "removing namespace " << name_ << ": " << e.what();
+    }
+}
 
 int Netns::ifindex(const std::string& dev) const {
     auto out = sh("ip -n " + name_ + " -o link show dev " + dev);
-    return std::stoi(out);
+    try {
+        return std::stoi(out);
+    } catch (const std::exception&) {
+        throw std::runtime_error("no ifindex for " + dev + " in " + name_ + ": '" + out + "'");
+    }
 }
 
 bool Netns::has_carrier(const std::string& dev) const {

@@ -6,16 +6,25 @@
 //   private H:  the master's veth peer (bpf) [+ the slaves in the hidden model]
 //   peers P, S: the far ends of the primary and standby slaves; same IP 10.77.0.2 and same MAC, like
 //               the VF and the virtio NIC of one VM seen from the network (platform-notes §5).
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "common/unique_fd.h"
 #include "datapath/datapath.h"
+#include "os/netns.h"
 
 namespace nf::datapath::test {
 
-// A short name part unique to this test process (ctest runs each test in its own process).
+// <prefix><pid>x<counter>: a name part unique among live processes.
 std::string unique_tag(const std::string& prefix);
+// For a fixture's TearDown: fails the test if anything named after `tag` is left in /run/netns,
+// /sys/fs/bpf or /run/netfailover (and removes it).
+void expect_no_leftovers(const std::string& tag);
+// Polls `condition` every 10 ms until it holds or `timeout` (generous: CI machines are loaded) passes.
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
 // Runs a shell command; throws with its output when it fails.
 std::string sh(const std::string& command);
@@ -30,7 +39,7 @@ public:
     Netns& operator=(const Netns&) = delete;
 
     const std::string& name() const { return name_; }
-    int fd() const { return fd_.get(); }
+    int fd() const { return ns_.fd(); }
     // Prefix for a command run inside (nsenter keeps /sys/fs/bpf visible, unlike `ip netns exec`).
     std::string in() const { return "nsenter --net=/run/netns/" + name_ + " "; }
     int ifindex(const std::string& dev) const;
@@ -38,7 +47,7 @@ public:
 
 private:
     std::string name_;
-    UniqueFd fd_;
+    os::Netns ns_;
 };
 
 struct PingResult {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "datapath/packet/packet_datapath.h"
+#include "../../support/ping_stream.h"
 #include "netns_fixture.h"
 
 namespace nf::datapath {
@@ -19,7 +20,8 @@ using test::Topology;
 class PacketDatapathTest : public ::testing::TestWithParam<bool /*hidden slaves*/> {
 protected:
     void SetUp() override {
-        topo_.emplace(test::unique_tag(GetParam() ? "ph" : "p3"), GetParam());
+        tag_ = test::unique_tag(GetParam() ? "ph" : "p3");
+        topo_.emplace(tag_, GetParam());
         topo_->create_slave(Slot::primary);
         topo_->create_slave(Slot::standby);
         PacketDatapathOptions o;
@@ -32,6 +34,7 @@ protected:
     void TearDown() override {
         dp_.reset();
         topo_.reset();
+        test::expect_no_leftovers(tag_);
     }
 
     void start() {
@@ -45,6 +48,7 @@ protected:
         ASSERT_EQ(topo_->ping(2, 0.05).received, 2);
     }
 
+    std::string tag_;
     std::optional<Topology> topo_;
     std::unique_ptr<PacketDatapath> dp_;
 };
@@ -68,18 +72,29 @@ TEST_P(PacketDatapathTest, PingsThroughTheActiveSlaveAndCounts) {
 
 TEST_P(PacketDatapathTest, SwitchesTxUnderAPingStreamWithoutLoss) {
     start();
-    auto before = dp_->counters();
-    auto stream = std::async(std::launch::async, [this] { return topo_->ping(500, 0.004); });
-    std::this_thread::sleep_for(600ms);
+    // Each phase lasts until the counters show kPhase more requests on its slave, however slow the
+    // machine: primary, standby, primary again. Nothing may be lost across the two switches.
+    constexpr std::uint64_t kPhase = 100;
+    const auto before = dp_->counters();
+    nf::test::PingStream stream(topo_->guest().name(), "10.77.0.2", 0.004);
+    const auto tx = [this](int slot) { return dp_->counters().slot[slot].tx_packets; };
+    ASSERT_TRUE(test::wait_until([&] { return tx(0) >= before.slot[0].tx_packets + kPhase; })) << stream.stop().output;
     dp_->set_tx(Slot::standby);
-    std::this_thread::sleep_for(600ms);
+    const auto on_standby = dp_->counters();
+    ASSERT_TRUE(test::wait_until([&] { return tx(1) >= on_standby.slot[1].tx_packets + kPhase; })) << stream.stop().output;
     dp_->set_tx(Slot::primary);
-    auto r = stream.get();
-    EXPECT_EQ(r.transmitted, 500);
-    EXPECT_EQ(r.received, r.transmitted) << "lost " << r.transmitted - r.received << " of " << r.transmitted;
-    auto after = dp_->counters();
-    EXPECT_GT(after.slot[1].tx_packets - before.slot[1].tx_packets, 50u);
-    EXPECT_GT(after.slot[0].tx_packets - before.slot[0].tx_packets, 200u);
+    const auto back = dp_->counters();
+    ASSERT_TRUE(test::wait_until([&] { return tx(0) >= back.slot[0].tx_packets + kPhase; })) << stream.stop().output;
+    const auto r = stream.stop();
+    EXPECT_FALSE(r.ended_by_itself) << r.output;
+    EXPECT_TRUE(r.missing.empty()) << nf::test::describe_loss(r);
+    EXPECT_EQ(r.duplicates, 0);
+    EXPECT_GE(r.answered, static_cast<int>(3 * kPhase) - 10);
+    const auto after = dp_->counters();
+    // Structure: TX went primary -> standby -> primary, and the standby carried only its phase.
+    EXPECT_GE(after.slot[1].tx_packets - before.slot[1].tx_packets, kPhase);
+    EXPECT_GE(after.slot[0].tx_packets - before.slot[0].tx_packets, 2 * kPhase);
+    EXPECT_LE(after.slot[1].tx_packets - back.slot[1].tx_packets, 3u) << "TX stayed on the standby after switching back";
 }
 
 TEST_P(PacketDatapathTest, RxPolicyDropsAndCounts) {
@@ -125,7 +140,9 @@ TEST_P(PacketDatapathTest, GsoFramesPassWholeUnderATcpTransfer) {
     start();
     auto& server = topo_->peer(Slot::primary);
     test::sh(server.in() + "iperf3 -s -1 -D -B 10.77.0.2 -p 5299");
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(test::wait_until(
+        [&] { return test::sh_status(server.in() + "ss -Hltn 'sport = :5299' | grep -q 5299") == 0; }))
+        << "iperf3 server not listening";
     auto before = dp_->counters();
     auto out = test::sh(topo_->guest().in() + "iperf3 -c 10.77.0.2 -p 5299 -t 2 -f m");
     auto after = dp_->counters();

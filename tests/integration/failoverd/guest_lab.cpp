@@ -1,22 +1,42 @@
 #include "guest_lab.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
+#include "../../support/leftovers.h"
+#include "os/netns.h"
+
 namespace nf::failoverd::test {
 
+// Returns stdout only: iproute2 may print unrelated diagnostics on stderr (e.g. "Peer netns reference is
+// invalid" while another process adds or deletes a namespace), which must not corrupt parsed output.
+// stderr goes into the exception when the command fails.
 std::string sh(const std::string& command) {
+    char err_path[] = "/tmp/nfd-sh-XXXXXX";
+    const int err_fd = ::mkstemp(err_path);
+    if (err_fd < 0) throw std::runtime_error("mkstemp for: " + command);
+    ::close(err_fd);
     std::string output;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe) throw std::runtime_error("popen: " + command);
+    FILE* pipe = ::popen(("{ " + command + "\n} 2>" + err_path).c_str(), "r");
+    if (!pipe) {
+        ::unlink(err_path);
+        throw std::runtime_error("popen: " + command);
+    }
     char buffer[4096];
     while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
     const int status = ::pclose(pipe);
-    if (status != 0) throw std::runtime_error("`" + command + "` failed: " + output);
+    std::ifstream err_file(err_path);
+    const std::string errors((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+    ::unlink(err_path);
+    if (status != 0) throw std::runtime_error("`" + command + "` failed: " + output + errors);
     return output;
 }
 
@@ -35,17 +55,26 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 namespace {
+// <pid>x<counter>: unique among live processes (the 'x' keeps pid 1234 + counter 51 apart from pid 12345 +
+// counter 1). At most 10 characters, so that s<tag>nsby (lifecycle_test) fits IFNAMSIZ with a 7-digit pid;
+// the counter wraps at 100, which is safe because a process holds at most two labs at a time.
 std::string unique_tag() {
-    static std::atomic<int> counter{0};
-    return std::to_string(::getpid() % 100000) + std::to_string(counter++);
+    static std::atomic<unsigned> counter{0};
+    return std::to_string(::getpid()) + "x" + std::to_string(counter++ % 100);
+}
+
+// Our pid is in the name, so a namespace already there is a leftover of a dead process that had our pid.
+void fresh_netns(const std::string& name) {
+    if (os::Netns::named_exists(name)) os::Netns::remove_named(name);
+    os::Netns::create_named(name);
 }
 }  // namespace
 
 GuestLab::GuestLab(const std::string& prefix)
     : tag_(unique_tag()), guest_(prefix + "-g" + tag_), host_(prefix + "-h" + tag_), master_("m" + tag_) {
     try {
-        sh("ip netns add " + guest_);
-        sh("ip netns add " + host_);
+        fresh_netns(guest_);
+        fresh_netns(host_);
         sh(in_guest("link set lo up"));
         // A fixed MAC: a bridge takes its lowest port MAC otherwise, and would change it when a port goes.
         sh(in_host("link add br0 address 02:00:00:77:00:01 type bridge"));
@@ -62,14 +91,29 @@ GuestLab::GuestLab(const std::string& prefix)
     }
 }
 
-GuestLab::~GuestLab() { remove(); }
+// Runs from the fixtures' TearDown (they reset the lab there), after the daemons are gone: anything still
+// named after the tag is a leak of the test or of failoverd, and fails the test (then it is swept away).
+GuestLab::~GuestLab() {
+    remove();
+    const auto left = nf::test::leftovers(tag_);
+    if (!left.empty()) {
+        ADD_FAILURE() << "lab " << tag_ << " leaked (still present after teardown):" << nf::test::describe(left);
+        nf::test::sweep(left);
+    }
+}
 
 void GuestLab::remove() {
-    sh_status("ip netns del " + guest_);
-    sh_status("ip netns del " + host_);
-    sh_status("ip netns del " + private_netns());
-    sh_status("rm -rf /sys/fs/bpf/netfailover/" + master_ + " /run/netfailover/" + master_ + ".state /run/netfailover/" +
-              master_ + ".sock");
+    for (const std::string& ns : {guest_, host_, private_netns()}) {
+        try {
+            os::Netns::remove_named(ns);
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "removing namespace " << ns << ": " << e.what();
+        }
+    }
+    std::error_code ec;
+    for (const std::string& path : {"/sys/fs/bpf/netfailover/" + master_, "/run/netfailover/" + master_ + ".state",
+                                    "/run/netfailover/" + master_ + ".sock"})
+        std::filesystem::remove_all(path, ec);
 }
 
 void GuestLab::add_primary(const std::string& host_end) {

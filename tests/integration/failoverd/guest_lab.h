@@ -1,6 +1,7 @@
 #pragma once
-// The failoverd test topology, built with iproute2 (test setup only), removed by the destructor even
-// when a test fails:
+// The failoverd test topology (namespaces with nf::os::Netns, links with iproute2: test setup only),
+// removed by the destructor even when a test fails; the destructor then fails the test if anything named
+// after the tag (<pid>x<n>) is still in /run/netns, /sys/fs/bpf or /run/netfailover (see leftovers.h).
 //
 //   guest  nfd-g<tag>:  sb0 (standby) and pr0 (primary): veths with the same MAC 02:00:00:77:00:02,
 //                       and the master failoverd makes (named m<tag>), 10.77.0.2/24 once configured

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <future>
 
+#include "../../support/ping_stream.h"
 #include "failoverd_fixture.h"
 
 namespace nf::failoverd::test {
@@ -41,14 +42,21 @@ TEST_P(Lifecycle, SigkillThenRestartKeepsOrRestoresTraffic) {
         // The tc programs and pinned maps outlive the daemon: traffic keeps flowing on the current slave.
         EXPECT_TRUE(lab_->ping());
         // A restarted daemon adopts them without a gap: a ping stream across the restart loses nothing.
-        auto stream = std::async(std::launch::async, [&] {
-            return sh_status(lab_->exec_guest("ping -c 150 -i 0.01 -W 1 " + std::string(kHostIp) +
-                                              " | grep -q ' 0% packet loss'"));
-        });
-        std::this_thread::sleep_for(200ms);
-        DaemonProcess& second = start();
-        (void)second;
-        EXPECT_EQ(stream.get(), 0) << "packets lost across the restart";
+        // The stream runs until the adoption is well behind it, however slow the machine is.
+        nf::test::PingStream stream(lab_->guest(), kHostIp, 0.01);
+        ASSERT_TRUE(wait_until([&] { return stream.replies() >= 20; }, 10s)) << stream.stop().output;
+        const auto restart_at = nf::test::PingStream::Clock::now();
+        start();
+        ASSERT_TRUE(wait_until([&] { return status().value("adopted", false); }, 10s)) << status().dump();
+        const auto adopted_at = nf::test::PingStream::Clock::now();
+        EXPECT_TRUE(wait_until([&] { return stream.replies_since(adopted_at + 300ms) >= 10; }, 10s));
+        const auto r = stream.stop();
+        EXPECT_FALSE(r.ended_by_itself) << "the stream ended before the test stopped it\n" << r.output;
+        ASSERT_TRUE(r.first_reply && r.last_reply) << r.output;
+        EXPECT_LT(*r.first_reply, restart_at) << "the stream did not start before the restart";
+        EXPECT_GT(*r.last_reply, adopted_at + 300ms) << "the stream did not outlast the adoption";
+        EXPECT_TRUE(r.missing.empty()) << "packets lost across the restart: " << nf::test::describe_loss(r);
+        EXPECT_EQ(r.duplicates, 0) << r.output;
         EXPECT_TRUE(status().value("adopted", false));
         EXPECT_EQ(status()["active"], "primary");
         // And the adopted master is live: it still fails over.

@@ -111,6 +111,32 @@ TEST(Process, ExecFailureIsReportedWithTheStep) {
     std::filesystem::remove(log);
 }
 
+TEST(Process, ChildStuckBeforeExecIsKilledAndItsStepNamed) {
+    // Joining a frozen cgroup stops the child between the cgroup.procs write and exec.
+    const std::string group = "nfw-stall-" + std::to_string(::getpid());
+    auto cgroup = os::Cgroup2::create(group);
+    cgroup.freeze();
+    const auto log = scratch("stall.log");
+    ProcessSpec spec{"staller", {"sleep", "600"}, "", group, log};
+    spec.start_timeout = 300ms;
+    const auto started = std::chrono::steady_clock::now();
+    std::string message;
+    try {
+        spawn_process(spec);
+        ADD_FAILURE() << "started in a frozen cgroup";
+    } catch (const SystemError& e) {
+        EXPECT_EQ(e.errno_value(), ETIMEDOUT);
+        message = e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_NE(message.find("start staller: no exec within 300 ms, stuck trying to join the cgroup"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("killed"), std::string::npos) << message;
+    cgroup.thaw();
+    EXPECT_NO_THROW(cgroup.remove());  // empty again: the child was killed, not left frozen
+    std::filesystem::remove(log);
+}
+
 TEST(Process, ReusedPidIsNotOurs) {
     ProcessRecord self{"self", ::getpid(), *process_start_time(::getpid()), {}, "", "", ""};
     EXPECT_TRUE(process_alive(self));

@@ -1,11 +1,18 @@
 #include <gtest/gtest.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <thread>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "os/rtnl.h"
 #include "os_fixture.h"
 
@@ -97,6 +104,79 @@ TEST_F(RtnlBridge, PortLearningAndFloodFlags) {
     EXPECT_NE(shown.find("flood off"), std::string::npos) << shown;
     a.set_bridge_port_flags("nfosport", {.learning = true});
     EXPECT_NE(run("ip -n " + a_.name() + " -d link show dev nfosport").find("learning on"), std::string::npos);
+}
+
+// A frame from `src` out of `ifname` (in the calling thread's namespace): the bridge port at the other end
+// of the veth sees `src` arrive.
+void send_from(const std::string& ifname, const MacAddress& src) {
+    UniqueFd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    ASSERT_TRUE(fd) << std::strerror(errno);
+    sockaddr_ll addr{};
+    addr.sll_family = AF_PACKET;
+    addr.sll_ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
+    addr.sll_halen = 6;
+    std::array<std::uint8_t, 60> frame{};
+    std::fill_n(frame.begin(), 6, 0xff);  // broadcast
+    std::copy_n(src.data(), 6, frame.begin() + 6);
+    frame[12] = 0x88;  // local experimental ethertype
+    frame[13] = 0xb5;
+    ASSERT_EQ(::sendto(fd.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+              static_cast<ssize_t>(frame.size()))
+        << std::strerror(errno);
+}
+
+std::optional<FdbEntry> static_entry(Rtnl& rtnl, const std::string& bridge, const MacAddress& mac) {
+    for (const auto& e : rtnl.fdb(LinkRef(bridge)))
+        if (e.mac == mac && e.is_static && e.master_entry) return e;
+    return std::nullopt;
+}
+
+// Its own namespace (nfw-*) for the life of the test.
+class RtnlStickyFdb : public ::testing::Test {
+protected:
+    ~RtnlStickyFdb() override {
+        try {
+            Netns::remove_named(name_);
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "cleanup of netns " << name_ << ": " << e.what();
+        }
+    }
+    std::string name_ = "nfw-os-" + std::to_string(::getpid()) + "-sticky";
+    Netns ns_ = Netns::create_named(name_);
+};
+
+TEST_F(RtnlStickyFdb, StickyStaticEntryStaysWhenTheMacIsSeenOnAnotherPort) {
+    Rtnl a = Rtnl::in(ns_);
+    a.create_bridge("nfwbr");
+    const LinkInfo vf = a.create_veth("nfwvf", "nfwvfp");
+    const LinkInfo pv = a.create_veth("nfwpv", "nfwpvp");
+    a.set_master("nfwvf", "nfwbr");
+    a.set_master("nfwpv", "nfwbr");
+    for (const char* name : {"nfwbr", "nfwvf", "nfwvfp", "nfwpv", "nfwpvp"}) a.set_up(name);
+    const MacAddress plain = *MacAddress::parse("02:00:00:0f:bb:01");
+    const MacAddress sticky = *MacAddress::parse("02:00:00:0f:bb:02");
+
+    a.add_fdb("nfwvf", plain);
+    a.add_fdb("nfwvf", sticky, {.sticky = true});
+    ASSERT_TRUE(static_entry(a, "nfwbr", plain));
+    ASSERT_TRUE(static_entry(a, "nfwbr", sticky));
+    EXPECT_FALSE(static_entry(a, "nfwbr", plain)->sticky);
+    EXPECT_TRUE(static_entry(a, "nfwbr", sticky)->sticky);
+
+    // Both MACs now show up on the PV port, as a migrated guest's would.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (static_entry(a, "nfwbr", plain)->port != pv.ifindex && std::chrono::steady_clock::now() < deadline) {
+        NetnsScope in(ns_);
+        send_from("nfwpvp", plain);
+        send_from("nfwpvp", sticky);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(static_entry(a, "nfwbr", plain)->port, pv.ifindex) << "a plain static entry roams";
+    EXPECT_EQ(static_entry(a, "nfwbr", sticky)->port, vf.ifindex) << "a sticky one stays";
+
+    // Replacing without sticky clears the flag.
+    a.add_fdb("nfwvf", sticky);
+    EXPECT_FALSE(static_entry(a, "nfwbr", sticky)->sticky);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "os/netns.h"
 
 namespace nf::lab::test {
 
@@ -19,10 +20,10 @@ void run(const std::string& command) {
 
 NetnsPair::NetnsPair()
     : client("nftr" + std::to_string(::getpid()) + "c"), vm("nftr" + std::to_string(::getpid()) + "v") {
-    remove();
+    remove();  // our pid is in the names: anything there is a leftover of a dead process that had it
     try {
-        run("ip netns add " + client);
-        run("ip netns add " + vm);
+        os::Netns::create_named(client);
+        os::Netns::create_named(vm);
         run("ip -n " + client + " link add " + kClientDev + " address " + kClientMac + " type veth peer name veth-v address " +
             kVmMac + " netns " + vm);
         run("ip -n " + client + " addr add " + kClientIp + "/24 dev " + kClientDev);
@@ -44,8 +45,12 @@ NetnsPair::~NetnsPair() { remove(); }
 
 void NetnsPair::remove() noexcept {
     // Deleting a namespace removes the veth inside it, and with it the peer.
-    for (const std::string& ns : {client, vm})
-        (void)std::system(("ip netns del " + ns + " 2>/dev/null").c_str());
+    for (const std::string& ns : {client, vm}) {
+        try {
+            os::Netns::remove_named(ns);
+        } catch (...) {
+        }
+    }
 }
 
 UniqueFd NetnsPair::udp_socket_in(const std::string& netns, const UdpAddress* bind_to) {

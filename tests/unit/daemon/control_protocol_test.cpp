@@ -39,31 +39,5 @@ TEST(ControlProtocol, RepliesAreOneLine) {
     EXPECT_EQ(to_line(error_reply("no")), "{\"error\":\"no\",\"ok\":false}\n");
 }
 
-TEST(LineBuffer, SplitsLinesAcrossChunks) {
-    LineBuffer b(100);
-    b.append("{\"a\":1}\n{\"b\"");
-    EXPECT_EQ(b.next()->text, "{\"a\":1}");
-    EXPECT_FALSE(b.next());
-    b.append(":2}\r\n");
-    EXPECT_EQ(b.next()->text, "{\"b\":2}");
-    EXPECT_FALSE(b.next());
-}
-
-TEST(LineBuffer, OversizedLineIsReportedOnceAndSkipped) {
-    LineBuffer b(8);
-    b.append("0123456789");   // over the limit before its newline arrives
-    const auto first = b.next();
-    ASSERT_TRUE(first);
-    EXPECT_TRUE(first->oversized);
-    b.append("more of the same line\nok\n");
-    const auto second = b.next();
-    ASSERT_TRUE(second);
-    EXPECT_FALSE(second->oversized);
-    EXPECT_EQ(second->text, "ok");
-    b.append("123456789\n");   // too long, but complete in one chunk
-    EXPECT_TRUE(b.next()->oversized);
-    EXPECT_FALSE(b.next());
-}
-
 }  // namespace
 }  // namespace nf::daemon

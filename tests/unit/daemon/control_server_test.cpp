@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -227,6 +229,96 @@ TEST_F(ControlServerTest, HandlerExceptionBecomesAnErrorReply) {
     const json reply = exchange(server, client, {{"cmd", "status"}});
     EXPECT_EQ(reply["ok"], false);
     EXPECT_NE(reply["error"].get<std::string>().find("netlink dump failed"), std::string::npos);
+}
+
+TEST_F(ControlServerTest, SubscriberDroppedByTheEventItsOwnRequestPublishes) {
+    // The core publishes synchronously from set_active: the event overflows this very client's backlog
+    // while the server still answers it. It must be dropped after the round, not under our feet.
+    ControlLimits limits;
+    limits.max_pending_output = 256;
+    ControlServer* server_ptr = nullptr;
+    ControlHandlers h = handlers();
+    h.set_active = [&](ActiveChoice c) -> std::optional<std::string> {
+        active = std::string(to_string(c));
+        server_ptr->publish_event({{"event", "switch"}, {"pad", std::string(1000, 'p')}});
+        return std::nullopt;
+    };
+    ControlServer server(path, h, limits);
+    server_ptr = &server;
+    auto client = ControlClient::connect(path, kTimeout);
+    EXPECT_EQ(exchange(server, client, {{"cmd", "events"}})["subscribed"], "events");
+
+    client.send({{"cmd", "set"}, {"key", "active"}, {"value", "auto"}}, kTimeout);
+    pump(server);
+    EXPECT_EQ(active, "auto");
+    EXPECT_EQ(server.counters().slow_clients_dropped, 1u);
+    EXPECT_EQ(server.client_count(), 0u);
+    EXPECT_FALSE(client.read_line(kTimeout)) << "the dropped client sees the connection close";
+}
+
+TEST_F(ControlServerTest, PublishOutsideDispatchDropsAtOnce) {
+    ControlLimits limits;
+    limits.max_pending_output = 256;
+    ControlServer server(path, handlers(), limits);
+    auto client = ControlClient::connect(path, kTimeout);
+    exchange(server, client, {{"cmd", "events"}});
+    server.publish_event({{"event", "x"}, {"pad", std::string(1000, 'p')}});
+    EXPECT_EQ(server.client_count(), 0u);
+}
+
+TEST_F(ControlServerTest, ABusyClientGetsOneShareAndTheRestLater) {
+    ControlServer server(path, handlers());
+    const ControlLimits limits;
+    auto busy = ControlClient::connect(path, kTimeout);
+    auto other = ControlClient::connect(path, kTimeout);
+    pump(server);
+    std::string burst;
+    for (int i = 0; i < 200; ++i) burst += "{\"cmd\":\"status\"}\n";   // all in one read
+    ASSERT_EQ(::send(busy.fd(), burst.data(), burst.size(), MSG_NOSIGNAL), static_cast<ssize_t>(burst.size()));
+    other.send({{"cmd", "status"}}, kTimeout);
+
+    pollfd p{server.fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 1000), 1);
+    server.dispatch();
+    // One share for the busy client; the other client was answered in the same round.
+    EXPECT_EQ(server.counters().requests, limits.max_requests_per_dispatch + 1);
+    EXPECT_EQ(json::parse(*other.read_line(kTimeout))["ok"], true);
+
+    // The rest is already read, so its socket is quiet: the server must still ask to be dispatched.
+    ASSERT_EQ(::poll(&p, 1, 0), 1) << "requests left in the buffer need no new data to be answered";
+    pump(server);
+    EXPECT_EQ(server.counters().requests, 201u);
+    for (int i = 0; i < 200; ++i) ASSERT_EQ(json::parse(*busy.read_line(kTimeout))["ok"], true) << i;
+    EXPECT_EQ(::poll(&p, 1, 0), 0) << "nothing is left to do";
+}
+
+TEST_F(ControlServerTest, ANonstopWriterIsReadOneShareAtATime) {
+    ControlServer server(path, handlers());
+    auto client = ControlClient::connect(path, kTimeout);
+    pump(server);
+    // One endless line, far more than a share: each dispatch reads a share and returns.
+    const std::string junk(160 * 1024, 'x');
+    std::size_t sent = 0;
+    while (sent < junk.size()) {
+        const ssize_t n = ::send(client.fd(), junk.data() + sent, junk.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    ASSERT_GT(sent, 2 * ControlLimits{}.max_read_per_dispatch);
+    int unread = 0;
+    ASSERT_EQ(::ioctl(client.fd(), SIOCOUTQ, &unread), 0);
+    ASSERT_GT(unread, 0);
+    server.dispatch();
+    int after_one = 0;
+    ASSERT_EQ(::ioctl(client.fd(), SIOCOUTQ, &after_one), 0);
+    EXPECT_LT(after_one, unread) << "a share was read";
+    EXPECT_GT(after_one, 0) << "dispatch() returned before the client's data ran out";
+    pollfd p{server.fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 0), 1) << "what is left fires again";
+    pump(server);
+    ASSERT_EQ(::ioctl(client.fd(), SIOCOUTQ, &after_one), 0);
+    EXPECT_EQ(after_one, 0);
+    EXPECT_EQ(server.counters().oversized_requests, 1u);
 }
 
 TEST(ControlClient, NoDaemonIsAClearError) {

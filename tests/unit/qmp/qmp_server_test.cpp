@@ -31,6 +31,10 @@ protected:
                 server->broadcast(args.value("name", "TEST_EVENT"), args.value("data", json::object()));
                 return json::object();
             }
+            if (cmd == "emit_many") {
+                for (int i = 0; i < args.value("count", 1); ++i) server->broadcast("TICK", {{"i", i}});
+                return json::object();
+            }
             if (cmd == "boom") throw std::runtime_error("handler exploded");
             return QmpError{"CommandNotFound", "The command " + cmd + " has not been found"};
         });
@@ -136,6 +140,17 @@ TEST_F(QmpSocket, TwoClientsEachGetEventsAndOwnReplies) {
     }
     EXPECT_EQ(a.execute("echo", {{"who", "a"}}), QmpResult(json{{"who", "a"}}));
     EXPECT_EQ(b.execute("echo", {{"who", "b"}}), QmpResult(json{{"who", "b"}}));
+}
+
+TEST_F(QmpSocket, ClientKeepsTheNewestEventsAndCountsTheRest) {
+    QmpClient client = negotiated_client();
+    const int sent = static_cast<int>(QmpClient::kMaxQueuedEvents) + 76;
+    client.execute_ok("emit_many", {{"count", sent}});   // every event arrives before the reply
+    EXPECT_EQ(client.events_dropped(), 76u);
+    const auto events = client.take_events();
+    ASSERT_EQ(events.size(), QmpClient::kMaxQueuedEvents);
+    EXPECT_EQ(events.front().data["i"], 76) << "the oldest were dropped";
+    EXPECT_EQ(events.back().data["i"], sent - 1);
 }
 
 TEST_F(QmpSocket, ClientGoneIsForgotten) {
