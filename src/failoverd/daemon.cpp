@@ -18,6 +18,7 @@
 #include "daemon/standby_matcher.h"
 #include "daemon/sysfs_netdevs.h"
 #include "failoverd/state_file.h"
+#include "common/best_effort.h"
 
 namespace nf::failoverd {
 
@@ -52,14 +53,6 @@ datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
     return datapath::DatapathKind::automatic;
 }
 
-template <typename Step>
-void best_effort(const char* what, Step&& step) noexcept {
-    try {
-        step();
-    } catch (const std::exception& e) {
-        spdlog::warn("{}: {}", what, e.what());
-    }
-}
 
 }  // namespace
 
@@ -232,7 +225,7 @@ void Daemon::adopt_or_clean_up() {
         device_->standby_renamed(state->standby, daemon::renamed_standby(state->standby));
     if (state->datapath == "bpf" && device_->master_ifindex() > 0) {
         // Its tc filters on the slaves would redirect into a master that is about to go.
-        best_effort("remove the old bpf datapath", [&] {
+        best_effort("failoverd", "remove the old bpf datapath", [&] {
             datapath::BpfDatapathOptions o;
             o.model = old.model == daemon::DeviceModel::hidden ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
             o.master_ifindex = device_->master_ifindex();
@@ -246,7 +239,7 @@ void Daemon::adopt_or_clean_up() {
     }
     device_->teardown();
     if (state->standby_was_up)
-        best_effort("bring the standby back up", [&] {
+        best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_->find_link(state->standby)) guest_rtnl_->set_up(state->standby);
         });
     remove_state(path);
@@ -471,8 +464,8 @@ bool Daemon::dispatch(std::uint64_t tag) {
 
 // Events of the failed batch may be lost: a full dump brings the tables and the core up to date.
 void Daemon::recover_from_handler_error() noexcept {
-    best_effort("resync guest links", [&] { resync(*guest_table_, *guest_monitor_, !hidden()); });
-    if (private_table_) best_effort("resync private links", [&] { resync(*private_table_, *private_monitor_, true); });
+    best_effort("failoverd", "resync guest links", [&] { resync(*guest_table_, *guest_monitor_, !hidden()); });
+    if (private_table_) best_effort("failoverd", "resync private links", [&] { resync(*private_table_, *private_monitor_, true); });
 }
 
 void Daemon::abort_start() noexcept {
@@ -486,20 +479,20 @@ void Daemon::stop() noexcept {
     // The socket goes first: nobody should see a half-restored system as "running".
     control_.reset();
     channel_.reset();
-    if (announcer_) best_effort("cancel announcements", [&] { announcer_->cancel(); });
+    if (announcer_) best_effort("failoverd", "cancel announcements", [&] { announcer_->cancel(); });
     if (registry_ && master_) {
-        best_effort("release the slaves", [&] { registry_->destroy_master(config_.master); });
+        best_effort("failoverd", "release the slaves", [&] { registry_->destroy_master(config_.master); });
         master_ = nullptr;
     }
     if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get()))
-        best_effort("remove the bpf datapath", [&] { bpf->teardown(); });
-    best_effort("stop the datapath", [&] { datapath_.reset(); });
+        best_effort("failoverd", "remove the bpf datapath", [&] { bpf->teardown(); });
+    best_effort("failoverd", "stop the datapath", [&] { datapath_.reset(); });
     if (device_) device_->teardown();
     if (standby_was_up_ && !standby_name_.empty())
-        best_effort("bring the standby back up", [&] {
+        best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });
-    if (device_) best_effort("remove the state file", [&] { remove_state(state_file_path(paths_.state_dir, config_.master)); });
+    if (device_) best_effort("failoverd", "remove the state file", [&] { remove_state(state_file_path(paths_.state_dir, config_.master)); });
     restore_signals();  // after the datapath's threads are gone
     spdlog::info("{}: stopped, system restored", config_.master);
 }

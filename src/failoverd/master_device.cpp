@@ -6,20 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/best_effort.h"
 
 namespace nf::failoverd {
-
-namespace {
-// Teardown goes on after a failed step: leaving one thing behind beats leaving everything.
-template <typename Step>
-void best_effort(const char* what, Step&& step) noexcept {
-    try {
-        step();
-    } catch (const std::exception& e) {
-        spdlog::warn("teardown: {}: {}", what, e.what());
-    }
-}
-}  // namespace
 
 std::string private_netns_name(const std::string& master) { return "nfo-" + master; }
 
@@ -122,13 +111,13 @@ void MasterDevice::return_slaves() noexcept {
     if (!private_) return;
     std::optional<os::Rtnl> peer_rtnl;
     std::vector<os::LinkInfo> links;
-    best_effort("list the private namespace", [&] {
+    best_effort("teardown", "list the private namespace", [&] {
         peer_rtnl.emplace(os::Rtnl::in(*private_));
         links = peer_rtnl->links();
     });
     for (const os::LinkInfo& link : links) {
         if (link.name == "lo" || link.ifindex == peer_ifindex_ || link.name == kMasterPeerName) continue;
-        best_effort("return slave to the guest", [&] {
+        best_effort("teardown", "return slave to the guest", [&] {
             peer_rtnl->move_to_netns(link.ifindex, guest_);
             spdlog::info("{} moved back to the guest namespace", link.name);
         });
@@ -140,7 +129,7 @@ void MasterDevice::teardown() noexcept {
     torn_down_ = true;
     // Each guest step opens its own socket: one that cannot be had costs that step, not the rest.
     auto in_guest = [this](const char* what, auto&& step) {
-        best_effort(what, [&] {
+        best_effort("teardown", what, [&] {
             os::Rtnl guest_rtnl = os::Rtnl::in(guest_);
             step(guest_rtnl);
         });
@@ -155,7 +144,7 @@ void MasterDevice::teardown() noexcept {
             if (rtnl.find_link(holder_ifindex_)) rtnl.delete_link(holder_ifindex_);
         });
     if (private_created_)
-        best_effort("remove private namespace", [&] { os::Netns::remove_named(private_netns_name(layout_.master)); });
+        best_effort("teardown", "remove private namespace", [&] { os::Netns::remove_named(private_netns_name(layout_.master)); });
     // Last: the name is free only once the master is gone, and a hidden standby is back in the guest.
     if (renamed_standby_)
         in_guest("give the standby its name back", [&](os::Rtnl& rtnl) {

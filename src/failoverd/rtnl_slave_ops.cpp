@@ -34,6 +34,26 @@ std::error_code gone_is_done(std::error_code ec) { return ec == std::errc::no_su
 
 std::string disable_ipv6_key(const std::string& name) { return "net/ipv6/conf/" + name + "/disable_ipv6"; }
 
+// Runs `body` with the slave's disable_ipv6 key under its current name. Sysctls are by name, and the name
+// the daemon saw may be stale: a host may rename a device just after it appears (or while we touch it).
+// So the name is read by ifindex, and the access retried (bounded) when the name changed under it.
+template <class Body>
+void with_ipv6_key(os::Rtnl& rtnl, int ifindex, const Body& body) {
+    for (int attempt = 0;; ++attempt) {
+        const std::string name = rtnl.link(ifindex).name;  // ENODEV when gone
+        try {
+            body(disable_ipv6_key(name));
+            return;
+        } catch (const SystemError& e) {
+            if (e.errno_value() != ENOENT || attempt >= 3) throw;
+            const auto now = rtnl.find_link(ifindex);
+            if (!now) throw SystemError(ENODEV, "link #" + std::to_string(ifindex) + " gone");
+            if (now->name == name) throw;  // not a rename: a real failure
+            spdlog::debug("link #{} renamed {} -> {} meanwhile; again", ifindex, name, now->name);
+        }
+    }
+}
+
 }  // namespace
 
 std::error_code RtnlSlaveOps::open(const Netdev& dev) {
@@ -55,10 +75,10 @@ std::error_code RtnlSlaveOps::unsync_addresses(const Netdev&) { return {}; }
 
 std::error_code RtnlSlaveOps::set_slave_flags(const Netdev& dev) {
     return attempt("mark slave", dev, [&] {
-        const std::string key = disable_ipv6_key(dev.name);
-        SavedIpv6 saved{rtnl_.addrgenmode(dev.ifindex), os::read_sysctl(netns_, key)};
+        SavedIpv6 saved{rtnl_.addrgenmode(dev.ifindex), {}};
+        with_ipv6_key(rtnl_, dev.ifindex, [&](const std::string& key) { saved.disable_ipv6 = os::read_sysctl(netns_, key); });
         if (saved.addrgenmode) rtnl_.set_addrgenmode_none(dev.ifindex);
-        os::write_sysctl(netns_, key, "1");
+        with_ipv6_key(rtnl_, dev.ifindex, [&](const std::string& key) { os::write_sysctl(netns_, key, "1"); });
         saved_ipv6_[dev.ifindex] = std::move(saved);
     });
 }
@@ -72,7 +92,8 @@ std::error_code RtnlSlaveOps::clear_slave_flags(const Netdev& dev) {
     return gone_is_done(attempt("unmark slave", dev, [&] {
         if (!rtnl_.find_link(dev.ifindex)) throw SystemError(ENODEV, "link gone");
         if (saved.addrgenmode) rtnl_.set_addrgenmode(dev.ifindex, *saved.addrgenmode);
-        os::write_sysctl(netns_, disable_ipv6_key(dev.name), saved.disable_ipv6);
+        with_ipv6_key(rtnl_, dev.ifindex,
+                      [&](const std::string& key) { os::write_sysctl(netns_, key, saved.disable_ipv6); });
     }));
 }
 

@@ -37,6 +37,15 @@ NlSocketPtr connect_route_socket();
 void transact(nl_sock* sock, nl_msg* msg, const std::function<void(nl_msg*)>& on_reply, const std::string& what);
 inline void transact(nl_sock* sock, nl_msg* msg, const std::string& what) { transact(sock, msg, {}, what); }
 
+// Builds a request with one of libnl's rtnl_*_build_*_request functions (`build(&msg)`) and sends it.
+template <class Build>
+void send_built(nl_sock* sock, const std::string& what, Build build) {
+    nl_msg* raw = nullptr;
+    if (int rc = build(&raw); rc < 0) throw_nl(rc, what + ": build request");
+    NlMsgPtr msg(raw);
+    transact(sock, msg.get(), what);
+}
+
 // Runs libnl's own parser for the message and returns the object it made (rtnl_link, rtnl_addr, ...).
 // nullptr if libnl does not know the message type.
 nl_object* parse_object(nl_msg* msg);

@@ -28,14 +28,6 @@ RtnlNeighPtr make_fdb_neigh(int port, const MacAddress& mac, int vlan, bool stic
     return neigh;
 }
 
-template <class Build>
-void send_built(nl_sock* sock, const std::string& what, Build build) {
-    nl_msg* raw = nullptr;
-    if (int rc = build(&raw); rc < 0) detail::throw_nl(rc, what + ": build request");
-    NlMsgPtr msg(raw);
-    detail::transact(sock, msg.get(), what);
-}
-
 std::string fdb_what(const char* op, const MacAddress& mac, const LinkRef& port, int vlan) {
     return std::string(op) + " fdb " + mac.to_string() + (vlan > 0 ? " vlan " + std::to_string(vlan) : "") +
            " on port " + port.describe();
@@ -46,7 +38,7 @@ std::string fdb_what(const char* op, const MacAddress& mac, const LinkRef& port,
 void Rtnl::add_fdb(const LinkRef& port, const MacAddress& mac, const FdbOptions& options) {
     const std::string what = fdb_what(options.sticky ? "add sticky" : "add", mac, port, options.vlan);
     RtnlNeighPtr neigh = make_fdb_neigh(resolve(port, what), mac, options.vlan, options.sticky, what);
-    send_built(sock_.get(), what, [&](nl_msg** msg) {
+    detail::send_built(sock_.get(), what, [&](nl_msg** msg) {
         return rtnl_neigh_build_add_request(neigh.get(), NLM_F_CREATE | NLM_F_REPLACE, msg);
     });
 }
@@ -54,7 +46,7 @@ void Rtnl::add_fdb(const LinkRef& port, const MacAddress& mac, const FdbOptions&
 void Rtnl::del_fdb(const LinkRef& port, const MacAddress& mac, int vlan) {
     const std::string what = fdb_what("delete", mac, port, vlan);
     RtnlNeighPtr neigh = make_fdb_neigh(resolve(port, what), mac, vlan, false, what);
-    send_built(sock_.get(), what, [&](nl_msg** msg) { return rtnl_neigh_build_delete_request(neigh.get(), 0, msg); });
+    detail::send_built(sock_.get(), what, [&](nl_msg** msg) { return rtnl_neigh_build_delete_request(neigh.get(), 0, msg); });
 }
 
 std::vector<FdbEntry> Rtnl::fdb(const std::optional<LinkRef>& bridge) {

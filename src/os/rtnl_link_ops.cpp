@@ -33,15 +33,6 @@ NlAddrPtr ll_addr(const MacAddress& mac) {
     return addr;
 }
 
-// Sends a request built by one of libnl's rtnl_link_build_*_request functions.
-template <class Build>
-void send_built(nl_sock* sock, const std::string& what, Build build) {
-    nl_msg* raw = nullptr;
-    if (int rc = build(&raw); rc < 0) detail::throw_nl(rc, what + ": build request");
-    NlMsgPtr msg(raw);
-    detail::transact(sock, msg.get(), what);
-}
-
 struct VethRelease {
     void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
 };
@@ -91,7 +82,7 @@ void Rtnl::change(const LinkRef& ref, rtnl_link* changes, const std::string& op)
     const int index = resolve(ref, what);
     RtnlLinkPtr orig = alloc_link(what);
     rtnl_link_set_ifindex(orig.get(), index);
-    send_built(sock_.get(), what,
+    detail::send_built(sock_.get(), what,
                [&](nl_msg** msg) { return rtnl_link_build_change_request(orig.get(), changes, 0, msg); });
 }
 
@@ -116,7 +107,7 @@ LinkInfo Rtnl::create_veth(const std::string& name, const std::string& peer_name
         rtnl_link_set_mtu(peer.get(), *options.mtu);
     }
     auto add = [&] {
-        send_built(sock_.get(), what, [&](nl_msg** msg) {
+        detail::send_built(sock_.get(), what, [&](nl_msg** msg) {
             return rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, msg);
         });
     };
@@ -156,7 +147,7 @@ LinkInfo Rtnl::create_bridge(const std::string& name) {
     RtnlLinkPtr link(rtnl_link_bridge_alloc());
     if (!link) throw SystemError(ENOMEM, what + ": allocate");
     rtnl_link_set_name(link.get(), name.c_str());
-    send_built(sock_.get(), what, [&](nl_msg** msg) {
+    detail::send_built(sock_.get(), what, [&](nl_msg** msg) {
         return rtnl_link_build_add_request(link.get(), NLM_F_CREATE | NLM_F_EXCL, msg);
     });
     return this->link(name);
@@ -169,7 +160,7 @@ void Rtnl::delete_link(const LinkRef& ref) {
         rtnl_link_set_ifindex(link.get(), ref.ifindex());
     else
         rtnl_link_set_name(link.get(), ref.name().c_str());
-    send_built(sock_.get(), what, [&](nl_msg** msg) { return rtnl_link_build_delete_request(link.get(), msg); });
+    detail::send_built(sock_.get(), what, [&](nl_msg** msg) { return rtnl_link_build_delete_request(link.get(), msg); });
 }
 
 void Rtnl::set_up(const LinkRef& ref) {
@@ -249,7 +240,7 @@ void Rtnl::move_to_netns_as(const LinkRef& ref, const Netns& target, int new_ifi
     rtnl_link_set_ifindex(orig.get(), index);
     RtnlLinkPtr changes = alloc_link(what);
     rtnl_link_set_ns_fd(changes.get(), target.fd());
-    send_built(sock_.get(), what, [&](nl_msg** msg) {
+    detail::send_built(sock_.get(), what, [&](nl_msg** msg) {
         // libnl has no setter for IFLA_NEW_IFINDEX: appended to the request it builds.
         if (int rc = rtnl_link_build_change_request(orig.get(), changes.get(), 0, msg); rc < 0) return rc;
         if (int rc = nla_put_s32(*msg, IFLA_NEW_IFINDEX, new_ifindex); rc < 0) {

@@ -13,15 +13,31 @@ VfMacFilter::VfMacFilter(os::Rtnl& host, VfFilterPolicy policy, int port_ifindex
 VfMacFilter::~VfMacFilter() {
     try {
         remove();
+        if (learning_stopped_) set_learning(true);
     } catch (const std::exception& e) {
         spdlog::warn("vf filter {} on {}: {}", mac_.to_string(), port_name_, e.what());
     }
 }
 
-void VfMacFilter::update(bool plugged, bool bound) {
-    const bool want = policy_ == VfFilterPolicy::Stale ? (installed_ || plugged) : (plugged && bound);
+void VfMacFilter::update(bool plugged, bool bound, bool leaving) {
+    const bool stale = policy_ == VfFilterPolicy::Stale;
+    const bool want = stale ? (installed_ || plugged) : (plugged && bound && !leaving);
+    const bool stop_learning = !stale && leaving;
+    // Learning off before the entry goes (the VF may still send), on again after it is back.
+    if (stop_learning && !learning_stopped_) set_learning(false);
     if (want && !installed_) install();
     else if (!want && installed_) remove();
+    if (!stop_learning && learning_stopped_) set_learning(true);
+}
+
+void VfMacFilter::set_learning(bool on) {
+    try {
+        host_.set_bridge_port_flags(port_ifindex_, {.learning = on});
+    } catch (const SystemError& e) {
+        if (e.errno_value() != ENODEV) throw;  // the port is gone: nothing to learn on
+    }
+    learning_stopped_ = !on;
+    spdlog::info("vf filter: learning on {} {}", port_name_, on ? "restored" : "stopped while the VF leaves");
 }
 
 void VfMacFilter::install() {
@@ -45,7 +61,7 @@ void VfMacFilter::remove() {
 
 nlohmann::json VfMacFilter::describe() const {
     return {{"mac", mac_.to_string()}, {"bridge-port", port_name_}, {"policy", to_string(policy_)},
-            {"installed", installed_}};
+            {"installed", installed_}, {"learning-stopped", learning_stopped_}};
 }
 
 }  // namespace nf::vmm

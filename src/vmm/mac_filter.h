@@ -2,7 +2,16 @@
 // The host NIC's MAC filter for one VF, as a static FDB entry on the host bridge: the VF's MAC -> the VF's
 // bridge port. The policy decides when it exists (VfFilterPolicy): `stale` from the first plug until the
 // VMM exits (the packet-filtering problem: after an unplug the switch still sends the VM's frames to a VF
-// that is gone), `while-bound` only while the VF is plugged and up in the guest. Removed at exit.
+// that is gone), `while-bound` only while the VF is plugged and up in the guest and no unplug of it is under
+// way. Removed at exit.
+//
+// `while-bound` also stops the bridge learning on the VF's port while the VF is leaving (from the eject
+// request until it is gone): the filter is removed as soon as the unplug is requested, while the VF is still
+// up, so the VM's frames flood to the VF and the PV port alike and the guest receives on whichever it uses
+// until its TX on the standby teaches the bridge the PV port. Learning on the VF port would pin the VM's MAC
+// to the leaving VF instead, and lose the frames sent there between the guest closing it and the bridge
+// noticing (the veth's carrier change is asynchronous). Learning is on again otherwise: on re-plug the
+// guest's announcement through the VF moves the MAC to it at once, before the filter follows.
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -20,19 +29,22 @@ public:
     VfMacFilter(const VfMacFilter&) = delete;
     VfMacFilter& operator=(const VfMacFilter&) = delete;
 
-    // The VF's situation: plugged into the guest or not; bound = up in the guest (its bridge port has carrier).
-    void update(bool plugged, bool bound);
+    // The VF's situation: plugged into the guest or not; bound = up in the guest (its bridge port has carrier);
+    // leaving = its unplug was requested (eject request sent) or is being carried out.
+    void update(bool plugged, bool bound, bool leaving = false);
     // The port was deleted: the entry went with it.
     void forget() { installed_ = false; }
 
     int port_ifindex() const { return port_ifindex_; }
     const MacAddress& mac() const { return mac_; }
     bool installed() const { return installed_; }
+    bool learning_stopped() const { return learning_stopped_; }
     nlohmann::json describe() const;
 
 private:
     void install();
     void remove();
+    void set_learning(bool on);
 
     os::Rtnl& host_;
     VfFilterPolicy policy_;
@@ -40,6 +52,7 @@ private:
     std::string port_name_;
     MacAddress mac_;
     bool installed_ = false;
+    bool learning_stopped_ = false;  // we turned learning off on the port (restored when no longer leaving)
 };
 
 }  // namespace nf::vmm

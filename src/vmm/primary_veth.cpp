@@ -25,12 +25,17 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
                                                const std::string& ifname, const std::optional<MacAddress>& mac) {
     const VfPort port = find_vf_port(ns.host_rtnl, host_if);
     if (ns.guest_rtnl.find_link(ifname)) throw ConfigError("the VM already has a link named '" + ifname + "'");
-    if (ns.guest_rtnl.find_link(host_if))
-        throw ConfigError("the VM already has a link named '" + host_if + "' (needed while moving it in)");
     const os::LinkInfo before = ns.host_rtnl.link(host_if);
     const int host_index = before.ifindex;
     // A failed plug leaves the VF as it found it: its MAC and admin state (the move takes it down), on the host.
     Undo restore([&] {
+        if (!ns.host_rtnl.find_link(host_if)) {  // renamed for the move, which then failed
+            const auto left = ns.host_rtnl.find_link(host_index);
+            if (left && left->name != host_if) {
+                ns.host_rtnl.set_down(host_index);
+                ns.host_rtnl.rename(host_index, host_if);
+            }
+        }
         if (ns.host_rtnl.link(host_if).mac != before.mac) ns.host_rtnl.set_mac(host_if, before.mac);
         if (before.admin_up) ns.host_rtnl.set_up(host_if);
     });
@@ -39,10 +44,22 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
         ns.host_rtnl.set_mac(host_index, *mac);
     }
     const MacAddress vf_mac = ns.host_rtnl.link(host_index).mac;
-    // Move first, rename inside the VM: the VM's name (ens4) may well exist on the host.
-    ns.host_rtnl.move_to_netns(host_index, ns.guest);
-    Undo move_back([&] { ns.guest_rtnl.move_to_netns(host_if, ns.host); });
-    ns.guest_rtnl.rename(host_if, ifname);
+    // Renamed and moved in one call (nf_os renames just before the move), so the VM only ever sees `ifname`:
+    // a guest daemon that grabbed the VF under its host name would lose it to the rename (sysctls are by name).
+    // Only if the host has a link of the VM's name does the VF arrive under its host name and get renamed there.
+    const bool clash = ns.host_rtnl.find_link(ifname).has_value();
+    if (clash) {
+        if (ns.guest_rtnl.find_link(host_if))
+            throw ConfigError("the VM already has a link named '" + host_if + "' (needed while moving it in)");
+        spdlog::warn("primary {}: the host has a link named {}; {} enters the VM under its own name first", id, ifname,
+                     host_if);
+    }
+    ns.host_rtnl.move_to_netns(host_index, ns.guest, clash ? std::nullopt : std::optional<std::string>(ifname));
+    Undo move_back([&] {
+        const auto moved = ns.guest_rtnl.find_link(clash ? host_if : ifname);
+        if (moved) ns.guest_rtnl.move_to_netns(moved->ifindex, ns.host, host_if);
+    });
+    if (clash) ns.guest_rtnl.rename(host_if, ifname);
     const int guest_index = ns.guest_rtnl.ifindex(ifname);
     move_back.dismiss();
     restore.dismiss();
@@ -74,7 +91,7 @@ void PrimaryVeth::unplug() {
 
 nlohmann::json PrimaryVeth::describe() const {
     return {{"id", id_}, {"host", host_if_}, {"ifname", ifname_}, {"mac", mac_.to_string()},
-            {"bridge-port", port_.name}, {"plugged", plugged_}};
+            {"bridge-port", port_.name}, {"plugged", plugged_}, {"leaving", leaving_}};
 }
 
 }  // namespace nf::vmm

@@ -45,6 +45,9 @@ public:
     const VfPort& port() const { return port_; }
     const MacAddress& mac() const { return mac_; }
     bool plugged() const { return plugged_; }
+    // Its unplug was requested (eject request sent to the guest) and not cancelled: the MAC filter goes.
+    bool leaving() const { return leaving_; }
+    void set_leaving(bool leaving) { leaving_ = leaving; }
     nlohmann::json describe() const;
 
 private:
@@ -61,6 +64,7 @@ private:
     MacAddress mac_;
     int guest_ifindex_;
     bool plugged_ = true;
+    bool leaving_ = false;
 };
 
 }  // namespace nf::vmm

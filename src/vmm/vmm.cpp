@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 #include "device/guest_channel.h"
 
 namespace nf::vmm {
@@ -42,12 +43,13 @@ void check_socket_path(const std::string& option, const std::string& path) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) return;
     if (!S_ISSOCK(st.st_mode)) throw ConfigError(option + " " + path + ": exists and is not a socket");
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-        throw ConfigError(option + " " + path + ": another process is serving this socket");
+    bool served = false;
+    try {
+        served = unix_socket_served(path);
+    } catch (const SystemError& e) {
+        throw ConfigError(option + " " + path + ": " + e.what());
+    }
+    if (served) throw ConfigError(option + " " + path + ": another process is serving this socket");
 }
 
 }  // namespace

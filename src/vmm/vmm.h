@@ -78,6 +78,7 @@ private:
     std::string ifname_for(const std::string& id, const BackendProps* props) const;
     std::string next_tap_name();
     void update_filter(const std::string& host_if);
+    void set_leaving(const std::string& id, bool leaving);
     // Publishes an outcome minus DEVICE_DELETED (a device that failed to plug was never there for QMP).
     void publish_quietly(device::Outcome outcome);
 

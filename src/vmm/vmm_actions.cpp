@@ -39,9 +39,10 @@ void Vmm::carry_out(const device::Action& action) {
                        },
                        [&](const device::PauseGuest&) { set_paused(true); },
                        [&](const device::ResumeGuest&) { set_paused(false); },
-                       // The guest hears of these over the channel (MachineService); no backend work.
-                       [&](const device::RequestEject&) {},
-                       [&](const device::CancelEject&) {},
+                       // The guest hears of these over the channel (MachineService); the VF's MAC filter
+                       // goes now, while the VF is still up (mac_filter.h), and comes back on a cancel.
+                       [&](const device::RequestEject& a) { set_leaving(a.id, true); },
+                       [&](const device::CancelEject& a) { set_leaving(a.id, false); },
                    },
                    action);
     } catch (const std::exception& e) {
@@ -112,26 +113,40 @@ void Vmm::unplug_primary(const device::UnplugPrimary& action) {
     const auto it = primaries_.find(action.id);
     if (it == primaries_.end()) return;  // model-only, or its plug failed
     const std::string host_if = it->second->host_if();
+    // The filter goes before the VF does (already so after an eject request; not for a surprise removal).
+    it->second->set_leaving(true);
+    update_filter(host_if);
     std::unique_ptr<PrimaryVeth> primary = std::move(it->second);
     primaries_.erase(it);
     primary->unplug();
     update_filter(host_if);
 }
 
+void Vmm::set_leaving(const std::string& id, bool leaving) {
+    const auto it = primaries_.find(id);
+    if (it == primaries_.end()) return;  // a standby, a model-only primary, or one whose plug failed
+    it->second->set_leaving(leaving);
+    update_filter(it->second->host_if());
+}
+
 // The filter follows the VF: plugged = one of our primaries holds it in the VM; bound = its port has carrier
-// (a veth has carrier when both ends are up, so: the guest has brought the VF up).
+// (a veth has carrier when both ends are up, so: the guest has brought the VF up); leaving = its unplug is
+// under way.
 void Vmm::update_filter(const std::string& host_if) {
     const auto it = filters_.find(host_if);
     if (it == filters_.end()) return;
-    bool plugged = false;
+    bool plugged = false, leaving = false;
     for (const auto& [id, primary] : primaries_)
-        if (primary->host_if() == host_if && primary->plugged()) plugged = true;
+        if (primary->host_if() == host_if && primary->plugged()) {
+            plugged = true;
+            leaving = primary->leaving();
+        }
     const auto port = ns_->host_rtnl.find_link(it->second->port_ifindex());
     if (!port) {
         it->second->forget();
         return;
     }
-    it->second->update(plugged, port->carrier);
+    it->second->update(plugged, port->carrier, leaving);
 }
 
 void Vmm::set_paused(bool paused) {

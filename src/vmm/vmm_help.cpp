@@ -29,7 +29,10 @@ OPTIONS
                            stale        added at plug and kept across unplug (QEMU + kernel behaviour: after
                                         an unplug, frames for the VM still go to the VF that is gone)
                            while-bound  present only while the VF is up in the guest (the VF port has
-                                        carrier), removed otherwise, as ice/mlx5 do (default: stale)
+                                        carrier) and not being unplugged: removed as soon as device_del
+                                        asks the guest to eject it (the VF still up), with learning off
+                                        on the VF port until it is gone, so frames flood to the PV port
+                                        and nothing is lost while the guest moves over (default: stale)
   --reset-policy P       what a guest reset of a failover standby does: rehide (default: the primary is taken
                          away until the guest acks STANDBY again) or qemu (no action, as QEMU)
   --netdev bridge,id=ID,br=BRIDGE

@@ -18,6 +18,7 @@
 #include "datapath/bpf/failover_abi.h"
 #include "datapath/bpf/tc_hook.h"
 #include "os/mounts.h"
+#include "common/best_effort.h"
 
 namespace nf::datapath {
 namespace {
@@ -316,17 +317,10 @@ void BpfDatapath::release() {
 void BpfDatapath::teardown() {
     require_live();
     // Filters first, so nothing runs against maps being unpinned; best effort, the rest must still go.
-    auto best_effort = [](const char* what, auto&& step) {
-        try {
-            step();
-        } catch (const std::exception& e) {
-            spdlog::warn("bpf datapath teardown: {}: {}", what, e.what());
-        }
-    };
-    best_effort("tx filter", [&] { tc_detach(tx_hook_point()); });
+    best_effort("bpf datapath teardown", "tx filter", [&] { tc_detach(tx_hook_point()); });
     for (Slot slot : {Slot::primary, Slot::standby}) {
         int ifindex = slave_ifindex(slot);
-        if (ifindex > 0) best_effort("rx filter", [&] { tc_detach({options_.slave_netns_fd, ifindex, false}); });
+        if (ifindex > 0) best_effort("bpf datapath teardown", "rx filter", [&] { tc_detach({options_.slave_netns_fd, ifindex, false}); });
     }
     int own = map_fd("own_qdisc");
     std::uint32_t key = 0, next = 0;
@@ -338,7 +332,7 @@ void BpfDatapath::teardown() {
     }
     for (auto [ifindex, where] : owned) {
         int ns = where == kQdiscInMasterNs ? options_.master_netns_fd : options_.slave_netns_fd;
-        best_effort("clsact qdisc", [&] { tc_remove_clsact(ns, static_cast<int>(ifindex)); });
+        best_effort("bpf datapath teardown", "clsact qdisc", [&] { tc_remove_clsact(ns, static_cast<int>(ifindex)); });
     }
     if (int rc = bpf_object__unpin_maps(skel_->obj, nullptr); rc < 0)
         spdlog::warn("bpf datapath teardown: unpin maps: {}", rc);

@@ -91,7 +91,9 @@ int run_demo(DemoOptions options, std::ostream& out, std::ostream& err) {
         VariantOutcome outcome{variant, std::nullopt, {}, {}};
         out << "-- " << variant.name << ": " << variant.description() << " ...\n" << std::flush;
         try {
-            outcome.result = run_variant(apply_variant(options.config, variant), variant, options.scenario);
+            ScenarioOptions scenario = options.scenario;
+            scenario.keep_logs = options.out_dir / "logs" / variant.name;
+            outcome.result = run_variant(apply_variant(options.config, variant), variant, scenario);
         } catch (const std::exception& e) {
             interrupted = g_interrupted.load();
             outcome.error = interrupted ? "interrupted" : e.what();
@@ -155,6 +157,7 @@ Variants (--variants, comma-separated; default moved-mbb,stale-mbb,moved-kernel)
 Output (in --out DIR):
   timeline-<variant>.svg   every packet's fate over time, per direction and path, with phase/event marks
   timeline.svg             the headline variant's timeline
+  logs/<variant>/          the lab's failover-vmm and failoverd logs, copied before its teardown
   report.json              options, per variant: phase x direction analysis, loss on unplug/re-plug,
                            switch times, packets per path, QMP and failoverd events; the target verdict
 Printed: per variant a phase x direction table (sent, delivered, lost, not sent, dup, reordered, p50/p99/max

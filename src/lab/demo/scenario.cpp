@@ -30,8 +30,21 @@ using Clock = std::chrono::steady_clock;
 // Takes the lab down when the scenario ends, however it ends.
 class LabGuard {
 public:
-    explicit LabGuard(std::string prefix) : prefix_(std::move(prefix)) {}
+    LabGuard(std::string prefix, std::filesystem::path keep_logs)
+        : prefix_(std::move(prefix)), keep_logs_(std::move(keep_logs)) {}
     ~LabGuard() {
+        if (!keep_logs_.empty()) {
+            // The VMM's and failoverd's logs outlive the lab (its run directory goes with it).
+            std::error_code ec;
+            std::filesystem::remove_all(keep_logs_, ec);
+            std::filesystem::create_directories(keep_logs_, ec);
+            if (!ec)
+                std::filesystem::copy(LabNames(prefix_).logs_dir(), keep_logs_,
+                                      std::filesystem::copy_options::recursive |
+                                          std::filesystem::copy_options::overwrite_existing,
+                                      ec);
+            if (ec) spdlog::warn("keeping the logs of lab '{}' in {}: {}", prefix_, keep_logs_.string(), ec.message());
+        }
         try {
             lab_down(prefix_);
         } catch (const std::exception& e) {
@@ -43,6 +56,7 @@ public:
 
 private:
     std::string prefix_;
+    std::filesystem::path keep_logs_;
 };
 
 // A thread whose exception is kept for the owner instead of terminating the process. Stopped and joined
@@ -234,7 +248,7 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
     result.variant = variant;
     result.prefix = config.prefix;
 
-    const LabGuard guard(config.prefix);
+    const LabGuard guard(config.prefix, options.keep_logs);
     UpOptions up;
     up.binary_dirs = options.binary_dirs;
     spdlog::info("[{}] lab '{}' up", variant.name, config.prefix);

@@ -35,6 +35,7 @@ struct ScenarioOptions {
     Millis replug_timeout{15'000};     // device_add -> failoverd reports active primary
     Millis drain{200};                 // after the senders stop, for packets in flight
     std::vector<std::filesystem::path> binary_dirs;  // failover-vmm/failoverd; empty: next to us, then PATH
+    std::filesystem::path keep_logs;   // the lab's process logs are copied here before it goes down; empty: not
     const std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop and tear down
 };
 
