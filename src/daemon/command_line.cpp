@@ -20,7 +20,7 @@ long long to_integer(std::string_view flag, const std::string& text) {
 
 // Strings straight from CLI11; converted and checked by the same functions the file uses.
 struct RawFlags {
-    std::string standby, master, model, datapath, rx_mode, announce, announce_interval, pair_by, primary_id,
+    std::string standby, master, model, datapath, rx_mode, rx_grace, announce, announce_interval, pair_by, primary_id,
         match_driver, match_name, control, device_channel, config, log_level;
     bool match_virtio = false, foreground = false, help = false, version = false, no_standby_ack = false;
 };
@@ -51,6 +51,7 @@ ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
     if (given("--model")) l.model = parse_device_model("--model", f.model);
     if (given("--datapath")) l.datapath = parse_datapath("--datapath", f.datapath);
     if (given("--rx-mode")) l.rx_mode = parse_rx_mode("--rx-mode", f.rx_mode);
+    if (given("--rx-grace")) l.rx_grace = check_rx_grace("--rx-grace", to_integer("--rx-grace", f.rx_grace));
     if (given("--announce"))
         l.announce_count = check_announce_count("--announce", to_integer("--announce", f.announce));
     if (given("--announce-interval"))
@@ -87,6 +88,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_option("--model", f.model);
     app.add_option("--datapath", f.datapath);
     app.add_option("--rx-mode", f.rx_mode);
+    app.add_option("--rx-grace", f.rx_grace);
     app.add_option("--announce", f.announce);
     app.add_option("--announce-interval", f.announce_interval);
     app.add_option("--pair-by", f.pair_by);

@@ -89,6 +89,13 @@ std::chrono::milliseconds check_announce_interval(std::string_view field, long l
     return std::chrono::milliseconds(value);
 }
 
+std::chrono::milliseconds check_rx_grace(std::string_view field, long long value) {
+    if (value < 0 || value > kMaxRxGrace.count())
+        throw ConfigError(field_prefix(field) + std::to_string(value) + " ms is out of range 0..." +
+                          std::to_string(kMaxRxGrace.count()));
+    return std::chrono::milliseconds(value);
+}
+
 std::string check_log_level(std::string_view field, std::string_view text) {
     static constexpr std::array<std::pair<std::string_view, int>, 7> choices{
         {{"trace", 0}, {"debug", 1}, {"info", 2}, {"warn", 3}, {"error", 4}, {"critical", 5}, {"off", 6}}};

@@ -129,8 +129,8 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
     if (!doc.is_object())
         throw ConfigError(std::string(origin) + ": expected a JSON object at the top, got " +
                           std::string(doc.type_name()));
-    r.only_known(doc, {"standby", "standby_match", "master", "model", "datapath", "rx_mode", "announce", "pairing",
-                       "control", "device_channel", "standby_ack", "log_level", "foreground"});
+    r.only_known(doc, {"standby", "standby_match", "master", "model", "datapath", "rx_mode", "rx_grace_ms", "announce",
+                       "pairing", "control", "device_channel", "standby_ack", "log_level", "foreground"});
     ConfigLayer layer;
     if (doc.contains("standby") && doc.contains("standby_match"))
         throw ConfigError(std::string(origin) + ": give 'standby' or 'standby_match', not both");
@@ -154,6 +154,10 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
     if (doc.contains("rx_mode")) {
         const auto text = r.string(doc["rx_mode"], "rx_mode");
         layer.rx_mode = r.checked([&] { return parse_rx_mode("rx_mode", text); });
+    }
+    if (doc.contains("rx_grace_ms")) {
+        const long long ms = r.integer(doc["rx_grace_ms"], "rx_grace_ms");
+        layer.rx_grace = r.checked([&] { return check_rx_grace("rx_grace_ms", ms); });
     }
     if (doc.contains("announce")) parse_announce(doc["announce"], origin, layer);
     if (doc.contains("pairing")) parse_pairing(doc["pairing"], origin, layer);

@@ -21,6 +21,7 @@ struct ConfigLayer {
     std::optional<DeviceModel> model;
     std::optional<DatapathChoice> datapath;
     std::optional<RxMode> rx_mode;
+    std::optional<std::chrono::milliseconds> rx_grace;
     std::optional<unsigned> announce_count;
     std::optional<std::chrono::milliseconds> announce_interval;
     std::optional<PairingKey> pairing_by;
@@ -50,6 +51,7 @@ RxMode parse_rx_mode(std::string_view field, std::string_view text);
 PairingKey parse_pairing_key(std::string_view field, std::string_view text);
 unsigned check_announce_count(std::string_view field, long long value);
 std::chrono::milliseconds check_announce_interval(std::string_view field, long long value);
+std::chrono::milliseconds check_rx_grace(std::string_view field, long long value);
 std::string check_log_level(std::string_view field, std::string_view text);
 
 }  // namespace nf::daemon

@@ -41,6 +41,7 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
     c.model = pick(flags.model, file.model, c.model);
     c.datapath = pick(flags.datapath, file.datapath, c.datapath);
     c.rx_mode = pick(flags.rx_mode, file.rx_mode, c.rx_mode);
+    c.rx_grace = pick(flags.rx_grace, file.rx_grace, c.rx_grace);
     c.announce.count = pick(flags.announce_count, file.announce_count, c.announce.count);
     c.announce.interval = pick(flags.announce_interval, file.announce_interval, c.announce.interval);
 

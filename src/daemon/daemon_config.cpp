@@ -53,6 +53,7 @@ nlohmann::json to_json(const DaemonConfig& c) {
     j["model"] = to_string(c.model);
     j["datapath"] = to_string(c.datapath);
     j["rx_mode"] = to_string(c.rx_mode);
+    j["rx_grace_ms"] = c.rx_grace.count();
     j["announce"] = {{"count", c.announce.count}, {"interval_ms", c.announce.interval.count()}};
     j["pairing"] = {{"by", to_string(c.pairing.by)}};
     if (c.pairing.by == PairingKey::id) j["pairing"]["primary_id"] = c.pairing.primary_id;

@@ -59,6 +59,10 @@ struct DaemonConfig {
     DeviceModel model = DeviceModel::three_device;
     DatapathChoice datapath = DatapathChoice::automatic;
     RxMode rx_mode = RxMode::make_before_break;
+    // make-before-break: how long the standby keeps delivering RX after the primary took over, for the
+    // frames still in flight on the standby's path (a VMM forwarder, a bridge that has not learnt yet).
+    // 0 disables.
+    std::chrono::milliseconds rx_grace{100};
     AnnouncePolicy announce;
     Pairing pairing;
     std::string control;                              // empty only while master is (then <master>.sock)
@@ -76,6 +80,7 @@ struct DaemonConfig {
 inline constexpr std::size_t kMaxIfnameLength = 15;            // IFNAMSIZ - 1
 inline constexpr unsigned kMaxAnnounceCount = 255;
 inline constexpr std::chrono::milliseconds kMaxAnnounceInterval{60'000};
+inline constexpr std::chrono::milliseconds kMaxRxGrace{10'000};
 inline constexpr std::string_view kControlDirectory = "/run/netfailover";
 inline constexpr std::string_view kRenamedStandbySuffix = "nsby";
 

@@ -52,6 +52,11 @@ OPTIONS
                              traffic (up with carrier), so a re-plugged VF costs no inbound frames.
           kernel             net_failover's rule: once a primary is registered, frames that arrive
                              on the standby are dropped.
+    --rx-grace MS
+        make-before-break only: once the primary has taken over, the standby keeps delivering RX
+        for MS more milliseconds, so frames still in flight on its path (the hypervisor's
+        forwarder, a host bridge that has not yet learnt the primary's port) are not lost.
+        0..10000, default 100; 0 disables. A change in between (the primary gone again) wins.
     --announce COUNT
         On every switch of the active slave, send COUNT rounds of gratuitous ARP (one per IPv4
         address of the master) and unsolicited neighbour advertisements (one per IPv6 address, to
@@ -67,7 +72,8 @@ OPTIONS
         The pairing id a primary must carry; implies --pair-by id.
     -c, --control PATH
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
-        to start when another daemon answers on PATH and replaces a stale socket file.
+        to start when another daemon answers on PATH and replaces a stale socket file. Two guests on
+        one host (namespaces sharing /run) with masters of one name must each give their own PATH.
     --device-channel PATH
         The lab VMM's guest device channel (failover-vmm --channel PATH): failoverd plays the guest's
         virtio and PCI hotplug drivers on it. It acks the features the standby offers, STANDBY (bit
@@ -109,6 +115,7 @@ CONFIG FILE
         "model": "3dev",                     "3dev" | "hidden"
         "datapath": "auto",                  "auto" | "bpf" | "packet"
         "rx_mode": "make-before-break",      "make-before-break" | "kernel"
+        "rx_grace_ms": 100,                  0..10000; 0 = no grace
         "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
         "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "vf0"}
         "control": "/run/netfailover/eth0.sock",
@@ -142,16 +149,22 @@ EXIT STATUS
        or field; nothing was changed
 
 FILES
-    /run/netfailover/<master>.sock       control socket
-    /run/netfailover/<master>.state      what the daemon set up; written before start-up changes
+    /run/netfailover/<master>.sock       control socket (by default; not keyed by the guest: two
+                                         guests on one host with masters of one name need --control)
+    /run/netfailover/<inode>-<master>.state
+                                         what the daemon set up; written before start-up changes
                                          anything, removed on SIGTERM; a restart adopts (bpf) or
                                          removes what a killed daemon left
-    /sys/fs/bpf/netfailover/<master>/    pinned BPF maps (bpf datapath)
-    /run/netns/nfo-<master>              private namespace: nfo-peer (bpf), the slaves (hidden)
+    /sys/fs/bpf/netfailover/<inode>-<master>/
+                                         pinned BPF maps (bpf datapath)
+    /run/netns/nfo-<inode>-<master>      private namespace: nfo-peer (bpf), the slaves (hidden)
+    <inode>                              the guest network namespace's inode (stat -L -c %i
+                                         /proc/self/ns/net): stable across a restart in that
+                                         namespace; two guests on one host never share these names
     <master>fo, <standby>nsby            3dev holder bridge; the standby while the master has its name
     A daemon that never comes back: start it again (it cleans up), or remove by hand the master,
-    <master>fo, nfo-<master> (hidden: move its slaves back first), rename <standby>nsby back, and
-    delete the state file and /sys/fs/bpf/netfailover/<master>.
+    <master>fo, nfo-<inode>-<master> (hidden: move its slaves back first), rename <standby>nsby
+    back, and delete the state file and /sys/fs/bpf/netfailover/<inode>-<master>.
     /etc/netfailover/*.json              config files (by convention)
     /sys/class/net/*/device/driver       read by the driver rule
     /sys/class/net/*/device/features     read by the virtio STANDBY rule

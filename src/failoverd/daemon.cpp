@@ -24,7 +24,7 @@ namespace nf::failoverd {
 
 namespace {
 
-enum EpollTag : std::uint64_t { kGuestLinks = 1, kPrivateLinks, kControl, kSignal, kTimer, kDeviceChannel };
+enum EpollTag : std::uint64_t { kGuestLinks = 1, kPrivateLinks, kControl, kSignal, kTimer, kDeviceChannel, kRxGrace };
 
 sigset_t daemon_signals() {
     sigset_t set;
@@ -160,9 +160,11 @@ std::vector<std::string> Daemon::standbys_matching_rules(const std::vector<std::
 // standby may be renamed <name>nsby, or moved into its private namespace (hidden).
 void Daemon::name_master_by_rule() {
     std::vector<DaemonState> previous;
+    // Only this guest namespace's: other guests' daemons on the host are none of ours.
+    const std::string ours = system_key(guest_inode_, "");
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(paths_.state_dir, ec))
-        if (entry.path().extension() == ".state")
+        if (entry.path().extension() == ".state" && entry.path().filename().string().starts_with(ours))
             if (auto state = read_state(entry.path())) previous.push_back(*state);
     std::vector<std::string> masters;  // and their holder bridges
     for (const auto& s : previous) {
@@ -180,8 +182,8 @@ void Daemon::name_master_by_rule() {
         // master named after it in the guest).
         std::vector<std::string> left;
         for (const auto& s : previous) {
-            if (s.master != s.standby || !os::Netns::named_exists(private_netns_name(s.master))) continue;
-            os::Rtnl private_rtnl = os::Rtnl::in(os::Netns::open_named(private_netns_name(s.master)));
+            if (s.master != s.standby || !os::Netns::named_exists(private_netns_name(guest_inode_, s.master))) continue;
+            os::Rtnl private_rtnl = os::Rtnl::in(os::Netns::open_named(private_netns_name(guest_inode_, s.master)));
             if (private_rtnl.find_link(daemon::renamed_standby(s.standby))) left.push_back(s.master);
         }
         if (left.size() != 1)
@@ -199,7 +201,7 @@ void Daemon::name_master_by_rule() {
 void Daemon::adopt_or_clean_up() {
     MasterLayout layout{config_.master, config_.model, choice_.kind == datapath::DatapathKind::bpf};
     device_ = std::make_unique<MasterDevice>(layout, guest_);
-    const auto path = state_file_path(paths_.state_dir, config_.master);
+    const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
     const auto state = read_state(path);
     if (!state) return;
     // Adopted or removed, what the previous daemon left is changed: a ConfigError from now on is exit 1.
@@ -232,7 +234,7 @@ void Daemon::adopt_or_clean_up() {
             o.master_netns_fd = guest_.fd();
             o.peer_ifindex = device_->peer_ifindex();
             o.slave_netns_fd = device_->slave_netns().fd();
-            o.pin_dir = paths_.bpf_pin_root + "/" + config_.master;
+            o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
             o.adopt = true;
             datapath::BpfDatapath(o).teardown();
         });
@@ -296,7 +298,7 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     if (hidden()) {
         device_->hide_slave(*guest_rtnl_, standby.ifindex);
         spdlog::info("standby {} moved into the private namespace {}", standby.name,
-                     private_netns_name(config_.master));
+                     private_netns_name(guest_inode_, config_.master));
     }
 }
 
@@ -309,7 +311,7 @@ void Daemon::start_datapath(const os::LinkInfo& standby) {
         o.master_netns_fd = guest_.fd();
         o.peer_ifindex = device_->peer_ifindex();
         o.slave_netns_fd = device_->slave_netns().fd();
-        o.pin_dir = paths_.bpf_pin_root + "/" + config_.master;
+        o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
         // The master veth has carrier exactly when its parked peer is up.
         o.carrier = [this](bool on) {
             const int peer = device_->peer_ifindex();
@@ -393,6 +395,9 @@ void Daemon::start_services() {
     epoll_add(epoll_.get(), control_->fd(), kControl);
     epoll_add(epoll_.get(), signal_fd_.get(), kSignal);
     epoll_add(epoll_.get(), timer_fd_.get(), kTimer);
+    rx_grace_fd_ = UniqueFd(static_cast<int>(
+        check_syscall(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), "timerfd_create")));
+    epoll_add(epoll_.get(), rx_grace_fd_.get(), kRxGrace);
     start_device_channel();
     if (channel_) epoll_add(epoll_.get(), channel_->fd(), kDeviceChannel);
 
@@ -401,7 +406,7 @@ void Daemon::start_services() {
 
 void Daemon::record_state(const char* phase) {
     system_changed_ = true;
-    write_state(state_file_path(paths_.state_dir, config_.master),
+    write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)),
                 {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
                  standby_name_, standby_was_up_, phase});
 }
@@ -451,6 +456,7 @@ bool Daemon::dispatch(std::uint64_t tag) {
             case kPrivateLinks: on_slave_links(); break;
             case kControl: control_->dispatch(); break;
             case kTimer: on_announce_timer(); break;
+            case kRxGrace: on_rx_grace_timer(); break;
             case kDeviceChannel: channel_->dispatch(); break;
             case kSignal: return on_signal();
         }
@@ -492,7 +498,7 @@ void Daemon::stop() noexcept {
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });
-    if (device_) best_effort("failoverd", "remove the state file", [&] { remove_state(state_file_path(paths_.state_dir, config_.master)); });
+    if (device_) best_effort("failoverd", "remove the state file", [&] { remove_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master))); });
     restore_signals();  // after the datapath's threads are gone
     spdlog::info("{}: stopped, system restored", config_.master);
 }

@@ -30,6 +30,8 @@
 
 namespace nf::failoverd {
 
+// The per-master system names (private namespace, state file, bpf pin dir) go by system_key(): the guest
+// namespace's inode and the master's name, so daemons in two guests on one host never meet.
 struct DaemonPaths {
     std::string state_dir = "/run/netfailover";
     std::string bpf_pin_root = "/sys/fs/bpf/netfailover";
@@ -88,6 +90,11 @@ private:
     void hide_if_slave(const failover::Netdev& dev);
     void resync(LinkTable& table, os::LinkMonitor& monitor, bool feed);
     void apply_program(Clock::time_point received);
+    // make-before-break: the standby's RX stays delivered for --rx-grace after the program turns it off
+    // (frames still in flight on its path); the grace timer then applies the program as it is by then.
+    void hold_standby_rx(failover::DatapathProgram& program);
+    void arm_rx_grace_timer();
+    void on_rx_grace_timer();
     void on_switch(std::optional<failover::Role> to);
     void arm_announce_timer();
     void on_announce_timer();
@@ -145,6 +152,8 @@ private:
     bool signals_blocked_ = false;
     UniqueFd signal_fd_;
     UniqueFd timer_fd_;
+    UniqueFd rx_grace_fd_;
+    std::optional<Clock::time_point> rx_grace_until_;  // the standby's RX is held delivered until then
     UniqueFd epoll_;
 
     SwitchTiming timing_;

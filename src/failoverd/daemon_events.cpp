@@ -110,7 +110,8 @@ void Daemon::hide_if_slave(const failover::Netdev& dev) {
 
 void Daemon::apply_program(Clock::time_point received) {
     if (!master_ || !applier_) return;
-    const failover::DatapathProgram program = failover::compute_program(*master_);
+    failover::DatapathProgram program = failover::compute_program(*master_);
+    hold_standby_rx(program);
     const auto& applied = applier_->applied();
     if (applied && *applied == program) return;
     const bool first = !applied;
@@ -124,6 +125,55 @@ void Daemon::apply_program(Clock::time_point received) {
     }
     if (!first && program.tx != tx_before) timing_.record(Clock::now() - received);
     if (first || program.tx != tx_before) on_switch(program.tx);
+}
+
+void Daemon::hold_standby_rx(failover::DatapathProgram& program) {
+    constexpr std::size_t kStandby = datapath::slot_index(failover::Role::standby);
+    const auto& applied = applier_->applied();
+    const bool delivered_now = applied && applied->rx[kStandby];
+    const bool eligible = config_.rx_mode == daemon::RxMode::make_before_break && config_.rx_grace.count() > 0 &&
+                          rx_grace_fd_ && program.slaves[kStandby] && applied &&
+                          applied->slaves[kStandby] && applied->slaves[kStandby]->ifindex == program.slaves[kStandby]->ifindex;
+    if (program.rx[kStandby] || !eligible || !delivered_now) {
+        // Delivered anyway, or nothing to hold (kernel mode, no grace, the standby gone or replaced).
+        if (rx_grace_until_) {
+            rx_grace_until_.reset();
+            arm_rx_grace_timer();
+        }
+        return;
+    }
+    const auto now = Clock::now();
+    if (!rx_grace_until_) {
+        rx_grace_until_ = now + config_.rx_grace;
+        spdlog::debug("{}: standby rx stays delivered for {} ms (grace)", config_.master, config_.rx_grace.count());
+        arm_rx_grace_timer();
+    }
+    if (now < *rx_grace_until_) {
+        program.rx[kStandby] = true;
+        return;
+    }
+    rx_grace_until_.reset();
+    arm_rx_grace_timer();
+    spdlog::debug("{}: rx grace over: standby rx no longer delivered", config_.master);
+}
+
+void Daemon::arm_rx_grace_timer() {
+    if (!rx_grace_fd_) return;
+    itimerspec spec{};  // zero: disarmed
+    if (rx_grace_until_) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(rx_grace_until_->time_since_epoch()).count();
+        spec.it_value.tv_sec = ns / 1'000'000'000;
+        spec.it_value.tv_nsec = ns % 1'000'000'000;
+        if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+    }
+    check_syscall(timerfd_settime(rx_grace_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr), "timerfd_settime");
+}
+
+void Daemon::on_rx_grace_timer() {
+    std::uint64_t expirations = 0;
+    (void)::read(rx_grace_fd_.get(), &expirations, sizeof expirations);
+    // The program as it is now: a change during the grace (the primary gone again) wins.
+    apply_program(Clock::now());
 }
 
 void Daemon::on_switch(std::optional<failover::Role> to) {

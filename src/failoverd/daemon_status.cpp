@@ -42,7 +42,13 @@ nlohmann::json Daemon::status() {
     nlohmann::json j = daemon::to_json(r);
     j["switch"] = timing_.to_json();
     j["carrier"] = master_ && master_->carrier();
+    // What the datapath does now (a standby held by the rx grace shows as delivered).
+    const auto* applied = applier_ && applier_->applied() ? &*applier_->applied() : nullptr;
+    j["rx"] = {{"primary", applied && applied->rx_delivered(failover::Role::primary)},
+               {"standby", applied && applied->rx_delivered(failover::Role::standby)}};
+    j["rx_grace"] = {{"ms", config_.rx_grace.count()}, {"holding", rx_grace_until_.has_value()}};
     j["master_ifindex"] = device_ ? device_->master_ifindex() : 0;
+    if (device_ && device_->private_netns()) j["private_netns"] = private_netns_name(guest_inode_, config_.master);
     j["adopted"] = adopted_;
     j["pid"] = ::getpid();
     j["datapath_reason"] = choice_.reason;

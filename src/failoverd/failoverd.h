@@ -5,7 +5,7 @@
 //   link_table.h          the links of one namespace; rtnetlink events -> NetdevEvents (L1)
 //   rtnl_slave_ops.h      failover::SlaveOps over rtnetlink + sysctl
 //   master_device.h       what start-up creates (private netns, master veth, holder bridge), undone in order
-//   state_file.h          /run/netfailover/<master>.state, so a restarted daemon adopts its master
+//   state_file.h          /run/netfailover/<inode>-<master>.state, so a restarted daemon adopts its master
 //   switch_timing.h       event receipt -> datapath update latency, p50/p99
 //   event_json.h          failover events as JSON lines for `failoverctl events`
 //   announce_sender.h     AF_PACKET send of GARP/NA frames out of the active slave

@@ -10,7 +10,13 @@
 
 namespace nf::failoverd {
 
-std::string private_netns_name(const std::string& master) { return "nfo-" + master; }
+std::string system_key(std::uint64_t guest_inode, const std::string& master) {
+    return std::to_string(guest_inode) + "-" + master;
+}
+
+std::string private_netns_name(std::uint64_t guest_inode, const std::string& master) {
+    return "nfo-" + system_key(guest_inode, master);
+}
 
 std::string holder_bridge_name(const std::string& master) {
     // IFNAMSIZ: keep the suffix, shorten the master's part.
@@ -36,7 +42,7 @@ void MasterDevice::rename_standby(os::Rtnl& guest_rtnl, const std::string& stand
 }
 
 void MasterDevice::create_private_netns() {
-    const std::string name = private_netns_name(layout_.master);
+    const std::string name = private_name();
     if (os::Netns::named_exists(name))
         throw SystemError(EEXIST, "private namespace " + name + " already exists (another failoverd?)");
     private_ = os::Netns::create_named(name);
@@ -69,8 +75,8 @@ bool MasterDevice::adopt(os::Rtnl& guest_rtnl) {
     const auto master = guest_rtnl.find_link(layout_.master);
     if (!master) return false;
     if (layout_.uses_private_netns()) {
-        if (!os::Netns::named_exists(private_netns_name(layout_.master))) return false;
-        private_ = os::Netns::open_named(private_netns_name(layout_.master));
+        if (!os::Netns::named_exists(private_name())) return false;
+        private_ = os::Netns::open_named(private_name());
         private_created_ = true;
         os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
         const auto peer = peer_rtnl.find_link(kMasterPeerName);
@@ -88,8 +94,8 @@ bool MasterDevice::adopt(os::Rtnl& guest_rtnl) {
 }
 
 void MasterDevice::claim_leftovers(os::Rtnl& guest_rtnl) {
-    if (os::Netns::named_exists(private_netns_name(layout_.master))) {
-        private_ = os::Netns::open_named(private_netns_name(layout_.master));
+    if (os::Netns::named_exists(private_name())) {
+        private_ = os::Netns::open_named(private_name());
         private_created_ = true;
     }
     if (const auto holder = guest_rtnl.find_link(holder_bridge_name(layout_.master))) holder_ifindex_ = holder->ifindex;
@@ -144,7 +150,7 @@ void MasterDevice::teardown() noexcept {
             if (rtnl.find_link(holder_ifindex_)) rtnl.delete_link(holder_ifindex_);
         });
     if (private_created_)
-        best_effort("teardown", "remove private namespace", [&] { os::Netns::remove_named(private_netns_name(layout_.master)); });
+        best_effort("teardown", "remove private namespace", [&] { os::Netns::remove_named(private_name()); });
     // Last: the name is free only once the master is gone, and a hidden standby is back in the guest.
     if (renamed_standby_)
         in_guest("give the standby its name back", [&](os::Rtnl& rtnl) {

@@ -1,7 +1,8 @@
 #pragma once
 // Everything start-up creates around the failover master, and its removal:
-//   - the private namespace `nfo-<master>` (bpf: parks the master veth's peer; hidden: holds the slaves),
-//     named so that a restarted daemon finds it;
+//   - the private namespace `nfo-<key>` (bpf: parks the master veth's peer; hidden: holds the slaves),
+//     named so that a restarted daemon finds it; <key> is system_key(): the guest namespace's inode and
+//     the master's name, so that two guests on one host with masters of one name never share it;
 //   - 3dev: the holder bridge `<master>fo` (down) the slaves are linked to;
 //   - the master taking the standby's name: the standby renamed `<name>nsby`, renamed back last;
 //   - bpf: the master veth pair (master in the guest namespace, peer `nfo-peer` in the private one);
@@ -9,6 +10,7 @@
 // teardown() removes what is recorded, in reverse order of creation, and moves slaves left in the
 // private namespace back to the guest: the same path serves a failed start, SIGTERM, and a restart
 // that finds the leftovers of a daemon killed with the packet datapath or during start-up.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,7 +24,11 @@ namespace nf::failoverd {
 
 inline constexpr const char* kMasterPeerName = "nfo-peer";
 
-std::string private_netns_name(const std::string& master);
+// <guest netns inode>-<master>: what the per-master system names (private namespace, state file, bpf pin
+// dir) are keyed by. The inode is stable while the guest namespace lives, so a restarted daemon in the
+// same guest finds what its predecessor left, and daemons in other guests never see it.
+std::string system_key(std::uint64_t guest_inode, const std::string& master);
+std::string private_netns_name(std::uint64_t guest_inode, const std::string& master);
 std::string holder_bridge_name(const std::string& master);
 
 struct MasterLayout {
@@ -80,6 +86,8 @@ public:
     void keep() { kept_ = true; }
 
 private:
+    std::string private_name() const { return private_netns_name(guest_.inode(), layout_.master); }
+
     MasterLayout layout_;
     const os::Netns& guest_;
     std::optional<os::Netns> private_;

@@ -9,8 +9,8 @@
 
 namespace nf::failoverd {
 
-std::filesystem::path state_file_path(const std::string& directory, const std::string& master) {
-    return std::filesystem::path(directory) / (master + ".state");
+std::filesystem::path state_file_path(const std::string& directory, const std::string& key) {
+    return std::filesystem::path(directory) / (key + ".state");
 }
 
 void write_state(const std::filesystem::path& path, const DaemonState& s) {

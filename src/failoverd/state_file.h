@@ -1,5 +1,5 @@
 #pragma once
-// /run/netfailover/<master>.state: what a running daemon set up, so that a daemon restarted after a
+// /run/netfailover/<key>.state (key: system_key(), <guest netns inode>-<master>): what a running daemon set up, so that a daemon restarted after a
 // crash (SIGKILL) adopts the master and the pinned BPF maps instead of building new ones, or cleans up
 // what a dead packet datapath left behind. Written as "starting" before start-up changes anything and
 // "running" once it is done, removed at stop: whatever a crash interrupts, the next start knows what to
@@ -20,7 +20,8 @@ struct DaemonState {
     std::string phase = "running";
 };
 
-std::filesystem::path state_file_path(const std::string& directory, const std::string& master);
+// <directory>/<key>.state; `key` is system_key(guest inode, master).
+std::filesystem::path state_file_path(const std::string& directory, const std::string& key);
 void write_state(const std::filesystem::path& path, const DaemonState& state);
 // nullopt when there is no file; a malformed one is reported and treated as absent.
 std::optional<DaemonState> read_state(const std::filesystem::path& path);

@@ -49,7 +49,7 @@ protected:
         sh_status("ip netns del " + private_ns());
         std::error_code ec;
         std::filesystem::remove(state_path(), ec);
-        std::filesystem::remove_all("/sys/fs/bpf/netfailover/" + name_, ec);
+        std::filesystem::remove_all(lab_->pin_dir(name_), ec);
         lab_.reset();
     }
 
@@ -57,8 +57,8 @@ protected:
     bool hidden() const { return setup().model == "hidden"; }
     bool bpf() const { return setup().datapath == "bpf"; }
     std::string renamed() const { return name_ + "nsby"; }
-    std::string private_ns() const { return "nfo-" + name_; }
-    std::string state_path() const { return "/run/netfailover/" + name_ + ".state"; }
+    std::string private_ns() const { return lab_->private_netns(name_); }
+    std::string state_path() const { return lab_->state_file(name_); }
     std::string control() const { return "/run/netfailover/" + name_ + ".sock"; }
 
     // What a failoverd started as `--standby <name>` had done when it was killed at `point`.

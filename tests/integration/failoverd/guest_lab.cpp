@@ -1,6 +1,7 @@
 #include "guest_lab.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -75,6 +76,9 @@ GuestLab::GuestLab(const std::string& prefix)
     try {
         fresh_netns(guest_);
         fresh_netns(host_);
+        struct stat st {};
+        if (::stat(("/run/netns/" + guest_).c_str(), &st) != 0) throw std::runtime_error("stat /run/netns/" + guest_);
+        guest_inode_ = st.st_ino;
         sh(in_guest("link set lo up"));
         // A fixed MAC: a bridge takes its lowest port MAC otherwise, and would change it when a port goes.
         sh(in_host("link add br0 address 02:00:00:77:00:01 type bridge"));
@@ -111,8 +115,7 @@ void GuestLab::remove() {
         }
     }
     std::error_code ec;
-    for (const std::string& path : {"/sys/fs/bpf/netfailover/" + master_, "/run/netfailover/" + master_ + ".state",
-                                    "/run/netfailover/" + master_ + ".sock"})
+    for (const std::string& path : {pin_dir(master_), state_file(master_), "/run/netfailover/" + master_ + ".sock"})
         std::filesystem::remove_all(path, ec);
 }
 

@@ -9,6 +9,7 @@
 //
 // Veths have no permanent MAC, so failoverd pairs by the current one (its documented fallback).
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -33,7 +34,14 @@ public:
     const std::string& guest() const { return guest_; }
     const std::string& host() const { return host_; }
     const std::string& master() const { return master_; }
-    std::string private_netns() const { return "nfo-" + master_; }
+    // failoverd keys its private namespace, state file and bpf pin dir by the guest namespace's inode
+    // and the master: <inode>-<master>.
+    std::uint64_t guest_inode() const { return guest_inode_; }
+    std::string key(const std::string& master) const { return std::to_string(guest_inode_) + "-" + master; }
+    std::string private_netns(const std::string& master) const { return "nfo-" + key(master); }
+    std::string state_file(const std::string& master) const { return "/run/netfailover/" + key(master) + ".state"; }
+    std::string pin_dir(const std::string& master) const { return "/sys/fs/bpf/netfailover/" + key(master); }
+    std::string private_netns() const { return private_netns(master_); }
     std::string control() const { return "/run/netfailover/" + master_ + ".sock"; }
 
     // A new primary: veth prh (host, in br0) <-> pr0 (guest), the guest MAC, both up.
@@ -55,6 +63,7 @@ private:
     void remove();
 
     std::string tag_, guest_, host_, master_;
+    std::uint64_t guest_inode_ = 0;
 };
 
 }  // namespace nf::failoverd::test

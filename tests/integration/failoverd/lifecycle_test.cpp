@@ -23,7 +23,7 @@ TEST_P(Lifecycle, SigtermRestoresTheSystem) {
     EXPECT_FALSE(lab_->link_exists(lab_->guest(), lab_->master()));
     EXPECT_FALSE(lab_->link_exists(lab_->guest(), lab_->master().substr(0, 13) + "fo"));
     EXPECT_NE(sh_status("ip netns pids " + lab_->private_netns()), 0) << "private namespace left behind";
-    EXPECT_FALSE(std::filesystem::exists("/run/netfailover/" + lab_->master() + ".state"));
+    EXPECT_FALSE(std::filesystem::exists(lab_->state_file(lab_->master())));
     EXPECT_FALSE(std::filesystem::exists(lab_->control()));
     // The standby is back in the guest, up, with no master.
     const std::string sb0 = lab_->link_json(lab_->guest(), "sb0");
@@ -88,7 +88,7 @@ TEST_P(Lifecycle, MasterTakesTheStandbysNameUntilStop) {
     const std::string name = "s" + lab_->tag();  // the lab's sb0, renamed: one name per test
     const std::string renamed = name + "nsby";
     const std::string control = "/run/netfailover/" + name + ".sock";
-    const std::string private_ns = "nfo-" + name;
+    const std::string private_ns = lab_->private_netns(name);
     sh(lab_->in_guest("link set sb0 down"));
     sh(lab_->in_guest("link set sb0 name " + name));
     sh(lab_->in_guest("link set " + name + " up"));
@@ -142,7 +142,7 @@ TEST_P(Lifecycle, MasterTakesTheStandbysNameUntilStop) {
         EXPECT_FALSE(lab_->link_exists(lab_->guest(), renamed));
         EXPECT_FALSE(lab_->link_exists(lab_->guest(), name + "fo"));
         EXPECT_NE(sh_status("ip netns pids " + private_ns), 0) << "private namespace left behind";
-        EXPECT_FALSE(std::filesystem::exists("/run/netfailover/" + name + ".state"));
+        EXPECT_FALSE(std::filesystem::exists(lab_->state_file(name)));
         EXPECT_FALSE(std::filesystem::exists(control));
     }
 }
@@ -165,7 +165,7 @@ protected:
         EXPECT_NE(d.log().find(message), std::string::npos) << d.log();
         EXPECT_EQ(sh(lab_.in_guest("-br link")), links_before);
         EXPECT_NE(sh_status("ip netns pids " + lab_.private_netns()), 0);
-        EXPECT_FALSE(std::filesystem::exists("/run/netfailover/" + lab_.master() + ".state"));
+        EXPECT_FALSE(std::filesystem::exists(lab_.state_file(lab_.master())));
     }
 };
 

@@ -49,6 +49,7 @@ TEST(DaemonConfig, DefaultsFromStandbyAlone) {
     EXPECT_EQ(c.model, DeviceModel::three_device);
     EXPECT_EQ(c.datapath, DatapathChoice::automatic);
     EXPECT_EQ(c.rx_mode, RxMode::make_before_break);
+    EXPECT_EQ(c.rx_grace, std::chrono::milliseconds(100));
     EXPECT_EQ(c.announce.count, 1u);
     EXPECT_EQ(c.announce.interval, std::chrono::milliseconds(50));
     EXPECT_EQ(c.pairing.by, PairingKey::mac);
@@ -183,6 +184,25 @@ TEST(DaemonConfig, DeviceChannel) {
               std::string::npos);
 }
 
+TEST(DaemonConfig, RxGrace) {
+    EXPECT_EQ(config({"--standby", "ens4", "--rx-grace", "250"}).rx_grace, std::chrono::milliseconds(250));
+    EXPECT_EQ(config({"--standby", "ens4", "--rx-grace", "0"}).rx_grace, std::chrono::milliseconds(0));
+    EXPECT_EQ(config({"--standby", "ens4", "--rx-grace", "10000"}).rx_grace, std::chrono::milliseconds(10000));
+    EXPECT_NE(error_of({"--standby", "ens4", "--rx-grace", "10001"}).find("--rx-grace: 10001 ms is out of range 0...10000"),
+              std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--rx-grace", "-1"}).find("--rx-grace"), std::string::npos);
+    EXPECT_NE(error_of({"--standby", "ens4", "--rx-grace", "x"}).find("--rx-grace"), std::string::npos);
+    TempDir dir;
+    const auto path = dir.write("c.json", R"({"standby": "ens4", "rx_grace_ms": 40})");
+    const auto f = config({"--config", path});
+    EXPECT_EQ(f.rx_grace, std::chrono::milliseconds(40));
+    EXPECT_EQ(config({"--config", path, "--rx-grace", "7"}).rx_grace, std::chrono::milliseconds(7));  // flag wins
+    EXPECT_EQ(to_json(f)["rx_grace_ms"], 40);
+    EXPECT_EQ(resolve(parse_config_json(to_json(f), "dump"), {}), f);
+    EXPECT_NE(file_error(R"({"standby":"ens4","rx_grace_ms":20000})").find("rx_grace_ms"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","rx_grace_ms":"5"})").find("rx_grace_ms"), std::string::npos);
+}
+
 TEST(DaemonConfig, HelpAndVersionExitEarlyWithoutAStandby) {
     const auto help = parse({"--help"});
     ASSERT_TRUE(std::holds_alternative<EarlyExit>(help));
@@ -197,7 +217,7 @@ TEST(DaemonConfig, HelpDocumentsEveryOptionAndChoice) {
     for (const char* word :
          {"--standby", "--master", "--model", "--datapath", "--rx-mode", "--announce ", "--announce-interval",
           "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--control",
-          "--config", "--log-level", "--foreground", "--device-channel", "--no-standby-ack", "--version", "--help", "3dev", "hidden", "bpf", "packet",
+          "--config", "--log-level", "--foreground", "--device-channel", "--no-standby-ack", "--rx-grace", "--version", "--help", "3dev", "hidden", "bpf", "packet",
           "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "CONFIG FILE",
           "/run/netfailover/<master>.sock", "bit 62"})
         EXPECT_NE(help.find(word), std::string::npos) << word;
