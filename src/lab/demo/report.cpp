@@ -157,6 +157,7 @@ nlohmann::json report_json(const std::vector<VariantOutcome>& outcomes, const nl
                                                          {"rx_mode", to_string(o.variant.rx)}};
         entry["ok"] = o.result.has_value();
         entry["error"] = o.result ? nlohmann::json(nullptr) : nlohmann::json(o.error);
+        entry["failed_attempts"] = o.failed_attempts;
         entry["svg"] = o.svg.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.svg);
         out["variants"].push_back(std::move(entry));
     }

@@ -17,6 +17,7 @@ struct VariantOutcome {
     std::optional<VariantResult> result;
     std::string error;  // set when !result
     std::string svg;    // file name of its timeline, when written
+    std::vector<std::string> failed_attempts;  // every failed try, also those a retry made good
 };
 
 // Lost = left the sender and never arrived, plus not sent (the kernel refused it): both are missing.
