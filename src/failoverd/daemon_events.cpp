@@ -13,6 +13,22 @@
 
 namespace nf::failoverd {
 
+namespace {
+// Arms a CLOCK_MONOTONIC timerfd to fire at `due`, or disarms it (nullopt). steady_clock is
+// CLOCK_MONOTONIC on Linux, so its epoch is the timerfd's.
+void arm_at(int timer_fd, std::optional<std::chrono::steady_clock::time_point> due) {
+    itimerspec spec{};  // zero: disarmed
+    if (due) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due->time_since_epoch()).count();
+        spec.it_value.tv_sec = ns / 1'000'000'000;
+        spec.it_value.tv_nsec = ns % 1'000'000'000;
+        if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;  // 0 would disarm
+    }
+    check_syscall(timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &spec, nullptr), "timerfd_settime");
+}
+
+}  // namespace
+
 void Daemon::on_guest_links() {
     for (const os::LinkEvent& event : guest_monitor_->drain()) {
         if (event.kind == os::LinkEvent::Kind::Overrun) {
@@ -159,14 +175,7 @@ void Daemon::hold_standby_rx(failover::DatapathProgram& program) {
 
 void Daemon::arm_rx_grace_timer() {
     if (!rx_grace_fd_) return;
-    itimerspec spec{};  // zero: disarmed
-    if (rx_grace_until_) {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(rx_grace_until_->time_since_epoch()).count();
-        spec.it_value.tv_sec = ns / 1'000'000'000;
-        spec.it_value.tv_nsec = ns % 1'000'000'000;
-        if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-    }
-    check_syscall(timerfd_settime(rx_grace_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr), "timerfd_settime");
+    arm_at(rx_grace_fd_.get(), rx_grace_until_);
 }
 
 void Daemon::on_rx_grace_timer() {
@@ -204,15 +213,7 @@ void Daemon::on_switch(std::optional<failover::Role> to) {
 }
 
 void Daemon::arm_announce_timer() {
-    itimerspec spec{};
-    if (const auto due = announcer_->next_due()) {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due->time_since_epoch()).count();
-        spec.it_value.tv_sec = ns / 1'000'000'000;
-        spec.it_value.tv_nsec = ns % 1'000'000'000;
-        if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-    }
-    // steady_clock is CLOCK_MONOTONIC on Linux, so its epoch is the timerfd's.
-    check_syscall(timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr), "timerfd_settime");
+    arm_at(timer_fd_.get(), announcer_->next_due());
 }
 
 void Daemon::on_announce_timer() {
