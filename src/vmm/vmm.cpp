@@ -1,6 +1,9 @@
 // Vmm: start-up (checks, netdevs, cold plug, sockets), the poll loop, and shutdown.
 #include "vmm/vmm.h"
 
+#include "common/best_effort.h"
+#include "vmm/run_record.h"
+
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
@@ -62,6 +65,17 @@ Vmm::Vmm(VmmOptions options)
       service_(machine_, [this](const device::Action& action) { carry_out(action); }) {
     check_socket_path("--qmp", options_.qmp_path);
     check_socket_path("--channel", options_.channel_path);
+    // A VMM killed before us for this VM (same --qmp) left its links: ours to reclaim, by name and ifindex.
+    if (!options_.qmp_path.empty()) {
+        run_record_ = run_record_path(options_.qmp_path);
+        if (const auto n = reclaim_leftovers(run_record_, *ns_))
+            spdlog::warn("vm {}: reclaimed {} link(s) a killed failover-vmm left", options_.name, n);
+    }
+    // A VMM killed while the VM was stopped left its cgroup frozen; a new VMM starts the VM running.
+    if (pause_.frozen()) {
+        spdlog::warn("vm {}: the VM's cgroup {} is frozen (a killed VMM paused it): thawing", options_.name, pause_.path());
+        pause_.thaw();
+    }
     create_netdevs();
     cold_plug_devices();
     machine_.start();
@@ -80,8 +94,23 @@ Vmm::~Vmm() {
 }
 
 void Vmm::create_netdevs() {
-    for (std::size_t i = 0; i < options_.netdevs.size(); ++i)
+    for (std::size_t i = 0; i < options_.netdevs.size(); ++i) {
         netdevs_.push_back(BridgeNetdev::create(ns_->host_rtnl, options_.name, i, options_.netdevs[i]));
+        save_run_record();
+    }
+}
+
+void Vmm::save_run_record() noexcept {
+    if (run_record_.empty()) return;
+    best_effort("failover-vmm", "write the run record", [&] {
+        RunRecord record = current_run_record();
+        for (const auto& netdev : netdevs_)
+            for (const auto& name : {netdev->port_name(), netdev->backend_name()})
+                if (const auto link = ns_->host_rtnl.find_link(name)) record.pv_links.push_back({name, link->ifindex});
+        for (const auto& [id, primary] : primaries_)
+            if (primary->plugged()) record.vfs.push_back({primary->host_if(), primary->ifname(), primary->guest_ifindex()});
+        ::nf::vmm::save_run_record(run_record_, record);
+    });
 }
 
 // As QEMU's -device: in order, no hotplug checks, the first error ends start-up.
@@ -178,6 +207,8 @@ void Vmm::shutdown(const std::string& reason) {
     standbys_.clear();
     filters_.clear();
     if (paused_) set_paused(false);
+    netdevs_.clear();
+    if (!run_record_.empty()) remove_run_record(run_record_);  // nothing left to reclaim
     spdlog::info("vm {}: shut down ({})", options_.name, reason);
 }
 

@@ -11,6 +11,7 @@
 //   mac_filter.h    the host NIC's MAC filter for a VF (stale / while-bound)
 //   guest_pause.h   stop/cont: cgroup freezer (+ forwarding, via the standbys)
 //   vmm.h           this: owns all of it, carries out the model's actions, serves QMP and the channel
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +59,8 @@ private:
     void open_sockets();
     void on_link_events();
     void run_deferred();
+    // The run record (<qmp>.run): what a killed VMM leaves for its successor to reclaim.
+    void save_run_record() noexcept;
 
     // --- vmm_commands.cpp: device_add checks, our QMP extensions
     std::optional<qmp::QmpError> check_backend(const BackendProps& props) const;
@@ -105,6 +108,7 @@ private:
     bool shut_down_ = false;
     unsigned tap_serial_ = 0;
     std::string quit_reason_ = "host-signal";
+    std::filesystem::path run_record_;  // empty: no --qmp, nothing recorded
 };
 
 }  // namespace nf::vmm

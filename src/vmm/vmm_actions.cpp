@@ -106,6 +106,7 @@ void Vmm::plug_primary(const device::PlugPrimary& action) {
         filter = std::make_unique<VfMacFilter>(ns_->host_rtnl, options_.vf_filter, primary->port().ifindex,
                                                primary->port().name, primary->mac());
     primaries_[action.id] = std::move(primary);
+    save_run_record();
     update_filter(host_if);
 }
 
@@ -119,6 +120,7 @@ void Vmm::unplug_primary(const device::UnplugPrimary& action) {
     std::unique_ptr<PrimaryVeth> primary = std::move(it->second);
     primaries_.erase(it);
     primary->unplug();
+    save_run_record();
     update_filter(host_if);
 }
 
