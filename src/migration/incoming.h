@@ -52,7 +52,7 @@ private:
     void set_status(Status status, Outcome& out);
     void on_section(Section section, Time now, Outcome& out);
     void main_loaded(Time now, Outcome& out);
-    void finish_tail(std::string warning, Outcome& out, Time now);
+    void finish_tail(std::string warning, Time now, Outcome& out);
     void complete(Time now, Outcome& out);
     void fail(std::string why, Time now, Outcome& out);
 

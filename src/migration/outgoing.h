@@ -102,9 +102,10 @@ private:
     void on_return_path(const ReturnPathMessage& message, Time now, Outcome& out);
     void complete(Time now, Outcome& out);
     // Cancel or failure: waits for an eject in flight (bounded), then finishes.
-    void abort(Ending ending, std::string why, Time now, Outcome& out);
+    void abort(Ending ending, std::string why, bool wait_for_eject, Time now, Outcome& out);
     void finish_abort(Time now, Outcome& out);
     void cancel_timers(Outcome& out);
+    void reset();
 
     device::Machine& machine_;
     Capabilities caps_;
@@ -122,6 +123,9 @@ private:
     bool dest_vm_started_ = false;
     bool capture_started_ = false;
     bool netpass_sent_ = false;
+    bool vm_was_running_ = false;  // resume on abort only a guest the migration stopped (QEMU's vm_old_state)
+    bool waiting_eject_ = false;   // cancelling/failing waits (bounded) for the eject in flight
+    std::optional<Timer> armed_;   // the one bounded wait in progress, if any
     std::string error_;
 };
 
