@@ -10,7 +10,7 @@
 namespace nf::qmp {
 
 QmpServer::QmpServer(QmpServerOptions options, CommandHandler handler)
-    : options_(std::move(options)), handler_(std::move(handler)), listener_(listen_unix(options_.socket_path)) {}
+    : options_(std::move(options)), handler_(std::move(handler)), listener_(listen_unix(options_.socket_path, 16, options_.access)) {}
 
 QmpServer::~QmpServer() = default;
 
@@ -53,7 +53,7 @@ void QmpServer::erase_dropped() {
 }
 
 void QmpServer::accept_clients() {
-    while (UniqueFd fd = accept_unix(listener_.fd())) {
+    while (UniqueFd fd = accept_unix(listener_.fd(), options_.access, counters_.peers_refused)) {
         if (clients_.size() >= options_.max_clients) {
             ++counters_.clients_refused;
             spdlog::warn("qmp: refusing client, {} already connected", clients_.size());

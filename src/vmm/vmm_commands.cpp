@@ -79,6 +79,9 @@ void Vmm::fill_vf_mac(SplitDevice& split) {
 }
 
 qmp::QmpResult Vmm::device_add(const nlohmann::json& arguments) {
+    // QEMU's order: model, bus and the standbys' hiding hooks come before any property or backend
+    // (host=, netdev=, ifname=) is looked at, so a primary without an id hears "needs to have id" first.
+    if (const auto error = machine_.check_device_head(arguments)) return qmp::QmpError{error->error_class, error->desc};
     SplitDevice split = split_device_arguments(arguments);
     if (const auto error = check_backend(split.props)) return *error;
     fill_vf_mac(split);
@@ -124,6 +127,21 @@ nlohmann::json Vmm::describe() const {
                        {"vf-filter", to_string(options_.vf_filter)},
                        {"guest-connected", channel_ && channel_->guest_connected()},
                        {"cgroup", {{"path", pause_.path()}, {"frozen", pause_.frozen()}}}};
+    // Robustness counters: what hostile or broken peers cost (issue 9), visible without a debugger.
+    if (qmp_) {
+        const auto& c = qmp_->counters();
+        out["qmp"] = {{"clients-accepted", c.clients_accepted}, {"clients-refused", c.clients_refused},
+                      {"peers-refused", c.peers_refused},       {"clients-dropped", c.clients_dropped},
+                      {"commands", c.commands},                 {"malformed", c.malformed},
+                      {"oversized-lines", c.oversized_lines},   {"events-broadcast", c.events_broadcast}};
+    }
+    if (channel_) {
+        const auto& c = channel_->counters();
+        out["device-channel"] = {{"guests-accepted", c.guests_accepted}, {"guests-refused", c.guests_refused},
+                                 {"peers-refused", c.peers_refused},     {"messages-in", c.messages_in},
+                                 {"messages-out", c.messages_out},       {"protocol-errors", c.protocol_errors},
+                                 {"oversized-lines", c.oversized_lines}, {"dropped-no-guest", c.dropped_no_guest}};
+    }
     out["netdevs"] = nlohmann::json::array();
     for (const auto& n : netdevs_)
         out["netdevs"].push_back({{"id", n->spec().id}, {"bridge", n->spec().bridge}, {"port", n->port_name()},
