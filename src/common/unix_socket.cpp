@@ -194,16 +194,21 @@ UniqueFd connect_unix(const std::string& path, std::chrono::milliseconds timeout
     }
 }
 
+bool admit_peer(int fd, const SocketAccess& access, std::uint64_t& refused, std::string_view what) {
+    if (peer_allowed(fd, access)) return true;
+    ++refused;
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    (void)::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    spdlog::warn("{}: refusing a connection from uid {} gid {} pid {} (not root, us or the socket's group)", what,
+                 cred.uid, cred.gid, cred.pid);
+    return false;
+}
+
 UniqueFd accept_unix(int listen_fd, const SocketAccess& access, std::uint64_t& refused) {
     for (;;) {
         UniqueFd fd = accept_unix(listen_fd);
-        if (!fd || peer_allowed(fd.get(), access)) return fd;
-        ++refused;
-        ucred cred{};
-        socklen_t len = sizeof cred;
-        (void)::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
-        spdlog::warn("unix socket: refusing a connection from uid {} gid {} pid {} (not root, us or the socket's group)",
-                     cred.uid, cred.gid, cred.pid);
+        if (!fd || admit_peer(fd.get(), access, refused, "unix socket")) return fd;
     }
 }
 

@@ -61,6 +61,8 @@ UniqueFd accept_unix(int listen_fd);
 UniqueFd accept_unix(int listen_fd, const SocketAccess& access, std::uint64_t& refused);
 // Whether the peer of a connected unix socket may use a socket with `access`.
 bool peer_allowed(int fd, const SocketAccess& access);
+// peer_allowed(), and when not: logs who was refused (uid/gid/pid, `what` names the socket) and counts it.
+bool admit_peer(int fd, const SocketAccess& access, std::uint64_t& refused, std::string_view what);
 
 enum class ServerWait {
     no,    // a missing or refusing server is an error at once (a CLI talking to a daemon)

@@ -14,8 +14,8 @@ qmp::QmpResult Vmm::execute(const std::string& command, const nlohmann::json& ar
     else if (command == "x-surprise-remove") result = surprise_remove(args);
     else if (command == "x-query-vmm") result = describe();
     else if (command == "quit") {
-        quit_ = true;
         quit_reason_ = "host-qmp-quit";
+        loop_.stop();  // after this round: the reply goes out first
         result = nlohmann::json::object();
     } else {
         result = service_.execute(command, args);
@@ -127,21 +127,6 @@ nlohmann::json Vmm::describe() const {
                        {"vf-filter", to_string(options_.vf_filter)},
                        {"guest-connected", channel_ && channel_->guest_connected()},
                        {"cgroup", {{"path", pause_.path()}, {"frozen", pause_.frozen()}}}};
-    // Robustness counters: what hostile or broken peers cost (issue 9), visible without a debugger.
-    if (qmp_) {
-        const auto& c = qmp_->counters();
-        out["qmp"] = {{"clients-accepted", c.clients_accepted}, {"clients-refused", c.clients_refused},
-                      {"peers-refused", c.peers_refused},       {"clients-dropped", c.clients_dropped},
-                      {"commands", c.commands},                 {"malformed", c.malformed},
-                      {"oversized-lines", c.oversized_lines},   {"events-broadcast", c.events_broadcast}};
-    }
-    if (channel_) {
-        const auto& c = channel_->counters();
-        out["device-channel"] = {{"guests-accepted", c.guests_accepted}, {"guests-refused", c.guests_refused},
-                                 {"peers-refused", c.peers_refused},     {"messages-in", c.messages_in},
-                                 {"messages-out", c.messages_out},       {"protocol-errors", c.protocol_errors},
-                                 {"oversized-lines", c.oversized_lines}, {"dropped-no-guest", c.dropped_no_guest}};
-    }
     out["netdevs"] = nlohmann::json::array();
     for (const auto& n : netdevs_)
         out["netdevs"].push_back({{"id", n->spec().id}, {"bridge", n->spec().bridge}, {"port", n->port_name()},
@@ -155,6 +140,26 @@ nlohmann::json Vmm::describe() const {
         auto entry = filter->describe();
         entry["host"] = host_if;
         out["vf-filters"].push_back(entry);
+    }
+    const auto& loop = loop_.counters();
+    out["event-loop"] = {{"rounds", loop.rounds},          {"fd-events", loop.fd_events},
+                         {"timers-fired", loop.timers_fired}, {"tasks-run", loop.tasks_run},
+                         {"handler-errors", loop.handler_errors}, {"removal-errors", removal_errors_}};
+    // Robustness counters: what hostile or broken peers cost (issue 9), visible without a debugger.
+    const auto qmp = qmp_->counters();
+    out["qmp"] = {{"clients", qmp_->client_count()},        {"commands", qmp.commands},
+                  {"malformed", qmp.malformed},             {"command-errors", qmp.command_errors},
+                  {"accept-exhausted", qmp.accept_exhausted}, {"clients-accepted", qmp.clients_accepted},
+                  {"clients-refused", qmp.clients_refused}, {"peers-refused", qmp.peers_refused},
+                  {"clients-dropped", qmp.clients_dropped}, {"oversized-lines", qmp.oversized_lines},
+                  {"events-broadcast", qmp.events_broadcast}};
+    if (channel_) {
+        const auto c = channel_->counters();
+        out["device-channel"] = {{"guests-accepted", c.guests_accepted}, {"guests-refused", c.guests_refused},
+                                 {"peers-refused", c.peers_refused},     {"messages-in", c.messages_in},
+                                 {"messages-out", c.messages_out},       {"protocol-errors", c.protocol_errors},
+                                 {"oversized-lines", c.oversized_lines}, {"dropped-no-guest", c.dropped_no_guest},
+                                 {"accept-exhausted", c.accept_exhausted}};
     }
     return out;
 }
