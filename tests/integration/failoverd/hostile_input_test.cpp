@@ -4,7 +4,9 @@
 // and counted in `status` (failoverctl status --json); the daemon stays up and keeps forwarding.
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "../../support/as_user.h"
 #include "../../support/hostile_lines.h"
@@ -44,6 +46,8 @@ TEST_P(FailoverdHostileInput, ControlSocketSurvivesTheBatteryAndTrafficFlows) {
     for (int i = 0; i < 10000; ++i) RawLineClient cycle(lab_->control());
 
     // More clients than slots (32): the ones past the limit get "too many control clients" and EOF.
+    // First the daemon must have seen every cycle's close (only the status query itself connected).
+    ASSERT_TRUE(wait_until([&] { return status()["control"]["clients"].get<int>() <= 1; }, 20s));
     {
         std::vector<std::unique_ptr<RawLineClient>> crowd;
         for (int i = 0; i < 40; ++i) crowd.push_back(std::make_unique<RawLineClient>(lab_->control()));
