@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 #include "daemon/standby_matcher.h"
 #include "daemon/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
@@ -109,6 +110,8 @@ void Daemon::start() {
     // changed nothing; the control socket's own "already running" check only sees one path.
     owner_lock_ = std::make_unique<OwnerLock>(
         owner_lock_path(paths_.state_dir, system_key(guest_inode_, config_.master)));
+    // Checked now (a bad group is exit 2, nothing changed); the socket itself opens in start_services().
+    if (!config_.control_group.empty()) control_access_.group = resolve_group("--control-group", config_.control_group);
 
     choice_ = datapath::choose_datapath(requested_datapath(config_.datapath));
     if (config_.datapath == daemon::DatapathChoice::automatic)
@@ -406,7 +409,8 @@ void Daemon::start_services() {
     daemon::ControlHandlers handlers;
     handlers.status = [this] { return status(); };
     handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
-    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers));
+    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers), daemon::ControlLimits{},
+                                                       control_access_);
     epoll_add(epoll_.get(), guest_monitor_->fd(), kGuestLinks);
     if (private_monitor_) epoll_add(epoll_.get(), private_monitor_->fd(), kPrivateLinks);
     epoll_add(epoll_.get(), control_->fd(), kControl);

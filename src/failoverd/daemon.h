@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/unique_fd.h"
+#include "common/unix_socket.h"
 #include "daemon/announcer.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_config.h"
@@ -123,6 +124,7 @@ private:
     daemon::DaemonConfig config_;
     DaemonPaths paths_;
     std::unique_ptr<OwnerLock> owner_lock_;  // one daemon per master, held until stop() is done
+    SocketAccess control_access_;  // --control-group, resolved before any change
     datapath::DatapathChoice choice_{};
     bool adopted_ = false;
     bool stopped_ = false;

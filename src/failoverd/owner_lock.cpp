@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/safe_file.h"
 
 namespace nf::failoverd {
 
@@ -31,9 +32,8 @@ std::filesystem::path owner_lock_path(const std::string& directory, const std::s
 }
 
 OwnerLock::OwnerLock(std::filesystem::path path) : path_(std::move(path)) {
-    std::error_code ec;
-    std::filesystem::create_directories(path_.parent_path(), ec);
-    if (ec) throw SystemError(ec.value(), "create " + path_.parent_path().string());
+    // 0755 whatever the umask, refused when someone else owns it or may write to it (common/safe_file.h).
+    create_safe_directories(path_.parent_path());
     // An owner unlinks the file at stop: a lock taken on a file that was unlinked meanwhile guards
     // nothing, so the file locked must still be the one at the path (bounded: each retry means another
     // daemon came and went in between).
