@@ -83,11 +83,13 @@ void MigrationRun::commit() {
 // ---------------------------------------------------------------------------------------------- QMP
 
 QmpReply MigrationRun::call(Side side, const std::string& command, const json& arguments) {
+    const std::int64_t sent_us = ports_.clock.wall_us();  // a command is placed when sent, not when answered
     QmpReply reply = port(side).execute(command, arguments);
     if (!read_only(command)) {
-        json detail{{"arguments", arguments}};
+        json detail{{"arguments", arguments},
+                    {"reply_ms", static_cast<double>(ports_.clock.wall_us() - sent_us) / 1000.0}};
         if (!reply.ok) detail["error"] = reply.error_class + ": " + reply.desc;
-        record("command", command, reply.ok ? "ok" : "failed", side, std::move(detail));
+        record("command", command, reply.ok ? "ok" : "failed", side, std::move(detail), sent_us);
     }
     return reply;
 }
@@ -134,11 +136,15 @@ std::optional<QmpEvent> MigrationRun::await(Side side, const std::function<bool(
     }
 }
 
-bool MigrationRun::await_pci(Side side, const std::string& id, bool present, Millis bound) {
+bool MigrationRun::present(Side side, const std::string& id) {
+    if (QmpReply reply = call(side, "query-pci"); reply.ok && pci_has(reply.value, id)) return true;
+    return call(side, "qom-get", {{"path", qom_path(id)}, {"property", "type"}}).ok;
+}
+
+bool MigrationRun::await_pci(Side side, const std::string& id, bool want, Millis bound) {
     const auto deadline = ports_.clock.now() + bound;
     for (;;) {
-        QmpReply reply = call(side, "query-pci");
-        if (reply.ok && pci_has(reply.value, id) == present) return true;
+        if (present(side, id) == want) return true;
         check_cancel();
         const auto left = std::chrono::duration_cast<Millis>(deadline - ports_.clock.now());
         if (left.count() <= 0) return false;
@@ -242,9 +248,7 @@ void MigrationRun::do_preflight(Pairing& pairing) {
     QmpReply source_pci = call(Side::Source, "query-pci");
     if (!source_pci.ok) refuse("source query-pci: " + source_pci.error_class + ": " + source_pci.desc);
     find_pair(pairing, source_pci.value);
-    QmpReply dest_pci = call(Side::Destination, "query-pci");
-    if (!dest_pci.ok) refuse("destination query-pci: " + dest_pci.error_class + ": " + dest_pci.desc);
-    if (!pci_has(dest_pci.value, pairing.standby))
+    if (!present(Side::Destination, pairing.standby))
         refuse("the destination has no device '" + pairing.standby + "' (start it with the source's devices)");
 
     const auto qom = [&](const std::string& id, const std::string& property) {
@@ -253,7 +257,7 @@ void MigrationRun::do_preflight(Pairing& pairing) {
     if (QmpReply r = qom(pairing.standby, "failover"); r.ok && r.value.is_boolean()) pairing.failover = r.value.get<bool>();
     if (QmpReply r = qom(pairing.standby, "mac"); r.ok && r.value.is_string()) pairing.mac = r.value.get<std::string>();
     if (request_.mac) pairing.mac = *request_.mac;
-    pairing.primary_on_source = pci_has(source_pci.value, pairing.primary);
+    pairing.primary_on_source = present(Side::Source, pairing.primary);
 
     if (request_.primary_device && (*request_.primary_device)["id"] != pairing.primary)
         refuse("--primary-device has id " + (*request_.primary_device)["id"].dump() + ", but the primary is '" +
@@ -266,7 +270,7 @@ void MigrationRun::do_preflight(Pairing& pairing) {
         if (!request_.primary_device)
             refuse("the standby '" + pairing.standby + "' has failover=off, so the destination VMM will not plug '" +
                    pairing.primary + "' itself: give --primary-device (its device_add arguments as JSON)");
-        if (pci_has(dest_pci.value, pairing.primary))
+        if (present(Side::Destination, pairing.primary))
             refuse("the destination already has '" + pairing.primary + "': with failover=off start it without " +
                    "the primary (the source unplugs it before migrating; device sets must match)");
     }
@@ -314,7 +318,7 @@ void MigrationRun::find_pair(Pairing& pairing, const json& source_pci) {
     }
     pairing.primary = pairs.front().first;
     pairing.standby = pairs.front().second;
-    if (!pci_has(source_pci, pairing.standby))
+    if (!present(Side::Source, pairing.standby))
         throw std::runtime_error("the source has no device '" + pairing.standby + "' (the standby of '" +
                                  pairing.primary + "')");
 }
@@ -599,8 +603,13 @@ void MigrationRun::run_undos(RunResult& result) {
             undo.action();
             record("undo", undo.step, "ok", undo.side, json::object());
         } catch (const std::exception& e) {
-            result.rollback_errors.push_back(undo.step + ": " + e.what());
             record("undo", undo.step, "failed", undo.side, {{"error", e.what()}});
+            // The destination VMM is thrown away after a failed run (QEMU even quits when its incoming
+            // migration fails): what could not be undone there is worth a warning, not a failed rollback.
+            if (undo.side == Side::Destination)
+                result.warnings.push_back("undo " + undo.step + " on the destination: " + e.what() + " (ignored)");
+            else
+                result.rollback_errors.push_back(undo.step + ": " + e.what());
         }
     }
 }

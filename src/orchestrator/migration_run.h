@@ -84,7 +84,10 @@ private:
     // The first event from index `from` on that satisfies `match`, waiting up to `bound`.
     std::optional<QmpEvent> await(Side side, const std::function<bool(const QmpEvent&)>& match, Millis bound,
                                   std::size_t from);
-    // Polls query-pci until `id` is (not) listed, up to `bound`.
+    // The device exists: listed by query-pci, or known to QOM (a destination that never ran firmware has not
+    // numbered its root ports' buses, so QEMU's query-pci does not list what sits behind them).
+    bool present(Side side, const std::string& id);
+    // Polls present() until `id` is (not) there, up to `bound`.
     bool await_pci(Side side, const std::string& id, bool present, Millis bound);
     void check_cancel();
     // Records the events both VMMs have already sent (the timeline's tail), without waiting.

@@ -5,4 +5,5 @@
 #include "orchestrator/qmp_facts.h"     // reading query-pci, capabilities, migration status
 #include "orchestrator/timeline.h"      // every step, undo and event with timestamps (--json)
 #include "orchestrator/filter_spec.h"   // --source-filter/--destination-filter syntax
+#include "orchestrator/qmp_address.h"   // --source/--destination: unix:PATH, tcp:HOST:PORT
 #include "orchestrator/migration_run.h" // the steps and their undos

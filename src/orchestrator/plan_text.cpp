@@ -30,8 +30,11 @@ std::vector<PlannedStep> MigrationRun::plan() const {
     if (!p.primary_on_source) unplug = "skipped (" + p.primary + " is not plugged on the source)";
     else if (p.failover) unplug = "by the VMM inside migrate (failover=on: UNPLUG_PRIMARY, wait-unplug), bounded";
     else unplug = "device_del " + p.primary + ", wait for DEVICE_DELETED";
-    steps.push_back({step::kUnplugPrimary, Side::Source, unplug + " (" + std::to_string(request_.bounds.unplug.count()) + " ms)",
-                     p.failover ? "the VMM re-plugs it when the migration is cancelled" : "device_add it again"});
+    if (p.primary_on_source) unplug += " (at most " + std::to_string(request_.bounds.unplug.count()) + " ms)";
+    steps.push_back({step::kUnplugPrimary, Side::Source, unplug,
+                     !p.primary_on_source ? "-"
+                     : p.failover         ? "the VMM re-plugs it when the migration is cancelled"
+                                          : "device_add it again"});
     steps.push_back({step::kMigrate, Side::Source, "migrate " + request_.uri + ", follow MIGRATION events",
                      "migrate_cancel, the guest running on the source again"});
     steps.push_back({step::kPlugPrimary, Side::Destination,

@@ -74,6 +74,7 @@ QmpReply FakeVmm::execute(const std::string& command, const json& args) {
         const std::string path = args["path"];
         const std::string id = path.substr(path.rfind('/') + 1);
         if (!devices.contains(id)) return QmpReply::failure("DeviceNotFound", "Device '" + path + "' not found");
+        if (args["property"] == "type") return QmpReply::success("fake-device");
         if (props[id].contains(args["property"])) return QmpReply::success(props[id][args["property"]]);
         return QmpReply::failure("GenericError", "Property '" + args["property"].get<std::string>() + "' not found");
     }

@@ -45,3 +45,26 @@ TEST(FilterSpec, BadInputIsNamed) {
 
 }  // namespace
 }  // namespace nf::orchestrator
+
+#include "orchestrator/qmp_address.h"
+
+namespace nf::orchestrator {
+namespace {
+
+TEST(QmpAddress, UnixAndTcp) {
+    EXPECT_EQ(parse_qmp_address("unix:/run/vm1.qmp").path, "/run/vm1.qmp");
+    const auto t = parse_qmp_address("tcp:127.0.0.1:4444");
+    EXPECT_EQ(t.kind, QmpAddress::Kind::Tcp);
+    EXPECT_EQ(t.host, "127.0.0.1");
+    EXPECT_EQ(t.port, "4444");
+    EXPECT_EQ(parse_qmp_address("tcp:[::1]:4444").host, "::1");
+}
+
+TEST(QmpAddress, BadInputIsNamed) {
+    for (const char* bad : {"/run/vm1.qmp", "unix:", "tcp:4444", "tcp:host:0", "tcp:host:99999", "tcp:[::1:4444",
+                            "tcp:host:x"})
+        EXPECT_THROW(parse_qmp_address(bad), std::invalid_argument) << bad;
+}
+
+}  // namespace
+}  // namespace nf::orchestrator

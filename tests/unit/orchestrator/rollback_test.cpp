@@ -186,6 +186,25 @@ TEST(Rollback, AFailingUndoIsReportedAndTheOthersStillRun) {
     EXPECT_EQ(run.timeline().names("undo", "ok"), (Strings{"unplug-primary", "capabilities", "capabilities"}));
 }
 
+TEST(Rollback, AnUndoOnTheDiscardedDestinationIsOnlyAWarning) {
+    World w;
+    w.setup(true);
+    w.script.migration_fails = true;
+    int calls = 0;
+    w.destination.override["migrate-set-capabilities"] = [&](const json&) -> std::optional<QmpReply> {
+        if (++calls == 1) return std::nullopt;
+        throw std::runtime_error("qmp: server closed the connection");  // QEMU quit after the failed load
+    };
+    MigrationRun run(w.ports(), request());
+    const auto result = run.run();
+    EXPECT_EQ(result.status, RunStatus::RolledBack);
+    EXPECT_TRUE(result.rollback_errors.empty());
+    ASSERT_EQ(result.warnings.size(), 1u);
+    EXPECT_EQ(result.warnings[0],
+              "undo capabilities on the destination: qmp: server closed the connection (ignored)");
+    EXPECT_EQ(w.source.run_state, "running");
+}
+
 TEST(Rollback, SourceFilterFailureUndoesWhatItDid) {
     World w;
     w.setup(true);
