@@ -40,12 +40,14 @@ DESCRIPTION
 
   Until the guest runs on the destination, any failure (a refused command, a bound passed, SIGINT or
   SIGTERM) undoes every step done, newest first, and the VM runs on the source with its VF as before.
+  Undos that fail on the destination (QEMU quits when its incoming migration fails) are warnings.
   A destination that autostarts (no -S) runs the guest as soon as the migration completes; a failure after
   that cannot be undone (exit 5). Start the destination with -S to keep plug-primary and
   filter-to-primary before the point of no return.
 
 OPTIONS
-  --source QMP             the source VMM's QMP socket: unix:PATH or tcp:HOST:PORT (IPv6: tcp:[ADDR]:PORT)
+  --source QMP             the source VMM's QMP socket: unix:PATH or tcp:HOST:PORT (IPv6: tcp:[ADDR]:PORT).
+                           QEMU serves one client per -qmp socket: give failover-migrate its own
   --destination QMP        the destination VMM's QMP socket, same syntax
   --uri URI                the migration URI given to `migrate` (e.g. unix:/run/vm1.mig, tcp:HOST:PORT);
                            the destination must be listening on it (-incoming URI or migrate-incoming)

@@ -71,12 +71,31 @@ nlohmann::json MigrateRun::json() const {
     return j;
 }
 
+namespace {
+MigrateRun run_migrate_with(const std::vector<std::string>& arguments, std::chrono::milliseconds timeout,
+                            const std::string& ns, std::optional<std::chrono::milliseconds> terminate_after);
+}  // namespace
+
 MigrateRun run_migrate(const std::vector<std::string>& arguments, std::chrono::milliseconds timeout, const std::string& ns) {
+    return run_migrate_with(arguments, timeout, ns, std::nullopt);
+}
+
+MigrateRun run_migrate_terminated(const std::vector<std::string>& arguments, std::chrono::milliseconds after) {
+    return run_migrate_with(arguments, 60s, "", after);
+}
+
+namespace {
+MigrateRun run_migrate_with(const std::vector<std::string>& arguments, std::chrono::milliseconds timeout,
+                            const std::string& ns, std::optional<std::chrono::milliseconds> terminate_after) {
     static std::atomic<int> n{0};
     const std::string base = "/tmp/nfo-run-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
     std::vector<std::string> argv{NF_MIGRATE_BINARY};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     const pid_t pid = spawn(argv, ns, base + ".out", base + ".err");
+    if (terminate_after) {
+        std::this_thread::sleep_for(*terminate_after);
+        ::kill(pid, SIGTERM);
+    }
     auto status = wait_exit(pid, timeout);
     if (!status) {
         ::kill(pid, SIGKILL);
@@ -87,6 +106,7 @@ MigrateRun run_migrate(const std::vector<std::string>& arguments, std::chrono::m
     fs::remove(base + ".err");
     return run;
 }
+}  // namespace
 
 // ------------------------------------------------------------------------------------------ QemuHost
 

@@ -27,6 +27,8 @@ struct MigrateRun {
 // failover-migrate with these arguments, in the test's own namespace; killed after `timeout`.
 MigrateRun run_migrate(const std::vector<std::string>& arguments, std::chrono::milliseconds timeout = 60s,
                 const std::string& ns = "");
+// The same, sending SIGTERM `after` the start (a user's Ctrl-C / a service manager's stop).
+MigrateRun run_migrate_terminated(const std::vector<std::string>& arguments, std::chrono::milliseconds after);
 
 struct QemuOptions {
     bool failover = false;         // the standby's failover=

@@ -68,6 +68,26 @@ TEST(RollbackQemu, UnplugTimeoutLeavesTheVfOnTheSource) {
     EXPECT_EQ(run_state(dst), "inmigrate");
 }
 
+TEST(RollbackQemu, SigtermWhileWaitingForTheUnplugRollsBack) {
+    QemuPair p;
+    p.source().start({.primary = true});
+    p.destination().start({.incoming = true, .paused = true});
+    preset_source_filter(p);
+    const MigrateRun run = run_migrate_terminated(
+        {"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(), "--uri",
+         p.destination().migration_uri(), "--primary-device", primary_device_json(), "--source-filter",
+         p.source().filter(), "--unplug-timeout", "30000", "--json"},
+        1500ms);
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["failed-step"], "unplug-primary");
+    EXPECT_EQ(out["error"], "cancelled by the user (signal)");
+    auto src = p.source().qmp();
+    EXPECT_EQ(run_state(src), "running");
+    EXPECT_TRUE(device_present(src, "primary0"));
+    EXPECT_EQ(p.source().static_fdb(), (Strings{"tap-vf sticky"}));
+}
+
 TEST(RollbackQemu, MigrateTimeoutCancelsTheRunningMigration) {
     QemuPair p;
     p.source().start({});
