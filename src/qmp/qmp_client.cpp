@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/json_input.h"
 #include "common/unix_socket.h"
 
 namespace nf::qmp {
@@ -32,7 +33,7 @@ QmpClient QmpClient::greeted(UniqueFd fd, const std::string& peer, Clock::time_p
     QmpClient client(std::move(fd));
     auto first = client.next_message(deadline);
     if (!first) throw QmpClientError("qmp: no greeting from " + peer);
-    if (!first->contains("QMP")) throw QmpClientError("qmp: " + peer + " sent no QMP greeting: " + first->dump());
+    if (!first->contains("QMP")) throw QmpClientError("qmp: " + peer + " sent no QMP greeting: " + dump_json(*first));
     client.greeting_ = std::move(*first);
     return client;
 }
@@ -88,9 +89,15 @@ QmpResult QmpClient::execute(const std::string& command, const json& arguments, 
         }
         if (message->value("id", json()) != id) continue;  // a reply to someone else's raw send
         if (message->contains("return")) return (*message)["return"];
-        if (message->contains("error"))
-            return QmpError{(*message)["error"].value("class", ""), (*message)["error"].value("desc", "")};
-        throw QmpClientError("qmp: malformed reply: " + message->dump());
+        if (const auto error = message->find("error"); error != message->end() && error->is_object()) {
+            // Read field by field: value() would throw on {"class": 1}.
+            const auto text = [&](const char* key) {
+                const auto it = error->find(key);
+                return it != error->end() && it->is_string() ? it->get<std::string>() : std::string();
+            };
+            return QmpError{text("class"), text("desc")};
+        }
+        throw QmpClientError("qmp: malformed reply: " + dump_json(*message));
     }
 }
 
@@ -118,11 +125,16 @@ std::optional<QmpEvent> QmpClient::wait_event(const std::string& name, Millis ti
 }
 
 void QmpClient::keep_event(const json& message) {
+    auto event = decode_event(message);
+    if (!event) {
+        ++events_malformed_;
+        return;
+    }
     if (events_.size() >= kMaxQueuedEvents) {
         events_.pop_front();
         ++events_dropped_;
     }
-    events_.push_back(decode_event(message));
+    events_.push_back(std::move(*event));
 }
 
 std::optional<QmpEvent> QmpClient::next_event(Millis timeout) {
@@ -171,9 +183,11 @@ std::optional<json> QmpClient::next_message(Clock::time_point deadline) {
     }
     const std::string line = std::move(lines_.front());
     lines_.pop_front();
-    json message = json::parse(line, nullptr, false);
-    if (message.is_discarded() || !message.is_object()) throw QmpClientError("qmp: server sent non-JSON: " + line);
-    return message;
+    JsonInput input = parse_json_input(line);
+    if (!input.value || !input.value->is_object())
+        throw QmpClientError("qmp: server sent a line that is not a JSON object (" +
+                             (input.value ? std::string("not an object") : input.error) + ")");
+    return std::move(*input.value);
 }
 
 }  // namespace nf::qmp
