@@ -5,7 +5,7 @@ ASAN_BUILD ?= build/asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test unit-asan test-all demo bench clean
+.PHONY: all deps build test unit-asan test-all demo bench compare clean
 
 all: build
 
@@ -24,7 +24,8 @@ unit-asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
 	ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
-# Everything: unit (plain + sanitized), integration (namespaces, root) and acceptance (QMP) tests.
+# Everything: unit (plain + sanitized), integration (namespaces, root), acceptance (QMP) and vm (real QEMU
+# guests: tests/vm) tests.
 test: build unit-asan
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
 
@@ -33,6 +34,10 @@ demo: build
 
 bench: build
 	scripts/bench
+
+# failoverd vs the kernel's net_failover in real QEMU guests, side by side (also run by `make bench`).
+compare: build
+	scripts/compare
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,64 @@
+#include "guest_fixture.h"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace nf::vmtest {
+
+std::string guest_dir() {
+    const char* dir = std::getenv("NF_VM_GUEST_DIR");
+    return dir && *dir ? dir : NF_VM_GUEST_DIR;
+}
+
+void GuestSuite::boot(GuestKind kind, bool ipv6) {
+    ipv6_ = ipv6;
+    boot_error_.clear();
+    try {
+        net_ = std::make_unique<HostNet>();
+    } catch (const std::exception& e) {
+        boot_error_ = e.what();
+        return;
+    }
+    QemuOptions options;
+    options.guest_dir = guest_dir();
+    options.netns = net_->netns();
+    options.kind = kind;
+    options.ipv6 = ipv6;
+    try {
+        vm_ = std::make_unique<QemuVm>(options);
+        net_->attach_tap(kStandbyTap);
+        net_->attach_tap(kPrimaryTap);
+        std::cout << "[vm] guest booted in " << vm_->boot_seconds() << " s ("
+                  << (kind == GuestKind::kernel ? "kernel net_failover" : "failoverd") << ", IPv6 "
+                  << (ipv6 ? "on" : "off") << ")" << std::endl;
+    } catch (const std::exception& e) {
+        // Kept for every test of the suite to report (gtest would report it once, then run them anyway).
+        boot_error_ = e.what();
+        vm_.reset();
+        net_.reset();
+    }
+}
+
+void GuestSuite::shutdown() {
+    vm_.reset();   // QEMU first: its taps live in the namespace
+    net_.reset();
+}
+
+void GuestSuite::SetUp() {
+    if (!vm_) GTEST_FAIL() << "the guest did not boot: " << boot_error_;
+}
+
+void GuestSuite::TearDown() {
+    if (HasFailure() && vm_) {
+        std::cout << "---- guest console (tail) ----\n" << vm_->transcript() << "\n---- qemu log ----\n"
+                  << vm_->qemu_log() << std::endl;
+    }
+}
+
+std::string GuestSuite::wait_host_port(const std::string& port) {
+    std::string seen;
+    wait_until([&] { return (seen = net_->port_of_guest_mac()) == port; }, std::chrono::seconds(5), std::chrono::milliseconds(100));
+    return seen;
+}
+
+}  // namespace nf::vmtest

@@ -1,0 +1,40 @@
+#pragma once
+// One booted guest shared by the tests of a suite (a TCG boot costs ~10 s): the host namespace, QEMU and
+// the guest are made in SetUpTestSuite and removed in TearDownTestSuite, also when a test failed; a
+// failing test prints the guest's console and QEMU's log. Each ctest entry runs one suite (one boot).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "host_net.h"
+#include "phase.h"
+#include "qemu_vm.h"
+
+namespace nf::vmtest {
+
+// The guest built by scripts/build-guest (the vm_guest ctest fixture builds it before the tier).
+std::string guest_dir();
+
+class GuestSuite : public ::testing::Test {
+protected:
+    static void boot(GuestKind kind, bool ipv6);
+    static void shutdown();
+    void SetUp() override;
+    void TearDown() override;
+
+    static QemuVm& vm() { return *vm_; }
+    static HostNet& net() { return *net_; }
+    static bool ipv6() { return ipv6_; }
+
+    // Bridge port the host sends the guest's MAC to, after the guest sent a frame (bounded wait for it to
+    // be `port`); returns what it is at the end.
+    static std::string wait_host_port(const std::string& port);
+
+    static inline std::unique_ptr<HostNet> net_;
+    static inline std::unique_ptr<QemuVm> vm_;
+    static inline bool ipv6_ = true;
+    static inline std::string boot_error_;
+};
+
+}  // namespace nf::vmtest
