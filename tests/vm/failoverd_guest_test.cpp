@@ -58,9 +58,20 @@ protected:
         pid_ = vm().run_ok("failoverd --match-driver virtio_net --datapath " + datapath + " --model " + model +
                            " --foreground > /tmp/failoverd.log 2>&1 & echo $!");
         while (!pid_.empty() && (pid_.back() == '\n' || pid_.back() == '\r')) pid_.pop_back();
-        ASSERT_TRUE(wait_until([&] { return active_is("primary"); }, Millis(60000), Millis(500)))
+        bool exited = false;
+        ASSERT_TRUE(wait_until(
+            [&] {
+                exited = vm().run("kill -0 " + pid_).status != 0;
+                return exited || active_is("primary");
+            },
+            Millis(60000), Millis(500)))
             << "failoverd did not make the primary active; status " << status().dump() << "\nlog:\n"
             << vm().run("cat /tmp/failoverd.log").output;
+        if (exited) {
+            const std::string log = vm().run("cat /tmp/failoverd.log").output;
+            pid_.clear();  // nothing to stop
+            FAIL() << "failoverd exited at start-up:\n" << log;
+        }
         const auto s = status();
         EXPECT_EQ(s.value("master", ""), "eth0") << "the master takes the standby's name";
         EXPECT_EQ(s.value("datapath", ""), datapath);
