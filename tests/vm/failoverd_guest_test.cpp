@@ -77,6 +77,7 @@ protected:
         EXPECT_EQ(s.value("datapath", ""), datapath);
         EXPECT_EQ(s.value("model", ""), model);
         vm().run_ok(std::string("/bin/ip addr add ") + kGuestIp + "/24 dev eth0 && /bin/ip link set eth0 up");
+        ASSERT_TRUE(wait_guest_reaches_host()) << "the guest cannot reach " << kHostIp << " within 30 s";
     }
 
     void stop_failoverd() {

@@ -62,3 +62,12 @@ std::string GuestSuite::wait_host_port(const std::string& port) {
 }
 
 }  // namespace nf::vmtest
+
+namespace nf::vmtest {
+
+bool GuestSuite::wait_guest_reaches_host() {
+    return wait_until([] { return vm_->run(std::string("/bin/ping -c 1 -W 1 ") + kHostIp + " >/dev/null").status == 0; },
+                      std::chrono::seconds(30), std::chrono::milliseconds(200));
+}
+
+}  // namespace nf::vmtest

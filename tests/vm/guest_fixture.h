@@ -30,6 +30,10 @@ protected:
     // Bridge port the host sends the guest's MAC to, after the guest sent a frame (bounded wait for it to
     // be `port`); returns what it is at the end.
     static std::string wait_host_port(const std::string& port);
+    // Bounded wait until one ping from the guest reaches the host: right after `ip link set up` the
+    // guest's first ARP can go unanswered for seconds (the kernel's master waits for the e1000e's
+    // carrier), and a phase starts from flowing traffic.
+    static bool wait_guest_reaches_host();
 
     static inline std::unique_ptr<HostNet> net_;
     static inline std::unique_ptr<QemuVm> vm_;

@@ -2,7 +2,11 @@
 
 #include <sys/wait.h>
 
+#include <signal.h>
+
 #include <array>
+#include <cerrno>
+#include <filesystem>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -38,7 +42,35 @@ std::string unique_tag() {
     return std::to_string(::getpid()) + "x" + std::to_string(++counter);
 }
 
+void sweep_dead_runs() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& [dir, prefix] : {std::pair{fs::path("/run/netns"), std::string("nfvm-")},
+                                      std::pair{fs::path("/tmp"), std::string("nfvm-run-")}}) {
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.rfind(prefix, 0) != 0) continue;
+            const std::string rest = name.substr(prefix.size());
+            const auto digits = rest.find_first_not_of("0123456789");
+            if (digits == 0 || rest.empty()) continue;
+            const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, digits)));
+            if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+            std::fprintf(stderr, "vm tier: removing %s left by dead test process %d\n", it->path().c_str(), pid);
+            if (dir == "/run/netns") {
+                if (::system(("ip netns del " + name + " 2>/dev/null").c_str()) != 0) {
+                    std::fprintf(stderr, "vm tier: ip netns del %s failed\n", name.c_str());
+                }
+            } else {
+                fs::remove_all(it->path(), ec);
+                ec.clear();
+            }
+        }
+        ec.clear();
+    }
+}
+
 HostNet::HostNet() : netns_("nfvm-" + unique_tag()) {
+    sweep_dead_runs();
     sh("ip netns add " + netns_);
     try {
         sh("ip -n " + netns_ + " link set lo up");

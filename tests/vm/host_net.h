@@ -2,7 +2,7 @@
 // The host side of the real-VM tier: a network namespace the test creates, holding a bridge with the
 // host's address (the ping peer) and, once QEMU runs in the namespace, QEMU's two tap backends as ports.
 // Made with iproute2 (test set-up only); the destructor deletes the namespace (and so the bridge and
-// the taps: QEMU must be gone first), also when the test failed.
+// the taps: QEMU must be gone first), also when the test failed; the constructor sweeps what dead runs left.
 //
 //   netns nfvm-<tag>:  bridge br0 10.219.0.1/24, ports tpv (virtio standby) and tvf (e1000e primary)
 //   guest:             10.219.0.2/24 on the failover master
@@ -23,6 +23,9 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
                 std::chrono::milliseconds poll = std::chrono::milliseconds(50));
 // <pid>x<counter>: unique per fixture, so concurrent runs never share a name.
 std::string unique_tag();
+// Removes namespaces (nfvm-<pid>x...) and run directories (/tmp/nfvm-run-<pid>.*) of test processes that
+// died without cleaning up (SIGKILL, a timeout); QEMU died with them (PR_SET_PDEATHSIG).
+void sweep_dead_runs();
 
 class HostNet {
 public:

@@ -42,6 +42,7 @@ protected:
         EXPECT_EQ(vm().run("ls -d /sys/class/net/eth0/lower_* | wc -l").output, "2\n")
             << vm().run("ls -l /sys/class/net/ /sys/class/net/eth0/").output;
         vm().run_ok(std::string("/bin/ip addr add ") + kGuestIp + "/24 dev eth0 && /bin/ip link set eth0 up");
+        ASSERT_TRUE(wait_guest_reaches_host()) << "the guest cannot reach " << kHostIp << " within 30 s";
 
         PhaseSpec boot{guest, ipv6(), "boot"};
         boot.recover_timeout = Millis(60000);

@@ -69,7 +69,7 @@ PhaseResult run_phase(QemuVm& vm, const HostNet& net, const PhaseSpec& spec) {
     result.guest = spec.guest;
     result.ipv6 = spec.ipv6;
     result.phase = spec.phase;
-    HostPing to_guest(net.netns(), kGuestIp, "/tmp/" + net.netns() + "-hping");
+    HostPing to_guest(net.netns(), kGuestIp, vm.run_dir() + "/hping");
     GuestPing to_host(vm);
     // Tail reads of the guest's file see only the newest lines, so its progress is judged by seq.
     auto guest_seq = [&] { return to_host.read().last_answered_seq; };

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -88,6 +89,8 @@ HostPing::~HostPing() {
         stop();
     } catch (...) {
     }
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
 }
 
 PingSummary HostPing::read(int after_seq) const {

@@ -30,7 +30,7 @@ struct PingSummary {
 PingSummary parse_ping_output(const std::string& output, int after_seq = 0);
 
 // `ping -D -n -i 0.05 TARGET` in a named network namespace, output to a file; killed with SIGINT by
-// stop() or the destructor (bounded wait, then SIGKILL).
+// stop() or the destructor (bounded wait, then SIGKILL). The destructor removes the file.
 class HostPing {
 public:
     HostPing(const std::string& netns, const std::string& target, const std::string& output_path);

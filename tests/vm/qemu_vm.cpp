@@ -32,8 +32,9 @@ constexpr const char* kQemu = "qemu-system-x86_64";
 constexpr std::size_t kMaxTranscript = 4 << 20;
 
 std::string make_run_dir() {
-    char templ[] = "/tmp/nfvm-run.XXXXXX";
-    if (!::mkdtemp(templ)) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+    // The pid in the name lets sweep_dead_runs() find the directories of runs that were killed.
+    std::string templ = "/tmp/nfvm-run-" + std::to_string(::getpid()) + ".XXXXXX";
+    if (!::mkdtemp(templ.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
     return templ;
 }
 

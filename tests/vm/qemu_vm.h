@@ -54,6 +54,8 @@ public:
     QemuVm& operator=(const QemuVm&) = delete;
 
     qmp::QmpClient& qmp() { return *qmp_; }
+    // Private to this VM, removed with it: sockets, QEMU's log, the host ping's output.
+    const std::string& run_dir() const { return run_dir_; }
     double boot_seconds() const { return boot_seconds_; }
 
     // One shell command line in the guest; its exit status and output (stdout + stderr). Throws when no
