@@ -55,16 +55,6 @@ void GuestSuite::TearDown() {
     }
 }
 
-std::string GuestSuite::wait_host_port(const std::string& port) {
-    std::string seen;
-    wait_until([&] { return (seen = net_->port_of_guest_mac()) == port; }, std::chrono::seconds(5), std::chrono::milliseconds(100));
-    return seen;
-}
-
-}  // namespace nf::vmtest
-
-namespace nf::vmtest {
-
 bool GuestSuite::wait_guest_reaches_host() {
     return wait_until([] { return vm_->run(std::string("/bin/ping -c 1 -W 1 ") + kHostIp + " >/dev/null").status == 0; },
                       std::chrono::seconds(30), std::chrono::milliseconds(200));

@@ -27,9 +27,6 @@ protected:
     static HostNet& net() { return *net_; }
     static bool ipv6() { return ipv6_; }
 
-    // Bridge port the host sends the guest's MAC to, after the guest sent a frame (bounded wait for it to
-    // be `port`); returns what it is at the end.
-    static std::string wait_host_port(const std::string& port);
     // Bounded wait until one ping from the guest reaches the host: right after `ip link set up` the
     // guest's first ARP can go unanswered for seconds (the kernel's master waits for the e1000e's
     // carrier), and a phase starts from flowing traffic.
