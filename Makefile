@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # `make test` runs every fuzz target this long: a smoke test that the parsers survive their corpus and a bit.
 FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps build test unit-asan test-all demo bench clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps build test unit-asan test-all demo bench compare clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -40,7 +40,8 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
 
-# Everything: unit (plain + sanitized), fuzz smoke, integration (namespaces, root) and acceptance (QMP) tests.
+# Everything: unit (plain + sanitized), fuzz smoke, integration (namespaces, root), acceptance (QMP) and vm
+# (real QEMU guests: tests/vm) tests.
 test: build unit-asan fuzz-smoke
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
 
@@ -49,6 +50,10 @@ demo: build
 
 bench: build
 	scripts/bench
+
+# failoverd vs the kernel's net_failover in real QEMU guests, side by side (also run by `make bench`).
+compare: build
+	scripts/compare
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,152 @@
+// failoverd inside a real Debian guest under QEMU (failover=off: the kernel makes no master). failoverd
+// finds the standby by its driver (virtio_net), pairs the e1000e (same MAC) with it and must lose at most
+// one packet at 20/s, each way, when the VF is plugged again (device_add) after an unplug (device_del).
+// Each datapath x model runs on the same booted guest: failoverd is started, measured and stopped (SIGTERM
+// must give the standby its name back) in turn.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "guest_fixture.h"
+
+namespace nf::vmtest {
+namespace {
+
+using Millis = std::chrono::milliseconds;
+
+// The target (issue 8): at most one packet lost per direction on re-plug, where the kernel loses seconds.
+constexpr int kMaxReplugLoss = 1;
+// Unplug is not announced to userspace in a real guest (ACPI eject unbinds the driver; there is no device
+// channel to ack first, as with failover-vmm), so frames in flight on the VF are lost until failoverd has
+// switched and announced: 1-3 per direction at 20/s measured under TCG (7 once, on a machine with a load
+// average of 15), the kernel loses 2-4. The bound (1 s) catches a failoverd that does not switch (that
+// costs seconds), with room for a loaded machine.
+constexpr int kMaxUnplugLoss = 20;
+
+class FailoverdGuest : public GuestSuite {
+protected:
+    void TearDown() override {
+        if (vm_ && !pid_.empty()) {
+            if (HasFailure()) std::cout << "---- failoverd log ----\n" << vm_->run("tail -n 60 /tmp/failoverd.log").output;
+            stop_failoverd();
+        }
+        GuestSuite::TearDown();
+    }
+
+    // failoverctl status --json in the guest; null when it does not answer.
+    nlohmann::json status() {
+        const GuestResult r = vm().run("failoverctl --timeout 2000 status --json", Millis(10000));
+        if (r.status != 0) return nullptr;
+        try {
+            return nlohmann::json::parse(r.output);
+        } catch (const nlohmann::json::exception&) {
+            return nullptr;
+        }
+    }
+    bool active_is(const std::string& slot) {
+        const auto s = status();
+        return !s.is_null() && s.value("active", "") == slot;
+    }
+    bool primary_gone() {
+        const auto s = status();
+        return !s.is_null() && s.value("active", "") == "standby" && s.contains("primary") &&
+               !s["primary"].value("present", true);
+    }
+
+    void start_failoverd(const std::string& datapath, const std::string& model) {
+        pid_ = vm().run_ok("failoverd --match-driver virtio_net --datapath " + datapath + " --model " + model +
+                           " --foreground > /tmp/failoverd.log 2>&1 & echo $!");
+        while (!pid_.empty() && (pid_.back() == '\n' || pid_.back() == '\r')) pid_.pop_back();
+        bool exited = false;
+        ASSERT_TRUE(wait_until(
+            [&] {
+                exited = vm().run("kill -0 " + pid_).status != 0;
+                return exited || active_is("primary");
+            },
+            Millis(60000), Millis(500)))
+            << "failoverd did not make the primary active; status " << status().dump() << "\nlog:\n"
+            << vm().run("cat /tmp/failoverd.log").output;
+        if (exited) {
+            const std::string log = vm().run("cat /tmp/failoverd.log").output;
+            pid_.clear();  // nothing to stop
+            FAIL() << "failoverd exited at start-up:\n" << log;
+        }
+        const auto s = status();
+        EXPECT_EQ(s.value("master", ""), "eth0") << "the master takes the standby's name";
+        EXPECT_EQ(s.value("datapath", ""), datapath);
+        EXPECT_EQ(s.value("model", ""), model);
+        vm().run_ok(std::string("/bin/ip addr add ") + kGuestIp + "/24 dev eth0 && /bin/ip link set eth0 up");
+        ASSERT_TRUE(wait_guest_reaches_host()) << "the guest cannot reach " << kHostIp << " within 30 s";
+    }
+
+    void stop_failoverd() {
+        const std::string p = pid_;
+        pid_.clear();
+        // Bounded: SIGTERM, up to 10 s, then SIGKILL. The shell prints failoverd's exit status.
+        const GuestResult r = vm().run("kill -TERM " + p + "; i=0; while kill -0 " + p +
+                                       " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -9 " +
+                                       p + " 2>/dev/null; wait " + p + "; echo exit=$?", Millis(30000));
+        EXPECT_NE(r.output.find("exit=0"), std::string::npos) << "failoverd did not stop cleanly: " << r.output;
+        // The standby has its name back and nothing of failoverd's is left.
+        EXPECT_EQ(vm().run("readlink /sys/class/net/eth0/device/driver | sed 's|.*/||'").output, "virtio_net\n");
+        EXPECT_NE(vm().run("/bin/ip link show eth0fo").status, 0) << "3dev holder bridge left behind";
+    }
+
+    void scenario(const std::string& datapath, const std::string& model) {
+        const std::string guest = "failoverd " + datapath + "/" + model;
+        ASSERT_NO_FATAL_FAILURE(start_failoverd(datapath, model));
+
+        PhaseSpec boot{guest, ipv6(), "boot"};
+        const PhaseResult booted = run_phase(vm(), net(), boot);
+        EXPECT_EQ(booted.to_guest.lost(), 0) << booted.describe();
+        EXPECT_EQ(booted.to_host.lost(), 0) << booted.describe();
+        EXPECT_EQ(booted.host_port_after, kPrimaryTap) << "traffic must go through the VF";
+
+        PhaseSpec unplug{guest, ipv6(), "unplug"};
+        unplug.action = [&] { vm().unplug_primary(); };
+        unplug.settled = [&] { return primary_gone(); };
+        const PhaseResult unplugged = run_phase(vm(), net(), unplug);
+        EXPECT_LE(unplugged.to_guest.lost(), kMaxUnplugLoss) << unplugged.describe();
+        EXPECT_LE(unplugged.to_host.lost(), kMaxUnplugLoss) << unplugged.describe();
+        EXPECT_EQ(unplugged.host_port_after, kStandbyTap) << "traffic must go through the virtio standby";
+
+        PhaseSpec replug{guest, ipv6(), "replug"};
+        replug.action = [&] { vm().plug_primary(); };
+        replug.settled = [&] { return active_is("primary"); };
+        const PhaseResult replugged = run_phase(vm(), net(), replug);
+        EXPECT_LE(replugged.to_guest.lost(), kMaxReplugLoss) << replugged.describe();
+        EXPECT_LE(replugged.to_host.lost(), kMaxReplugLoss) << replugged.describe();
+        EXPECT_EQ(replugged.host_port_after, kPrimaryTap) << "traffic must go through the VF again";
+
+        const auto s = status();
+        EXPECT_GE(s["counters"].value("failovers", 0), 2) << s.dump();
+    }
+
+    std::string pid_;
+};
+
+class FailoverdGuestIpv6 : public FailoverdGuest {
+protected:
+    static void SetUpTestSuite() { boot(GuestKind::failoverd, true); }
+    static void TearDownTestSuite() { shutdown(); }
+};
+
+TEST_F(FailoverdGuestIpv6, Bpf3dev) { scenario("bpf", "3dev"); }
+TEST_F(FailoverdGuestIpv6, BpfHidden) { scenario("bpf", "hidden"); }
+TEST_F(FailoverdGuestIpv6, Packet3dev) { scenario("packet", "3dev"); }
+TEST_F(FailoverdGuestIpv6, PacketHidden) { scenario("packet", "hidden"); }
+
+// A guest booted with ipv6.disable=1: the IPv6 family is absent, not merely unconfigured.
+class FailoverdGuestNoIpv6 : public FailoverdGuest {
+protected:
+    static void SetUpTestSuite() { boot(GuestKind::failoverd, false); }
+    static void TearDownTestSuite() { shutdown(); }
+};
+
+TEST_F(FailoverdGuestNoIpv6, Bpf3dev) { scenario("bpf", "3dev"); }
+TEST_F(FailoverdGuestNoIpv6, PacketHidden) { scenario("packet", "hidden"); }
+
+}  // namespace
+}  // namespace nf::vmtest

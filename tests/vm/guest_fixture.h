@@ -1,0 +1,41 @@
+#pragma once
+// One booted guest shared by the tests of a suite (a TCG boot costs ~10 s): the host namespace, QEMU and
+// the guest are made in SetUpTestSuite and removed in TearDownTestSuite, also when a test failed; a
+// failing test prints the guest's console and QEMU's log. Each ctest entry runs one suite (one boot).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "host_net.h"
+#include "phase.h"
+#include "qemu_vm.h"
+
+namespace nf::vmtest {
+
+// The guest built by scripts/build-guest (the vm_guest ctest fixture builds it before the tier).
+std::string guest_dir();
+
+class GuestSuite : public ::testing::Test {
+protected:
+    static void boot(GuestKind kind, bool ipv6);
+    static void shutdown();
+    void SetUp() override;
+    void TearDown() override;
+
+    static QemuVm& vm() { return *vm_; }
+    static HostNet& net() { return *net_; }
+    static bool ipv6() { return ipv6_; }
+
+    // Bounded wait until one ping from the guest reaches the host: right after `ip link set up` the
+    // guest's first ARP can go unanswered for seconds (the kernel's master waits for the e1000e's
+    // carrier), and a phase starts from flowing traffic.
+    static bool wait_guest_reaches_host();
+
+    static inline std::unique_ptr<HostNet> net_;
+    static inline std::unique_ptr<QemuVm> vm_;
+    static inline bool ipv6_ = true;
+    static inline std::string boot_error_;
+};
+
+}  // namespace nf::vmtest

@@ -1,0 +1,62 @@
+#pragma once
+// A measured phase of the real-VM tier: pings both ways at 20/s (host namespace -> guest, guest -> host),
+// an action (device_del, device_add, nothing), a bounded wait until the guest has settled (e.g. failoverd
+// reports the primary active), then a bounded wait until traffic flows again both ways; loss and outage
+// per direction, counted by sequence number.
+//
+// Results are also appended, one JSON object per line, to the file named by NF_VM_RESULTS when it is
+// set: `make compare` (scripts/compare) turns them into the table in docs/bench.md.
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "host_net.h"
+#include "ping_log.h"
+#include "qemu_vm.h"
+
+namespace nf::vmtest {
+
+struct PhaseResult {
+    std::string guest;   // "failoverd bpf/3dev", "kernel net_failover"
+    bool ipv6 = true;
+    std::string phase;   // "boot", "unplug", "replug"
+    PingSummary to_guest, to_host;
+    double settle_s = 0;  // action -> settled condition
+    std::string host_port_after;  // bridge port the guest MAC is learnt on once recovered
+
+    std::string describe() const;
+};
+
+struct PhaseSpec {
+    std::string guest;
+    bool ipv6 = true;
+    std::string phase;
+    std::function<void()> action;     // may be empty
+    std::function<bool()> settled;    // polled until true; may be empty
+    std::chrono::milliseconds settle_timeout{30000};
+    // After settling: how long traffic may take to flow again both ways (the kernel's net_failover can
+    // need tens of seconds on re-plug with IPv6 off).
+    std::chrono::milliseconds recover_timeout{20000};
+};
+
+PhaseResult run_phase(QemuVm& vm, const HostNet& net, const PhaseSpec& spec);
+
+// The guest's half: iputils `ping -D` to the host in the guest's background, output to /tmp/gping.
+// Called by path: busybox's shell prefers its own applets to same-named programs on PATH.
+class GuestPing {
+public:
+    explicit GuestPing(QemuVm& vm);
+    ~GuestPing();
+    GuestPing(const GuestPing&) = delete;
+    GuestPing& operator=(const GuestPing&) = delete;
+    PingSummary read();
+    PingSummary stop(int after_seq = 0);
+
+private:
+    QemuVm& vm_;
+    std::string pid_;
+};
+
+void record(const PhaseResult& result);
+
+}  // namespace nf::vmtest
