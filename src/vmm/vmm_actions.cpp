@@ -151,10 +151,11 @@ void Vmm::update_filter(const std::string& host_if) {
 
 void Vmm::set_paused(bool paused) {
     paused_ = paused;
-    // Pause: the network first, then the processes; resume in reverse.
+    // Pause: the processes first, then the network (which forwards what the guest had queued before it
+    // stops: nothing the guest sent before the pause stays behind in a host queue); resume in reverse.
     if (paused) {
-        for (auto& [id, standby] : standbys_) standby->set_paused(true);
         pause_.freeze();
+        for (auto& [id, standby] : standbys_) standby->set_paused(true);
     } else {
         pause_.thaw();
         for (auto& [id, standby] : standbys_) standby->set_paused(false);
