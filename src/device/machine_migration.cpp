@@ -35,6 +35,24 @@ bool Machine::unplug_pending() const {
     });
 }
 
+std::vector<std::string> Machine::pending_unplugs() const {
+    std::vector<std::string> ids;
+    for (const PciDevice& device : devices_)
+        if (device.partially_hotplugged && device.pending_deleted_event) ids.push_back(device.id);
+    return ids;
+}
+
+Outcome Machine::migration_force_unplug() {
+    Outcome out;
+    for (PciDevice& device : devices_) {
+        if (!device.partially_hotplugged || !device.pending_deleted_event) continue;
+        // Pulled from under the guest, like a VF reset; still realized, so a failed migration re-plugs it.
+        device.pending_deleted_event = false;
+        unplug_action(device, RemovalMode::Surprise, out);
+    }
+    return out;
+}
+
 Outcome Machine::migration_source_failed() {
     Outcome out;
     migrating_ = false;
