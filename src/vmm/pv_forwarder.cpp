@@ -78,31 +78,29 @@ void PvForwarder::set_paused(bool paused) {
     else watch(epoll_.get(), tap_.fd());
 }
 
-void PvForwarder::hold_from_bridge(std::size_t max_frames) {
+void PvForwarder::hold_from_bridge(migration::NetpassLimits limits) {
     const std::lock_guard lock(hold_mutex_);
-    max_held_ = max_frames;
+    ordering_ = migration::NetpassOrdering(limits);
+    ordering_.hold();
     holding_.store(true);
 }
 
-std::size_t PvForwarder::inject_then_release(const std::vector<PassedFrame>& frames) {
-    std::size_t injected = 0;
-    for (const auto& frame : frames) {
-        if (tap_dead_ || tap_.write(frame.bytes) < 0) {
-            count(counters_.rx_errors);
-            continue;
-        }
-        ++injected;
-        count(counters_.rx_injected);
-    }
-    // Frames that reached the destination meanwhile follow the injected ones; the forwarder thread
-    // writes nothing to the guest while it sees holding_ under the lock.
+void PvForwarder::inject_then_release(std::vector<migration::NetpassFrame> cached) {
+    // Frames that reached the destination meanwhile follow the injected ones; the forwarder thread writes
+    // nothing to the guest while it sees holding_ under the lock.
     const std::lock_guard lock(hold_mutex_);
-    while (!held_.empty()) {
-        write_to_guest(held_.front());
-        held_.pop_front();
+    const std::size_t injected = cached.size();
+    std::vector<migration::NetpassFrame> ordered = ordering_.inject(std::move(cached));
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+        write_to_guest(ordered[i].bytes);
+        if (i < injected) count(counters_.rx_injected);
     }
     holding_.store(false);
-    return injected;
+}
+
+migration::NetpassCounters PvForwarder::ordering_counters() const {
+    const std::lock_guard lock(hold_mutex_);
+    return ordering_.counters();
 }
 
 void PvForwarder::write_to_guest(std::span<const std::byte> frame) {
@@ -169,12 +167,10 @@ void PvForwarder::bridge_to_guest() {
         if (holding_.load()) {
             const std::lock_guard lock(hold_mutex_);
             if (holding_.load()) {  // the injection may have finished meanwhile: then straight through
-                if (held_.size() >= max_held_) {
-                    count(counters_.rx_dropped_held_full);
-                } else {
-                    held_.emplace_back(frame.begin(), frame.end());
-                    count(counters_.rx_held);
-                }
+                const auto dropped = ordering_.counters().dropped;
+                const std::uint32_t vnet = tap_.vnet_hdr() ? datapath::TapDevice::kVnetHdrSize : 0;
+                for (const auto& now : ordering_.arrived({vnet, {frame.begin(), frame.end()}})) write_to_guest(now.bytes);
+                count(ordering_.counters().dropped != dropped ? counters_.rx_dropped_held_full : counters_.rx_held);
                 continue;
             }
         }

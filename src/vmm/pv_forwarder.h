@@ -8,7 +8,6 @@
 // stop, set_link and teardown never wait on the network.
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -19,7 +18,7 @@
 #include "datapath/packet/packet_socket.h"
 #include "datapath/packet/tap_device.h"
 #include "vmm/counters.h"
-#include "vmm/netpass_frames.h"
+#include "migration/netpass_ordering.h"
 #include "vmm/paused_frames.h"
 
 namespace nf::vmm {
@@ -40,13 +39,15 @@ public:
     // sent before the pause is never left behind in a host queue.
     static constexpr std::size_t kMaxDrain = 4096;
     void set_paused(bool paused);
-    // Netpass on the destination: from now on frames from the bridge wait (at most max_frames; beyond
-    // that they are dropped and counted) instead of reaching the guest...
-    void hold_from_bridge(std::size_t max_frames);
-    // ...until the source's frames are injected into the guest's tap, then the held ones, in order; then
-    // forwarding is direct again. Returns the frames injected. Safe to call without a hold.
-    std::size_t inject_then_release(const std::vector<PassedFrame>& frames);
+    // Netpass on the destination (the core's NetpassOrdering, made thread-safe here): from now on frames
+    // from the bridge wait (bounded; beyond that dropped and counted) instead of reaching the guest...
+    void hold_from_bridge(migration::NetpassLimits limits);
+    // ...until the source's frames are written to the guest's tap, then the held ones, in arrival order;
+    // then forwarding is direct again. With no hold, the frames are simply written first.
+    void inject_then_release(std::vector<migration::NetpassFrame> cached);
+    void release() { inject_then_release({}); }  // no cache will come
     bool holding() const { return holding_.load(); }
+    migration::NetpassCounters ordering_counters() const;  // of the last hold: injected, held, dropped
     bool paused() const { return paused_.load(); }
     // set_link: with the link down nothing crosses (QEMU drops in both directions).
     void set_link_up(bool up);
@@ -72,9 +73,8 @@ private:
     std::atomic<bool> tx_paused_{false};  // guest -> bridge dropped (after the drain)
     std::mutex tx_mutex_;                 // one reader of the tap at a time (forwarder, or the drain)
     std::atomic<bool> holding_{false};
-    std::mutex hold_mutex_;               // orders held frames against the injection
-    std::deque<std::vector<std::byte>> held_;
-    std::size_t max_held_ = 0;
+    mutable std::mutex hold_mutex_;       // orders held frames against the injection
+    migration::NetpassOrdering ordering_;
     std::atomic<bool> link_up_{true};
     std::atomic<bool> tap_dead_{false};
     std::atomic<std::uint64_t> batch_seq_{0};  // odd while a batch is moved

@@ -18,7 +18,9 @@ namespace nf::vmm {
 class StandbyDevice {
 public:
     // netdev may be null (a virtio NIC with no backend: the guest sees a link that carries nothing).
-    StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused);
+    // netpass: the migration's cache that keeps frames reaching the paused backend (null: dropped).
+    StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused,
+                  migration::NetpassCache* netpass = nullptr);
     ~StandbyDevice();  // forwarding stops before the tap closes; the netdev becomes free again
     StandbyDevice(const StandbyDevice&) = delete;
     StandbyDevice& operator=(const StandbyDevice&) = delete;
@@ -28,15 +30,15 @@ public:
     void set_paused(bool paused);
     const PvCounters& counters() const { return counters_; }
 
-    // Migration: the guest's tap fd (what moves to the destination VMM), and netpass on both sides.
+    // Migration: the guest's tap fd (what moves to the destination VMM)...
     int tap_fd() const { return tap_->fd(); }
-    bool has_backend() const { return forwarder_ != nullptr; }
-    // Source: keep (bounded) the frames that reach the paused backend, instead of dropping them.
-    void set_netpass_capture(bool on);
-    std::vector<PassedFrame> take_netpass_frames();
-    // Destination: hold frames from the bridge until the source's are injected (PvForwarder).
-    void hold_from_bridge(std::size_t max_frames);
-    std::size_t inject_then_release(const std::vector<PassedFrame>& frames);
+    // ...and netpass on the destination: hold frames from the bridge until the source's are injected.
+    void hold_from_bridge(migration::NetpassLimits limits);
+    void inject_then_release(std::vector<migration::NetpassFrame> cached);
+    migration::NetpassCounters ordering_counters() const;
+    bool holding() const { return forwarder_ && forwarder_->holding(); }
+    // QEMU's announce-self: one RARP for `mac` from the backend port, as if the guest sent it.
+    void announce(const MacAddress& mac);
     nlohmann::json describe() const;
 
 private:
@@ -44,7 +46,6 @@ private:
     PvCounters counters_;
     std::unique_ptr<StandbyTap> tap_;
     BridgeNetdev* netdev_;
-    KeepPausedFrames* netpass_ = nullptr;  // owned by the forwarder
     std::unique_ptr<PvForwarder> forwarder_;  // declared last: stops first
     bool link_up_ = true;
     bool paused_ = false;
