@@ -303,6 +303,12 @@ void Vmm::apply(migration::Outcome outcome) {
     if (qmp_)
         for (const auto& event : outcome.events) qmp_->broadcast(event.name, event.data);
     bool switchover_write = false;
+    // The core asks for capture right after the pause; started before it, no frame that reaches the
+    // backend in between is dropped (the sink only sees frames while the backend is paused).
+    if (std::erase_if(outcome.actions, [](const migration::Action& a) {
+            return std::holds_alternative<migration::NetpassStartCapture>(a);
+        }) > 0)
+        netpass_cache_.start();
     for (auto& action : outcome.actions) {
         try {
             carry_out_migration(action, switchover_write);
@@ -377,7 +383,15 @@ void Vmm::carry_out_migration(migration::Action& action, bool& switchover_write)
                 for (auto& [id, standby] : standbys_)
                     if (standby->holding()) standby->inject_then_release({});
             },
-            [&](migration::Announce&) { announce_self(nlohmann::json::object()); },
+            [&](migration::Announce&) {
+                // One round at once, before VM_STARTED leaves: the switch moves the guest's MAC to our port
+                // before the source stops keeping frames for netpass (QEMU waits 50 ms and loses that gap).
+                for (auto& [id, standby] : standbys_) {
+                    const auto* model = machine_.find_standby(id);
+                    if (model && model->mac()) standby->announce(*model->mac());
+                }
+                announce_self(nlohmann::json::object());  // then QEMU's rounds
+            },
             [&](migration::DeviceAction& a) {
                 const bool pausing = std::holds_alternative<device::PauseGuest>(a.action);
                 device::Outcome device_outcome;
