@@ -78,6 +78,14 @@ void PvForwarder::set_paused(bool paused) {
     else watch(epoll_.get(), tap_.fd());
 }
 
+void PvForwarder::start_paused() {
+    paused_.store(true);
+    wait_batch_out();
+    const std::lock_guard lock(tx_mutex_);
+    if (tx_paused_.exchange(true) || tap_dead_.load()) return;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, tap_.fd(), nullptr);
+}
+
 void PvForwarder::hold_from_bridge(migration::NetpassLimits limits) {
     const std::lock_guard lock(hold_mutex_);
     ordering_ = migration::NetpassOrdering(limits);

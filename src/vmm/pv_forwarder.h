@@ -39,6 +39,9 @@ public:
     // sent before the pause is never left behind in a host queue.
     static constexpr std::size_t kMaxDrain = 4096;
     void set_paused(bool paused);
+    // Paused from the start, with nothing drained: a migration's destination adopting the guest's tap must
+    // not send what the guest queued before it runs here (that would move the switch's FDB too early).
+    void start_paused();
     // Netpass on the destination (the core's NetpassOrdering, made thread-safe here): from now on frames
     // from the bridge wait (bounded; beyond that dropped and counted) instead of reaching the guest...
     void hold_from_bridge(migration::NetpassLimits limits);

@@ -17,7 +17,7 @@ StandbyDevice::StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, Br
         if (netpass) sink = std::make_unique<CachePausedFrames>(*netpass, vnet, counters_);
         else sink = std::make_unique<DropPausedFrames>(counters_);
         forwarder_ = std::make_unique<PvForwarder>(tap_->tap(), netdev_->socket(), counters_, std::move(sink));
-        forwarder_->set_paused(paused);
+        if (paused) forwarder_->start_paused();
         netdev_->set_user(id_);
     }
     spdlog::info("standby {}: tap {} in the VM{}", id_, tap_->ifname(),
