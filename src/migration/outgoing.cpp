@@ -61,7 +61,7 @@ void OutgoingMigration::reset() {
     start_.reset(); setup_done_.reset(); end_.reset(); unplug_start_.reset(); unplug_end_.reset();
     downtime_ = DowntimeClock{};
     return_path_ = ReturnPathDecoder{};
-    main_part_sent_ = dest_vm_started_ = capture_started_ = netpass_sent_ = false;
+    main_part_sent_ = dest_vm_started_ = dest_refused_ = capture_started_ = netpass_sent_ = false;
     vm_was_running_ = waiting_eject_ = false;
     armed_.reset();
     error_.clear();
@@ -192,10 +192,16 @@ void OutgoingMigration::on_return_path(const ReturnPathMessage& message, Time no
         out.actions.push_back(ArmTimer{Timer::VmStarted, params_.vm_started_timeout});
         return;
     case ReturnPathType::Shut:
-        if (status_ != Status::Device) return;
-        if (message.value != 0) {
-            abort(Ending::DestinationError, "destination failed to load the migration (return-path SHUT " +
-                                                std::to_string(message.value) + ")", false, now, out);
+        if (!is_running(status_) || status_ == Status::Cancelling || status_ == Status::Failing) return;
+        if (message.value != 0 || status_ != Status::Device) {
+            // An error SHUT with no VM_STARTED before it (the channel is ordered) means the destination's load
+            // failed and its guest never ran: the source may resume its own.
+            if (!dest_vm_started_) dest_refused_ = true;
+            abort(Ending::DestinationError,
+                  message.value != 0 ? "destination failed to load the migration (return-path SHUT " +
+                                           std::to_string(message.value) + ")"
+                                     : std::string("destination ended the migration before the switchover"),
+                  true, now, out);
             return;
         }
         if (caps_.netpass && !netpass_sent_)
@@ -207,8 +213,8 @@ void OutgoingMigration::on_return_path(const ReturnPathMessage& message, Time no
 
 Outcome OutgoingMigration::return_path_closed(Time now) {
     Outcome out;
-    if (status_ == Status::Device)
-        abort(Ending::DestinationError, "return path closed by the destination before SHUT", false, now, out);
+    if (caps_.return_path && is_running(status_) && status_ != Status::Cancelling && status_ != Status::Failing)
+        abort(Ending::DestinationError, "return path closed by the destination before SHUT", true, now, out);
     return out;
 }
 
@@ -329,6 +335,12 @@ void OutgoingMigration::finish_abort(Time now, Outcome& out) {
     if (waiting_eject_ && armed_ == Timer::CancelUnplug) cancel_timers(out);
     waiting_eject_ = false;
     end_ = now;
+    // QEMU's order: a failure is announced before the re-plug and the restart; a cancel after them.
+    const bool cancelled = pending_ending_ == Ending::Cancelled;
+    if (!cancelled) {
+        ending_ = pending_ending_;
+        set_status(Status::Failed, out);
+    }
     out.actions.push_back(CloseStream{});
     if (dest_may_have_started()) {
         // QEMU's dest_vm_started rule, made conservative: once the destination may run the guest, the source
@@ -353,12 +365,9 @@ void OutgoingMigration::finish_abort(Time now, Outcome& out) {
         }
         if (caps_.netpass) out.actions.push_back(NetpassEnd{});
     }
-    if (pending_ending_ == Ending::Cancelled) {
+    if (cancelled) {
         ending_ = unplug_ == UnplugResult::Abandoned ? Ending::CancelledUnplugTimeout : Ending::Cancelled;
         set_status(Status::Cancelled, out);
-    } else {
-        ending_ = pending_ending_;
-        set_status(Status::Failed, out);
     }
 }
 

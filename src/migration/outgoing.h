@@ -14,7 +14,8 @@
 //   - VM_STARTED and SHUT from the destination: x-vm-started-timeout.
 // The source never resumes a guest the destination may have started: once the main part's EOF has left the
 // VMM (main_part_sent) or VM_STARTED arrived, a failure leaves the source guest paused and says so
-// (QEMU's dest_vm_started rule, made conservative). Before that, cancel/failure re-plugs the primaries,
+// (QEMU's dest_vm_started rule, made conservative), unless the destination answered SHUT(error) with no
+// VM_STARTED before it (its load failed; the return path is ordered). Before that, cancel/failure re-plugs the primaries,
 // resumes the guest and hands any cached netpass frames back to it.
 //
 // QMP events, in QEMU's order (reference-figures.md; `device` is set at every switchover since QEMU 9.1):
@@ -89,7 +90,7 @@ public:
     UnplugResult unplug_result() const { return unplug_; }
     SourceGuest source_guest() const { return guest_; }
     bool dest_vm_started() const { return dest_vm_started_; }
-    bool dest_may_have_started() const { return dest_vm_started_ || main_part_sent_; }
+    bool dest_may_have_started() const { return dest_vm_started_ || (main_part_sent_ && !dest_refused_); }
     const DowntimeClock& downtime() const { return downtime_; }
     const std::string& error() const { return error_; }
 
@@ -121,6 +122,7 @@ private:
     ReturnPathDecoder return_path_;
     bool main_part_sent_ = false;
     bool dest_vm_started_ = false;
+    bool dest_refused_ = false;  // SHUT(error) before any VM_STARTED: the destination's guest never ran
     bool capture_started_ = false;
     bool netpass_sent_ = false;
     bool vm_was_running_ = false;  // resume on abort only a guest the migration stopped (QEMU's vm_old_state)

@@ -118,7 +118,7 @@ void Vmm::cold_plug_devices() {
 
 void Vmm::open_sockets() {
     qmp_ = std::make_unique<qmp::QmpServer>(
-        loop_, qmp::QmpServerOptions{options_.qmp_path, {}},
+        loop_, qmp::QmpServerOptions{.socket_path = options_.qmp_path, .access = options_.socket_access},
         [this](const std::string& command, const nlohmann::json& arguments) { return execute(command, arguments); });
     service_.attach(*qmp_);
     // A destination serves the guest's channel only once the guest runs here (vmm_migration.cpp).

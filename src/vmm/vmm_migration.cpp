@@ -472,7 +472,8 @@ void Vmm::open_channel() {
             run_deferred();
             if (role_ == MigrationRole::Source && migration::is_running(outgoing_.status()))
                 apply(outgoing_.device_changed(now()));
-        });
+        },
+        64 * 1024, options_.socket_access);
     service_.attach(*channel_);
 }
 
