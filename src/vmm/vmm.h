@@ -20,6 +20,10 @@
 
 #include "common/event_loop.h"
 #include "device/machine.h"
+#include "migration/incoming.h"
+#include "migration/netpass_cache.h"
+#include "migration/outgoing.h"
+#include "migration/settings.h"
 #include "os/link_monitor.h"
 #include "qmp/device_channel.h"
 #include "qmp/machine_service.h"
@@ -28,6 +32,7 @@
 #include "vmm/bridge_netdev.h"
 #include "vmm/guest_pause.h"
 #include "vmm/mac_filter.h"
+#include "vmm/migration_socket.h"
 #include "vmm/namespaces.h"
 #include "vmm/primary_veth.h"
 #include "vmm/standby_device.h"
@@ -93,6 +98,35 @@ private:
     // Publishes an outcome minus DEVICE_DELETED (a device that failed to plug was never there for QMP).
     void publish_quietly(device::Outcome outcome);
 
+    // --- vmm_migration.cpp: live migration, the OS edge of src/migration (sockets, timers, taps, netpass)
+    enum class MigrationRole { None, Source, Destination };
+    std::optional<qmp::QmpResult> migration_command(const std::string& command, const nlohmann::json& arguments);
+    qmp::QmpResult migrate(const nlohmann::json& arguments);
+    qmp::QmpResult migrate_incoming(const std::string& uri_text);
+    qmp::QmpResult announce_self(const nlohmann::json& arguments);
+    nlohmann::json query_migrate() const;
+    void apply(migration::Outcome outcome);
+    void carry_out_migration(migration::Action& action, bool& switchover_write);
+    void arm_migration_timer(migration::Timer timer, migration::Millis after);
+    void cancel_migration_timer(migration::Timer timer);
+    void on_migration_listener();
+    void on_migration_socket(std::uint32_t events);
+    void flush_migration_stream();
+    void close_migration_stream();
+    void adopt_received_taps();
+    void migration_settled();  // after every applied outcome: role-specific follow-ups (channel, release)
+    void open_channel();
+    void close_channel();
+    void claim_channel(int attempt);
+    void release_guest();  // source, completed: the guest is the destination's now
+    qmp::QmpError qmp_error(const device::Outcome& outcome) const;
+
+    struct AwaitedTap {
+        std::string id;
+        std::string ifname;
+        BridgeNetdev* netdev = nullptr;
+    };
+
     VmmOptions options_;
     EventLoop loop_;  // before every member that watches an fd or holds a timer on it
     std::unique_ptr<Namespaces> ns_;
@@ -107,6 +141,25 @@ private:
     std::optional<os::LinkMonitor> monitor_;
     std::unique_ptr<qmp::QmpServer> qmp_;
     std::unique_ptr<qmp::DeviceChannelServer> channel_;
+
+    // Migration (vmm_migration.cpp). The cache is fed by every standby's paused backend.
+    migration::Settings migration_settings_;
+    migration::NetpassCache netpass_cache_;
+    migration::OutgoingMigration outgoing_{machine_};
+    migration::IncomingMigration incoming_{machine_};
+    MigrationRole role_ = MigrationRole::None;
+    std::optional<MigrationListener> migration_listener_;
+    std::optional<MigrationConnection> migration_stream_;
+    bool stream_connecting_ = false;
+    bool stream_closing_ = false;      // CloseStream seen: close once the queue is out (bounded)
+    bool main_part_queued_ = false;    // source: the switchover's write is queued; report when it is out
+    bool incoming_deferred_ = false;   // --incoming defer: migrate-incoming may be used once
+    std::vector<std::byte> migration_in_;  // bytes read, not yet given to the core
+    std::map<migration::Timer, EventLoop::TimerId> migration_timers_;
+    EventLoop::TimerId close_timer_ = 0;
+    EventLoop::TimerId channel_timer_ = 0;
+    std::vector<AwaitedTap> awaited_taps_;  // destination: standbys whose tap comes with the stream
+    bool guest_released_ = false;           // source: the guest moved away
 
     const BackendProps* adding_ = nullptr;  // the device_add being executed: props for an id not yet recorded
     std::optional<std::pair<std::string, std::string>> plug_failure_;  // device id, what failed
