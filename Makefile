@@ -5,7 +5,7 @@ ASAN_BUILD ?= build/asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test unit-asan test-all demo bench clean
+.PHONY: all deps build test unit-asan test-all demo bench install clean
 
 all: build
 
@@ -27,6 +27,11 @@ unit-asan: deps
 # Everything: unit (plain + sanitized), integration (namespaces, root) and acceptance (QMP) tests.
 test: build unit-asan
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
+
+# Installs like a system component: PREFIX (default /usr/local) and DESTDIR (staging) as usual.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: build
 	scripts/demo
