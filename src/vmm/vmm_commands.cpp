@@ -14,8 +14,8 @@ qmp::QmpResult Vmm::execute(const std::string& command, const nlohmann::json& ar
     else if (command == "x-surprise-remove") result = surprise_remove(args);
     else if (command == "x-query-vmm") result = describe();
     else if (command == "quit") {
-        quit_ = true;
         quit_reason_ = "host-qmp-quit";
+        loop_.stop();  // after this round: the reply goes out first
         result = nlohmann::json::object();
     } else {
         result = service_.execute(command, args);
@@ -138,6 +138,13 @@ nlohmann::json Vmm::describe() const {
         entry["host"] = host_if;
         out["vf-filters"].push_back(entry);
     }
+    const auto& loop = loop_.counters();
+    out["event-loop"] = {{"rounds", loop.rounds},          {"fd-events", loop.fd_events},
+                         {"timers-fired", loop.timers_fired}, {"tasks-run", loop.tasks_run},
+                         {"handler-errors", loop.handler_errors}, {"removal-errors", removal_errors_}};
+    const auto qmp = qmp_->counters();
+    out["qmp"] = {{"clients", qmp_->client_count()}, {"commands", qmp.commands}, {"malformed", qmp.malformed},
+                  {"command-errors", qmp.command_errors}, {"accept-exhausted", qmp.accept_exhausted}};
     return out;
 }
 
