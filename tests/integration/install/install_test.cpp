@@ -17,12 +17,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
+struct CommandResult {
     int status;
     std::string output;  // stdout + stderr
 };
 
-Run run(const std::string& command) {
+CommandResult run(const std::string& command) {
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>&1").c_str(), "r"), ::pclose);
     if (!pipe) return {-1, "popen failed"};
     std::string out;
@@ -51,7 +51,7 @@ protected:
     static fs::path prefix() { return staged(NF_INSTALL_PREFIX); }
 
     static inline fs::path destdir_;
-    static inline Run install_;
+    static inline CommandResult install_;
 };
 
 constexpr std::array kBinaries = {std::pair{"failoverd", 8}, std::pair{"failoverctl", 8}, std::pair{"failover-vmm", 1},
@@ -63,7 +63,7 @@ TEST_F(Installed, EveryBinaryIsInstalledAndRuns) {
         const fs::path binary = prefix() / "bin" / name;
         ASSERT_TRUE(fs::exists(binary)) << binary;
         EXPECT_TRUE((fs::status(binary).permissions() & fs::perms::owner_exec) != fs::perms::none) << binary;
-        const Run help = run(binary.string() + " --help");
+        const CommandResult help = run(binary.string() + " --help");
         EXPECT_EQ(help.status, 0) << name << ": " << help.output;
         EXPECT_NE(help.output.find(name), std::string::npos) << name;
     }
@@ -73,13 +73,13 @@ TEST_F(Installed, EveryBinaryHasAManPageThatManRenders) {
     for (const auto& [name, section] : kBinaries) {
         const fs::path page = prefix() / "share/man" / ("man" + std::to_string(section)) / (std::string(name) + "." + std::to_string(section));
         ASSERT_TRUE(fs::exists(page)) << page;
-        const Run shown = run("MANWIDTH=100 man -l " + page.string());
+        const CommandResult shown = run("MANWIDTH=100 man -l " + page.string());
         EXPECT_EQ(shown.status, 0) << shown.output;
         EXPECT_NE(shown.output.find("NAME"), std::string::npos) << page;
         EXPECT_NE(shown.output.find(name), std::string::npos) << page;
     }
     // failoverd's page is the full man page (docs/failoverd.8.md), not the --help text.
-    const Run failoverd = run("MANWIDTH=100 man -l " + (prefix() / "share/man/man8/failoverd.8").string());
+    const CommandResult failoverd = run("MANWIDTH=100 man -l " + (prefix() / "share/man/man8/failoverd.8").string());
     EXPECT_NE(failoverd.output.find("SYNOPSIS"), std::string::npos);
 }
 
@@ -99,7 +99,7 @@ TEST_F(Installed, SystemdUnitRunsTheInstalledBinaryAndVerifies) {
     const fs::path check_dir = destdir_ / "verify";
     fs::create_directories(check_dir);
     std::ofstream(check_dir / "failoverd@.service") << staged_text;
-    const Run verify = run("MANPATH=" + (prefix() / "share/man").string() + " systemd-analyze verify " +
+    const CommandResult verify = run("MANPATH=" + (prefix() / "share/man").string() + " systemd-analyze verify " +
                            (check_dir / "failoverd@ens4.service").string());
     EXPECT_EQ(verify.status, 0) << verify.output;
     EXPECT_EQ(verify.output.find("man "), std::string::npos) << "a Documentation= page is missing:\n" << verify.output;
@@ -120,7 +120,7 @@ TEST_F(Installed, BashCompletionCompletesSubcommandsAndOptions) {
 
 TEST_F(Installed, AnotherPrefixGivesTheUnitThatPrefix) {
     const fs::path other = destdir_ / "other-stage";
-    const Run installed = run("DESTDIR=" + other.string() + " cmake --install " NF_BUILD_DIR " --prefix /opt/nf");
+    const CommandResult installed = run("DESTDIR=" + other.string() + " cmake --install " NF_BUILD_DIR " --prefix /opt/nf");
     ASSERT_EQ(installed.status, 0) << installed.output;
     EXPECT_TRUE(fs::exists(other / "opt/nf/bin/failoverd"));
     std::stringstream text;
