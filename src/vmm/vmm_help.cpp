@@ -45,6 +45,12 @@ OPTIONS
                          a device present at boot, processed in order exactly like QEMU's -device (a
                          failover standby listed first hides its primary); see DEVICES
   --log-level LEVEL      trace|debug|info|warn|error|off (default info; NF_LOG_LEVEL also works)
+  --incoming URI|defer   this VMM is a live migration's destination (QEMU's -incoming): listen on URI
+                         (unix:PATH or tcp:ADDR:PORT, numeric address) for the stream, or with `defer` wait
+                         for QMP migrate-incoming. The guest stays paused here until the stream is loaded;
+                         standbys get their tap from the source (no tap is created), failover primaries stay
+                         hidden until the loaded standby says STANDBY was negotiated, the device channel is
+                         served once the guest runs here
   -h, --help             this text
 
 DEVICES (QEMU keyval syntax; also the arguments of QMP device_add)
@@ -62,6 +68,14 @@ DEVICES (QEMU keyval syntax; also the arguments of QMP device_add)
 QMP
   qmp_capabilities, query-version, query-status, query-pci, qom-get, stop, cont, device_add, device_del,
   set_link, quit; events FAILOVER_NEGOTIATED, UNPLUG_PRIMARY, DEVICE_DELETED, STOP, RESUME, SHUTDOWN.
+  Migration (QEMU's names): migrate {"uri": "unix:PATH"}, migrate-incoming {"uri"}, query-migrate,
+  migrate_cancel, migrate-set-capabilities / query-migrate-capabilities (events, return-path, netpass),
+  migrate-set-parameters / query-migrate-parameters (our bounds: x-wait-unplug-timeout, x-wait-unplug-policy,
+  x-cancel-unplug-timeout, x-vm-started-timeout, x-incoming-stall-timeout, x-active-time,
+  x-netpass-max-frames, x-netpass-max-bytes), announce-self; events MIGRATION, MIGRATION_PASS. query-migrate
+  carries our figures under "x-netfailover" (outcome, wait-unplug, downtime end, netpass counters). The
+  guest's tap moves to the destination over the unix: socket (SCM_RIGHTS); tcp: is refused while a standby
+  has a tap.
   Extensions (x- prefix, not in QEMU):
     x-surprise-remove {"id": ID}   the device vanishes under the guest at once (no eject handshake), as a
                                    VF reset or a host deleting the VF; also triggered when a primary's
@@ -79,6 +93,14 @@ EXAMPLES
     --netdev bridge,id=hn0,br=esw0 \
     --device virtio-net-pci,id=standby0,netdev=hn0,mac=52:54:00:00:00:01,failover=on,bus=root0,ifname=eth0 \
     --device vfio-pci,id=primary0,host=vf-vm1g,failover_pair_id=standby0,bus=root1,ifname=ens4
+
+  # live migration: the destination (on host B, its own VF), then `migrate` on the source:
+  failover-vmm --name vm1 --qmp /run/netfailover/nfl/vm1@hostB.qmp --channel /run/netfailover/nfl/vm1.chan \
+    --guest-netns nfl-vm1 --cgroup /sys/fs/cgroup/unified/netfailover/nfl/vm1 --netdev bridge,id=hn0,br=esw0 \
+    --incoming unix:/run/netfailover/nfl/vm1.mig --device virtio-net-pci,... --device vfio-pci,...
+  {"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"return-path","state":true},
+   {"capability":"netpass","state":true}]}}        (on both sides)
+  {"execute":"migrate","arguments":{"uri":"unix:/run/netfailover/nfl/vm1.mig"}}
 
   # hot-add the primary later over QMP:
   {"execute":"device_add","arguments":{"driver":"vfio-pci","id":"primary0","host":"vf-vm1g",
