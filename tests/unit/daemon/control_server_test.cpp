@@ -123,7 +123,8 @@ TEST_F(ControlServerTest, MalformedRequestGetsAnErrorAndTheConnectionSurvives) {
     ASSERT_EQ(::send(client.fd(), junk.data(), junk.size(), MSG_NOSIGNAL), static_cast<ssize_t>(junk.size()));
     pump(server);
     const json error = json::parse(*client.read_line(kTimeout));
-    EXPECT_EQ(error, (json{{"ok", false}, {"error", "request is not valid JSON"}}));
+    EXPECT_EQ(error["ok"], false);
+    EXPECT_EQ(error["error"].get<std::string>().rfind("request is not valid JSON: ", 0), 0u) << error.dump();
     EXPECT_EQ(exchange(server, client, {{"cmd", "nope"}})["ok"], false);
     EXPECT_EQ(exchange(server, client, {{"cmd", "status"}})["ok"], true);
     EXPECT_EQ(server.counters().bad_requests, 2u);
