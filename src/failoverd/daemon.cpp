@@ -409,8 +409,8 @@ int Daemon::run() {
     // Only the loop's own fd failing is fatal; its errors (EBADF, EINVAL) do not go away, but one retry
     // costs nothing.
     constexpr int kMaxWaitFailures = 3;
-    // Handlers failing this many times in a row, with a round between where nothing failed, would only
-    // spin: better a clean exit and a supervised restart.
+    // This many handler failures with no clean round between would only spin: better a clean exit and a
+    // supervised restart.
     constexpr std::uint64_t kMaxConsecutiveHandlerErrors = 1000;
     int wait_failures = 0;
     std::uint64_t consecutive_errors = 0;
