@@ -18,9 +18,9 @@ using nlohmann::json;
 
 namespace {
 
-UnixListener claim_socket(const std::string& path) {
+UnixListener claim_socket(const std::string& path, const SocketAccess& access) {
     try {
-        return listen_unix(path);
+        return listen_unix(path, 16, access);
     } catch (const SystemError& e) {
         if (e.errno_value() != EADDRINUSE) throw;
         throw SystemError(EADDRINUSE, "control socket " + path + ": failoverd already running");
@@ -29,9 +29,10 @@ UnixListener claim_socket(const std::string& path) {
 
 }  // namespace
 
-ControlServer::ControlServer(EventLoop& loop, std::string path, ControlHandlers handlers, ControlLimits limits)
-    : loop_(loop), path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits),
-      listener_(claim_socket(path_)),
+ControlServer::ControlServer(EventLoop& loop, std::string path, ControlHandlers handlers, ControlLimits limits,
+                             SocketAccess access)
+    : loop_(loop), path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits), access_(access),
+      listener_(claim_socket(path_, access_)),
       acceptor_(loop_, listener_.fd(), "control accept", [this](UniqueFd fd) { add_client(std::move(fd)); }) {}
 
 // Clients are unwatched and closed first, then the listener unlinks the socket file if it is still ours.
@@ -58,6 +59,7 @@ json ControlServer::counters_json() const {
             {"subscribers", subscriber_count()},
             {"clients_accepted", c.clients_accepted},
             {"clients_refused", c.clients_refused},
+            {"peers_refused", c.peers_refused},
             {"requests", c.requests},
             {"bad_requests", c.bad_requests},
             {"oversized_requests", c.oversized_requests},
@@ -67,6 +69,7 @@ json ControlServer::counters_json() const {
 }
 
 void ControlServer::add_client(UniqueFd fd) {
+    if (!admit_peer(fd.get(), access_, counters_.peers_refused, "control socket " + path_)) return;
     if (clients_.size() >= limits_.max_clients) {
         ++counters_.clients_refused;
         const std::string line = to_line(error_reply("too many control clients"));

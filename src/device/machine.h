@@ -14,6 +14,7 @@
 #include "device/device_options.h"
 #include "device/outcome.h"
 #include "device/pci_device.h"
+#include "device/persist.h"
 #include "device/standby.h"
 
 namespace nf::device {
@@ -47,6 +48,10 @@ public:
     // --- QMP. execute() dispatches by command name; unknown names get CommandNotFound.
     Outcome execute(const std::string& command, const nlohmann::json& arguments);
     Outcome device_add(const nlohmann::json& arguments);
+    // device_add's checks that QEMU makes before it looks at any property (driver, bus, the standbys'
+    // hiding hooks' "needs to have id"): the VMM runs them before its backend checks
+    // (host=, netdev=), so a request gets QEMU's first error. No side effects.
+    std::optional<CommandError> check_device_head(const nlohmann::json& arguments) const;
     Outcome device_del(const nlohmann::json& arguments);
     Outcome set_link(const nlohmann::json& arguments);
     Outcome qom_get(const nlohmann::json& arguments) const;
@@ -74,6 +79,19 @@ public:
     Outcome migration_incoming_load_standby(const std::string& standby_id, std::uint64_t features);
     Outcome migration_incoming_finish(bool autostart = true);
     bool migrating() const { return migrating_; }
+    // Primaries whose migration eject is still awaited (the wait-unplug condition, by id).
+    std::vector<std::string> pending_unplugs() const;
+    // wait-unplug bound with policy surprise-removal: every pending primary is pulled from under the guest but
+    // stays realized (partially hotplugged), so a later failure can still plug it back.
+    Outcome migration_force_unplug();
+
+    // --- save/restore records (persist.h): what the migration stream carries, one record per migrating device.
+    // Partially unplugged primaries are left out (their state is not in the stream, §1.5).
+    std::vector<DeviceRecord> save_device_records() const;
+    // Loads one record on the destination, as QEMU's load does: a negotiated standby emits FAILOVER_NEGOTIATED
+    // and plugs its hidden primary (§1.8). A record for an unknown device, of an unknown kind, malformed or
+    // incompatible is an error in the reply, and changes nothing.
+    Outcome restore_device_record(const DeviceRecord& record);
 
     // --- inspection (tests, the VMM's glue)
     PrimaryState primary_state(const std::string& id) const;
@@ -87,6 +105,8 @@ public:
 private:
     Outcome add_device(const nlohmann::json& arguments, bool hotplug);
     const Bus& resolve_bus(const DeviceOptions& device) const;
+    const Bus& resolve_bus(const std::optional<std::string>& name) const;
+    void check_head(const nlohmann::json& arguments) const;
     std::optional<bool> run_hiding_hooks(const DeviceOptions& device);
     void realize(const DeviceOptions& device, bool hotplug, Outcome& out);
     PciAddress place(const DeviceOptions& device, const Bus& bus) const;

@@ -26,13 +26,33 @@ Outcome Machine::migration_source_setup() {
 
 bool Machine::unplug_pending() const {
     return std::ranges::any_of(standbys_, [&](const auto& entry) {
-        const auto& [id, standby] = entry;
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+        const std::string& id = entry.first;
+        const auto& standby = entry.second;
         if (!standby.failover() || !standby.negotiated()) return false;
         const auto primary = std::ranges::find_if(devices_, [&](const PciDevice& d) {
             return d.options.failover_pair_id == id;
         });
         return primary != devices_.end() && primary->pending_deleted_event;
     });
+}
+
+std::vector<std::string> Machine::pending_unplugs() const {
+    std::vector<std::string> ids;
+    for (const PciDevice& device : devices_)
+        if (device.partially_hotplugged && device.pending_deleted_event) ids.push_back(device.id);
+    return ids;
+}
+
+Outcome Machine::migration_force_unplug() {
+    Outcome out;
+    for (PciDevice& device : devices_) {
+        if (!device.partially_hotplugged || !device.pending_deleted_event) continue;
+        // Pulled from under the guest, like a VF reset; still realized, so a failed migration re-plugs it.
+        device.pending_deleted_event = false;
+        unplug_action(device, RemovalMode::Surprise, out);
+    }
+    return out;
 }
 
 Outcome Machine::migration_source_failed() {

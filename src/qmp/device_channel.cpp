@@ -15,9 +15,9 @@ namespace channel = device::channel;
 constexpr std::size_t kMaxPendingOutput = 1 << 20;
 
 DeviceChannelServer::DeviceChannelServer(EventLoop& loop, std::string socket_path, HelloSource hello,
-                                         MessageHandler on_message, std::size_t max_line)
+                                         MessageHandler on_message, std::size_t max_line, SocketAccess access)
     : loop_(loop), socket_path_(std::move(socket_path)), hello_(std::move(hello)), on_message_(std::move(on_message)),
-      max_line_(max_line), listener_(listen_unix(socket_path_, 4)),
+      max_line_(max_line), access_(access), listener_(listen_unix(socket_path_, 4, access_)),
       acceptor_(loop_, listener_.fd(), "device channel accept", [this](UniqueFd fd) { accept_guest(std::move(fd)); }) {}
 
 DeviceChannelServer::~DeviceChannelServer() {
@@ -31,6 +31,7 @@ DeviceChannelCounters DeviceChannelServer::counters() const {
 }
 
 void DeviceChannelServer::accept_guest(UniqueFd fd) {
+    if (!admit_peer(fd.get(), access_, counters_.peers_refused, "device channel")) return;
     if (guest_) {
         ++counters_.guests_refused;
         spdlog::warn("device channel: refusing a second guest connection");
@@ -68,6 +69,10 @@ void DeviceChannelServer::serve_guest() {
             // A confused guest is logged and counted; the channel stays up for its next message.
             ++counters_.protocol_errors;
             spdlog::warn("device channel: {}", e.what());
+        } catch (const std::exception& e) {
+            // A well-formed message the model could not take (a device it does not know): the same.
+            ++counters_.protocol_errors;
+            spdlog::warn("device channel: guest message refused: {}", e.what());
         }
         if (!guest_) return;  // the handler's reply found the guest gone
     }
@@ -107,8 +112,10 @@ DeviceChannelClient DeviceChannelClient::connect(const std::string& socket_path,
     return DeviceChannelClient(connect_unix(socket_path, timeout));
 }
 
-void DeviceChannelClient::send(const channel::Message& message) {
-    if (!connection_.send(channel::encode(message))) throw DeviceChannelError("device channel: VMM gone while sending");
+void DeviceChannelClient::send(const channel::Message& message) { send_line(channel::encode(message)); }
+
+void DeviceChannelClient::send_line(std::string_view line) {
+    if (!connection_.send(line)) throw DeviceChannelError("device channel: VMM gone while sending");
     while (connection_.wants_write())
         if (!wait_fd(connection_.fd(), POLLOUT, Millis(5000)) || !connection_.flush())
             throw DeviceChannelError("device channel: VMM gone while sending");

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/acceptor.h"
@@ -24,6 +25,7 @@ namespace nf::qmp {
 struct DeviceChannelCounters {
     std::uint64_t guests_accepted = 0;
     std::uint64_t guests_refused = 0;
+    std::uint64_t peers_refused = 0;     // SO_PEERCRED: not root, us or the socket's group
     std::uint64_t messages_in = 0;
     std::uint64_t messages_out = 0;
     std::uint64_t protocol_errors = 0;
@@ -38,8 +40,9 @@ public:
     using MessageHandler = std::function<void(const device::channel::Message&)>;
 
     // Watches the listener and the guest on `loop`, which must outlive the server.
+    // `access`: who may connect besides root and our user (SO_PEERCRED at accept; mode 0660 with a group).
     DeviceChannelServer(EventLoop& loop, std::string socket_path, HelloSource hello, MessageHandler on_message,
-                        std::size_t max_line = 64 * 1024);
+                        std::size_t max_line = 64 * 1024, SocketAccess access = {});
     ~DeviceChannelServer();
     DeviceChannelServer(const DeviceChannelServer&) = delete;
     DeviceChannelServer& operator=(const DeviceChannelServer&) = delete;
@@ -62,6 +65,7 @@ private:
     HelloSource hello_;
     MessageHandler on_message_;
     std::size_t max_line_;
+    SocketAccess access_;
     UnixListener listener_;   // unlinks the socket file it bound
     std::optional<LineConnection> guest_;
     bool writing_ = false;    // the guest is watched for EPOLLOUT
@@ -82,6 +86,8 @@ public:
 
     int fd() const { return connection_.fd(); }
     void send(const device::channel::Message& message);
+    // Raw bytes (tests: what a broken or hostile guest sends).
+    void send_line(std::string_view line);
     // The next message within `timeout`; nullopt on timeout. Throws DeviceChannelError when the VMM closed
     // the channel, device::channel::ProtocolError on a bad message.
     std::optional<device::channel::Message> receive(Millis timeout);

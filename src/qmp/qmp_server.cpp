@@ -5,13 +5,14 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "common/unix_socket.h"
 
 namespace nf::qmp {
 
 QmpServer::QmpServer(EventLoop& loop, QmpServerOptions options, CommandHandler handler)
     : loop_(loop), options_(std::move(options)), handler_(std::move(handler)),
-      listener_(listen_unix(options_.socket_path)),
+      listener_(listen_unix(options_.socket_path, 16, options_.access)),
       acceptor_(loop_, listener_.fd(), "qmp accept", [this](UniqueFd fd) { add_client(std::move(fd)); }) {}
 
 QmpServer::~QmpServer() {
@@ -25,6 +26,7 @@ QmpServerCounters QmpServer::counters() const {
 }
 
 void QmpServer::add_client(UniqueFd fd) {
+    if (!admit_peer(fd.get(), options_.access, counters_.peers_refused, "qmp")) return;
     if (clients_.size() >= options_.max_clients) {
         ++counters_.clients_refused;
         spdlog::warn("qmp: refusing client, {} already connected", clients_.size());
@@ -34,7 +36,7 @@ void QmpServer::add_client(UniqueFd fd) {
     auto client = std::make_unique<Client>(
         Client{LineConnection(std::move(fd), options_.max_line, options_.max_pending_output)});
     ++counters_.clients_accepted;
-    if (!client->connection.send(greeting(options_.version).dump() + "\n")) return;
+    if (!client->connection.send(dump_json(greeting(options_.version)) + "\n")) return;
     client->writing = client->connection.wants_write();
     loop_.add(raw, EPOLLIN | (client->writing ? EPOLLOUT : 0u),
               [this, raw](std::uint32_t events) { client_ready(raw, events); }, "qmp client");

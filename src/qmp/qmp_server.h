@@ -23,11 +23,13 @@ struct QmpServerOptions {
     std::size_t max_line = 64 * 1024;           // longer input lines are rejected and counted
     std::size_t max_pending_output = 4 << 20;   // a client that stops reading is dropped past this
     std::size_t max_clients = 16;
+    SocketAccess access;                         // who may connect besides root (SO_PEERCRED at accept)
 };
 
 struct QmpServerCounters {
     std::uint64_t clients_accepted = 0;
     std::uint64_t clients_refused = 0;     // over max_clients
+    std::uint64_t peers_refused = 0;       // SO_PEERCRED: not root, us or the socket's group
     std::uint64_t clients_dropped = 0;     // output bound exceeded
     std::uint64_t commands = 0;
     std::uint64_t malformed = 0;           // not JSON / not a well-formed command

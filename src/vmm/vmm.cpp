@@ -109,7 +109,7 @@ void Vmm::cold_plug_devices() {
 
 void Vmm::open_sockets() {
     qmp_ = std::make_unique<qmp::QmpServer>(
-        loop_, qmp::QmpServerOptions{options_.qmp_path, {}},
+        loop_, qmp::QmpServerOptions{.socket_path = options_.qmp_path, .access = options_.socket_access},
         [this](const std::string& command, const nlohmann::json& arguments) { return execute(command, arguments); });
     service_.attach(*qmp_);
     if (options_.channel_path.empty()) return;
@@ -118,7 +118,8 @@ void Vmm::open_sockets() {
         [this](const device::channel::Message& message) {
             service_.on_guest_message(message);
             run_deferred();
-        });
+        },
+        64 * 1024, options_.socket_access);
     service_.attach(*channel_);
 }
 

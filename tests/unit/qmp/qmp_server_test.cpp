@@ -105,6 +105,33 @@ TEST_F(QmpSocket, MalformedInputGetsGenericErrorAndConnectionSurvives) {
     EXPECT_EQ(client.execute("echo", {{"still", "alive"}}), QmpResult(json{{"still", "alive"}}));
 }
 
+// Issue 9, defect 1: each of these once threw past parse_command (1e999: out_of_range; bad UTF-8: the
+// reply's dump) and ended the process. Each is a GenericError now, and the connection keeps working.
+TEST_F(QmpSocket, HostileLinesGetErrorsAndTheServerStays) {
+    QmpClient client = negotiated_client();
+    const std::vector<std::string> lines = {
+        R"({"execute":"qmp_capabilities","id":1e999})",
+        R"({"execute":"echo","arguments":{"n":-1e400}})",
+        "{\"execute\":\"\xff\xfe\"}",
+        "{\"execute\":\"echo\",\"id\":\"\xc0\x80\"}",
+        std::string("{\"execute\":\0\"echo\"}", 19),
+        std::string(100, '[') + std::string(100, ']'),
+        R"({"execute":"echo","arguments":{"a":)" + std::string(40, '[') + std::string(40, ']') + "}}",
+        R"({"execute":"echo","id":)" + std::string(500, '{'),
+        "\xef\xbb\xbf{}",
+        R"({"execute":"\ud800"})",
+    };
+    for (const auto& line : lines) {
+        client.send_raw(line + "\n");
+        const json reply = client.read_message(milliseconds(2000));
+        EXPECT_EQ(reply["error"]["class"], "GenericError") << reply.dump();
+        EXPECT_FALSE(reply.contains("id")) << reply.dump();
+    }
+    EXPECT_EQ(client.execute("echo", {{"still", "alive"}}), QmpResult(json{{"still", "alive"}}));
+    loop->stop();
+    EXPECT_EQ(server->counters().malformed, lines.size());
+}
+
 // Issue 9 defect 1: nlohmann refuses 1e999 with out_of_range, not parse_error. Whatever the parser makes of
 // a line, the client gets an answer and the server goes on.
 TEST_F(QmpSocket, LineTheParserThrowsOnIsAnsweredAndTheServerGoesOn) {
