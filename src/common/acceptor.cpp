@@ -47,11 +47,21 @@ void Acceptor::pause_accepting(int err) {
     spdlog::warn("{}: accept: {}; not accepting for {} ms", name_, std::strerror(err),
                  std::chrono::duration_cast<std::chrono::milliseconds>(pause_).count());
     loop_.remove(listen_fd_);
+    schedule_resume();
+}
+
+void Acceptor::schedule_resume() {
     resume_ = loop_.after(
         pause_,
         [this] {
             resume_ = 0;
-            loop_.add(listen_fd_, EPOLLIN, [this](std::uint32_t) { accept_ready(); }, name_);
+            try {
+                loop_.add(listen_fd_, EPOLLIN, [this](std::uint32_t) { accept_ready(); }, name_);
+            } catch (const std::exception& e) {
+                // epoll refused (ENOMEM): a listener never watched again would be a dead socket.
+                spdlog::warn("{}: cannot watch the listener again ({}); retrying", name_, e.what());
+                schedule_resume();
+            }
         },
         name_ + " resume");
 }

@@ -38,6 +38,7 @@ public:
 private:
     void accept_ready();
     void pause_accepting(int err);
+    void schedule_resume();
 
     EventLoop& loop_;
     int listen_fd_;

@@ -1,13 +1,12 @@
 #include "daemon/control_server.h"
 
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstring>
 #include <exception>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -19,36 +18,34 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::uint64_t kListenerId = 0;
-constexpr std::uint64_t kBacklogId = UINT64_MAX;
-
-void epoll_control(int epoll, int op, int fd, std::uint32_t events, std::uint64_t id) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u64 = id;
-    if (::epoll_ctl(epoll, op, fd, &ev) != 0) throw_errno("epoll_ctl on the control socket");
+UnixListener claim_socket(const std::string& path, const SocketAccess& access) {
+    try {
+        return listen_unix(path, 16, access);
+    } catch (const SystemError& e) {
+        if (e.errno_value() != EADDRINUSE) throw;
+        throw SystemError(EADDRINUSE, "control socket " + path + ": failoverd already running");
+    }
 }
 
 }  // namespace
 
-ControlServer::ControlServer(std::string path, ControlHandlers handlers, ControlLimits limits, SocketAccess access)
-    : path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits), access_(access) {
-    epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
-    if (!epoll_) throw_errno("epoll_create1 for the control socket");
-    backlog_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!backlog_event_) throw_errno("eventfd for the control socket");
-    epoll_control(epoll_.get(), EPOLL_CTL_ADD, backlog_event_.get(), EPOLLIN, kBacklogId);
-    try {
-        listener_ = listen_unix(path_, 16, access_);
-    } catch (const SystemError& e) {
-        if (e.errno_value() != EADDRINUSE) throw;
-        throw SystemError(EADDRINUSE, "control socket " + path_ + ": failoverd already running");
-    }
-    epoll_control(epoll_.get(), EPOLL_CTL_ADD, listener_.fd(), EPOLLIN, kListenerId);
+ControlServer::ControlServer(EventLoop& loop, std::string path, ControlHandlers handlers, ControlLimits limits,
+                             SocketAccess access)
+    : loop_(loop), path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits), access_(access),
+      listener_(claim_socket(path_, access_)),
+      acceptor_(loop_, listener_.fd(), "control accept", [this](UniqueFd fd) { add_client(std::move(fd)); }) {}
+
+// Clients are unwatched and closed first, then the listener unlinks the socket file if it is still ours.
+ControlServer::~ControlServer() {
+    loop_.cancel(backlog_timer_);
+    for (const auto& [id, client] : clients_) loop_.remove(client.fd.get());
 }
 
-// Clients close first, then the listener unlinks the socket file if it is still ours.
-ControlServer::~ControlServer() = default;
+ControlCounters ControlServer::counters() const {
+    ControlCounters counters = counters_;
+    counters.accept_exhausted = acceptor_.counters().exhausted;
+    return counters;
+}
 
 std::size_t ControlServer::subscriber_count() const {
     std::size_t n = 0;
@@ -67,77 +64,78 @@ json ControlServer::counters_json() const {
             {"bad_requests", c.bad_requests},
             {"oversized_requests", c.oversized_requests},
             {"events_published", c.events_published},
-            {"slow_clients_dropped", c.slow_clients_dropped}};
+            {"slow_clients_dropped", c.slow_clients_dropped},
+            {"accept_exhausted", acceptor_.counters().exhausted}};
 }
 
-void ControlServer::dispatch() {
-    std::array<epoll_event, 64> events{};
-    int n = 0;
-    do n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("epoll_wait on the control socket");
-
-    // A handler may publish an event that dooms the very client being served: keep every Client in place
-    // until the round is over. One epoll_wait per round: what is left fires again (level-triggered).
-    struct RoundEnd {
-        ControlServer& server;
-        ~RoundEnd() {
-            server.dispatching_ = false;
-            server.drop_doomed();
-            server.signal_backlog();
-        }
-    } round_end{*this};
-    dispatching_ = true;
-    ++round_;
-    bool backlog = false;
-    for (int i = 0; i < n; ++i) {
-        const std::uint64_t id = events[i].data.u64;
-        if (id == kListenerId) {
-            accept_clients();
-            continue;
-        }
-        if (id == kBacklogId) {
-            backlog = true;
-            continue;
-        }
-        auto it = clients_.find(id);
-        if (it == clients_.end()) continue;
-        Client& client = it->second;
-        if (!client.doomed && (events[i].events & EPOLLOUT)) flush(client);
-        if (!client.doomed && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) serve(client, true);
+void ControlServer::add_client(UniqueFd fd) {
+    if (!admit_peer(fd.get(), access_, counters_.peers_refused, "control socket " + path_)) return;
+    if (clients_.size() >= limits_.max_clients) {
+        ++counters_.clients_refused;
+        const std::string line = to_line(error_reply("too many control clients"));
+        [[maybe_unused]] auto ignored = ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        return;
     }
-    if (!backlog) return;
-    for (auto& [id, client] : clients_)
-        if (client.backlogged && !client.doomed && client.served_round != round_) serve(client, false);
+    const std::uint64_t id = next_id_++;
+    const int raw = fd.get();
+    loop_.add(raw, EPOLLIN, [this, id](std::uint32_t events) { client_ready(id, events); }, "control client");
+    clients_.emplace(id, Client{id, std::move(fd), LineBuffer(limits_.max_request_line)});
+    ++counters_.clients_accepted;
 }
 
-void ControlServer::accept_clients() {
-    for (;;) {
-        UniqueFd fd;
+namespace {
+
+// A handler may publish an event that dooms the very client being served: every Client stays in place
+// until its service is over (also when a handler throws; the loop contains it).
+struct ControlServiceScope {
+    bool& serving;
+    std::function<void()> end;
+    ~ControlServiceScope() {
+        serving = false;
+        end();
+    }
+};
+
+}  // namespace
+
+void ControlServer::client_ready(std::uint64_t id, std::uint32_t events) {
+    const auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    serving_ = true;
+    const ControlServiceScope scope{serving_, [this] { end_of_service(); }};
+    Client& client = it->second;
+    if (!client.doomed && (events & EPOLLOUT)) flush(client);
+    if (!client.doomed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) serve(client, true);
+}
+
+void ControlServer::serve_backlog() {
+    backlog_timer_ = 0;
+    serving_ = true;
+    const ControlServiceScope scope{serving_, [this] { end_of_service(); }};
+    const std::uint64_t round = loop_.counters().rounds;
+    for (auto& [id, client] : clients_)
+        if (client.backlogged && !client.doomed && client.served_round != round) serve(client, false);
+}
+
+void ControlServer::end_of_service() {
+    drop_doomed();
+    bool waiting = false;
+    for (const auto& [id, client] : clients_) waiting = waiting || client.backlogged;
+    if (waiting && !backlog_timer_) {
         try {
-            fd = accept_unix(listener_.fd(), access_, counters_.peers_refused);
-        } catch (const SystemError& e) {
-            spdlog::warn("control socket {}: {}", path_, e.what());
-            return;   // EMFILE and friends: the next dispatch tries again
+            backlog_timer_ = loop_.after(EventLoop::Clock::duration::zero(), [this] { serve_backlog(); },
+                                         "control backlog");
+        } catch (const std::exception& e) {
+            // Runs while unwinding too: the client's next request (or its next byte) serves it instead.
+            spdlog::error("control socket {}: backlog timer: {}", path_, e.what());
         }
-        if (!fd) return;
-        if (clients_.size() >= limits_.max_clients) {
-            ++counters_.clients_refused;
-            const std::string line = to_line(error_reply("too many control clients"));
-            [[maybe_unused]] auto ignored = ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-            continue;
-        }
-        const std::uint64_t id = next_id_++;
-        auto [it, inserted] = clients_.emplace(id, Client{id, std::move(fd), LineBuffer(limits_.max_request_line)});
-        epoll_control(epoll_.get(), EPOLL_CTL_ADD, it->second.fd.get(), EPOLLIN, id);
-        ++counters_.clients_accepted;
     }
 }
 
 // Answers the client's buffered requests, oldest first, then reads more (when `readable`), within one
-// share per round: max_requests_per_dispatch answers and max_read_per_dispatch bytes.
+// share per loop round: max_requests_per_dispatch answers and max_read_per_dispatch bytes.
 void ControlServer::serve(Client& client, bool readable) {
-    client.served_round = round_;
+    client.served_round = loop_.counters().rounds;
     std::array<char, 4096> buffer{};
     std::size_t answered = 0;
     std::size_t read = 0;
@@ -163,22 +161,6 @@ void ControlServer::serve(Client& client, bool readable) {
         read += static_cast<std::size_t>(n);
         client.input.append(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     }
-}
-
-// Keeps the backlog eventfd readable exactly while some client has requests waiting.
-void ControlServer::signal_backlog() noexcept {
-    bool waiting = false;
-    for (const auto& [id, client] : clients_) waiting = waiting || (client.backlogged && !client.doomed);
-    if (waiting == backlog_signalled_) return;
-    std::uint64_t value = 1;
-    const ssize_t n = waiting ? ::write(backlog_event_.get(), &value, sizeof value)
-                              : ::read(backlog_event_.get(), &value, sizeof value);
-    if (n != static_cast<ssize_t>(sizeof value)) {
-        // Runs at the end of every round, even while unwinding: report, and retry next round.
-        spdlog::error("control socket {}: backlog eventfd: {}", path_, std::strerror(errno));
-        return;
-    }
-    backlog_signalled_ = waiting;
 }
 
 void ControlServer::handle_line(Client& client, const LineBuffer::Line& line) {
@@ -223,7 +205,7 @@ void ControlServer::publish_event(const json& event) {
     const std::string line = to_line(event);
     for (auto& [id, client] : clients_)
         if (client.subscribed && !client.doomed) queue(client, line);
-    if (!dispatching_) drop_doomed();   // else a Client& may be live up the stack: dispatch() drops them
+    if (!serving_) drop_doomed();   // else a Client& may be live up the stack: end_of_service() drops them
 }
 
 void ControlServer::queue(Client& client, const std::string& line) {
@@ -256,13 +238,19 @@ void ControlServer::flush(Client& client) {
 
 void ControlServer::watch(Client& client, bool writing) {
     if (client.writing == writing) return;
-    epoll_control(epoll_.get(), EPOLL_CTL_MOD, client.fd.get(), EPOLLIN | (writing ? EPOLLOUT : 0u), client.id);
+    loop_.modify(client.fd.get(), EPOLLIN | (writing ? EPOLLOUT : 0u));
     client.writing = writing;
 }
 
 void ControlServer::drop_doomed() {
-    // Closing the fd removes it from the epoll set.
-    std::erase_if(clients_, [](const auto& entry) { return entry.second.doomed; });
+    for (auto it = clients_.begin(); it != clients_.end();) {
+        if (!it->second.doomed) {
+            ++it;
+            continue;
+        }
+        loop_.remove(it->second.fd.get());
+        it = clients_.erase(it);
+    }
 }
 
 }  // namespace nf::daemon

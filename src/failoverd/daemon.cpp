@@ -2,15 +2,14 @@
 #include "failoverd/daemon.h"
 
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -26,8 +25,6 @@ namespace nf::failoverd {
 
 namespace {
 
-enum EpollTag : std::uint64_t { kGuestLinks = 1, kPrivateLinks, kControl, kSignal, kTimer, kDeviceChannel, kRxGrace };
-
 sigset_t daemon_signals() {
     sigset_t set;
     sigemptyset(&set);
@@ -35,13 +32,6 @@ sigset_t daemon_signals() {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     return set;
-}
-
-void epoll_add(int epoll, int fd, std::uint64_t tag) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = tag;
-    check_syscall(epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl add");
 }
 
 std::string datapath_name(datapath::DatapathKind kind) { return kind == datapath::DatapathKind::bpf ? "bpf" : "packet"; }
@@ -400,27 +390,16 @@ void Daemon::start_services() {
 
     const sigset_t signals = daemon_signals();
     signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
-    timer_fd_ = UniqueFd(static_cast<int>(
-        check_syscall(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), "timerfd_create")));
-    epoll_ = UniqueFd(static_cast<int>(check_syscall(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")));
     // The control socket opens only now, with the master in place under its final name: whoever takes an
     // answer on it as "ready" (the lab puts the VM's address on the master then) never sees the standby
     // under the master's name. One daemon per master is the owner lock's job, taken first.
     daemon::ControlHandlers handlers;
     handlers.status = [this] { return status(); };
     handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
-    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers), daemon::ControlLimits{},
-                                                       control_access_);
-    epoll_add(epoll_.get(), guest_monitor_->fd(), kGuestLinks);
-    if (private_monitor_) epoll_add(epoll_.get(), private_monitor_->fd(), kPrivateLinks);
-    epoll_add(epoll_.get(), control_->fd(), kControl);
-    epoll_add(epoll_.get(), signal_fd_.get(), kSignal);
-    epoll_add(epoll_.get(), timer_fd_.get(), kTimer);
-    rx_grace_fd_ = UniqueFd(static_cast<int>(
-        check_syscall(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), "timerfd_create")));
-    epoll_add(epoll_.get(), rx_grace_fd_.get(), kRxGrace);
+    control_ = std::make_unique<daemon::ControlServer>(loop_, config_.control, std::move(handlers),
+                                                       daemon::ControlLimits{}, control_access_);
+    watch_events();
     start_device_channel();
-    if (channel_) epoll_add(epoll_.get(), channel_->fd(), kDeviceChannel);
 
     record_state("running");
 }
@@ -433,36 +412,44 @@ void Daemon::record_state(const char* phase) {
                  standby_name_, standby_was_up_, phase});
 }
 
+// Link events, signals and the loop's error hook; the control socket and the device channel watch their
+// own fds on the same loop.
+void Daemon::watch_events() {
+    loop_.set_error_hook([this](const std::string& handler, const std::exception& error) {
+        on_handler_error(handler, error);
+    });
+    loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_guest_links(); }, "guest links");
+    if (private_monitor_)
+        loop_.add(private_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_slave_links(); }, "private links");
+    loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
+        if (on_signal()) loop_.stop();
+    }, "signals");
+    serving_ = true;
+}
+
 int Daemon::run() {
     // Only the loop's own fd failing is fatal; its errors (EBADF, EINVAL) do not go away, but one retry
     // costs nothing.
     constexpr int kMaxWaitFailures = 3;
-    // A handler failing this many times in a row, with nothing succeeding between, would only spin:
-    // better a clean exit and a supervised restart.
+    // This many handler failures with no clean round between would only spin: better a clean exit and a
+    // supervised restart.
     constexpr std::uint64_t kMaxConsecutiveHandlerErrors = 1000;
-    std::array<epoll_event, 16> ready{};
     int wait_failures = 0;
     std::uint64_t consecutive_errors = 0;
-    while (!stopped_ && exit_status_ == 0) {
-        const int n = epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), -1);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            spdlog::error("{}: epoll_wait: {}", config_.master, std::strerror(errno));
+    while (!stopped_ && exit_status_ == 0 && !loop_.stop_requested()) {
+        const std::uint64_t errors_before = handler_errors_;
+        try {
+            loop_.run_once();
+            wait_failures = 0;
+        } catch (const std::exception& e) {
+            spdlog::error("{}: event loop: {}", config_.master, e.what());
             if (++wait_failures >= kMaxWaitFailures) exit_status_ = 1;
             continue;
         }
-        wait_failures = 0;
-        for (int i = 0; i < n && exit_status_ == 0; ++i) {
-            const std::uint64_t errors_before = handler_errors_;
-            if (dispatch(ready[static_cast<std::size_t>(i)].data.u64)) {
-                stop();
-                return exit_status_;
-            }
-            consecutive_errors = handler_errors_ == errors_before ? 0 : consecutive_errors + 1;
-            if (consecutive_errors >= kMaxConsecutiveHandlerErrors) {
-                spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors);
-                exit_status_ = 1;
-            }
+        consecutive_errors = handler_errors_ == errors_before ? 0 : consecutive_errors + (handler_errors_ - errors_before);
+        if (consecutive_errors >= kMaxConsecutiveHandlerErrors) {
+            spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors);
+            exit_status_ = 1;
         }
     }
     stop();
@@ -470,24 +457,11 @@ int Daemon::run() {
 }
 
 // One transient error (a netlink call refused, a link gone between event and action) must not end the
-// loop: ~Daemon would restore the system and take the guest's network with it.
-bool Daemon::dispatch(std::uint64_t tag) {
-    try {
-        switch (tag) {
-            case kGuestLinks: on_guest_links(); break;
-            case kPrivateLinks: on_slave_links(); break;
-            case kControl: control_->dispatch(); break;
-            case kTimer: on_announce_timer(); break;
-            case kRxGrace: on_rx_grace_timer(); break;
-            case kDeviceChannel: channel_->dispatch(); break;
-            case kSignal: return on_signal();
-        }
-    } catch (const std::exception& e) {
-        ++handler_errors_;
-        spdlog::error("{}: event handler failed: {}; resyncing links", config_.master, e.what());
-        recover_from_handler_error();
-    }
-    return false;
+// loop: ~Daemon would restore the system and take the guest's network with it. The loop has logged it.
+void Daemon::on_handler_error(const std::string& handler, const std::exception&) noexcept {
+    ++handler_errors_;
+    spdlog::error("{}: event handler {} failed; resyncing links", config_.master, handler);
+    recover_from_handler_error();
 }
 
 // Events of the failed batch may be lost: a full dump brings the tables and the core up to date.
@@ -507,6 +481,13 @@ void Daemon::stop() noexcept {
     // The socket goes first: nobody should see a half-restored system as "running".
     control_.reset();
     channel_.reset();
+    // Nothing of ours runs on the loop from here: stop() may run inside one of its handlers.
+    serving_ = false;
+    loop_.cancel(std::exchange(announce_timer_, 0));
+    loop_.cancel(std::exchange(rx_grace_timer_, 0));
+    for (const auto* monitor : {guest_monitor_.get(), private_monitor_.get()})
+        if (monitor) loop_.remove(monitor->fd());
+    loop_.remove(signal_fd_.get());
     if (announcer_) best_effort("failoverd", "cancel announcements", [&] { announcer_->cancel(); });
     if (registry_ && master_) {
         best_effort("failoverd", "release the slaves", [&] { registry_->destroy_master(config_.master); });

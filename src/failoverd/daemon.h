@@ -1,8 +1,9 @@
 #pragma once
 // failoverd: a failover master on real netdevs. Start finds the standby, adopts the master a killed
-// daemon left (bpf) or creates one, enslaves, starts the datapath and the control socket; run() is one
-// single-threaded epoll loop over link events, the control socket, signals and the announce timer (the
-// failover core is not thread-safe); stop() restores the system.
+// daemon left (bpf) or creates one, enslaves, starts the datapath and the control socket; run() drives one
+// single-threaded EventLoop (common/event_loop.h) over link events, the control socket, the device channel,
+// signals and the timers (announce, RX grace, channel retry) — the failover core is not thread-safe;
+// stop() restores the system.
 #include <signal.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/event_loop.h"
 #include "common/unique_fd.h"
 #include "common/unix_socket.h"
 #include "daemon/announcer.h"
@@ -82,7 +84,8 @@ private:
     void restore_signals() noexcept;
 
     // --- the loop (daemon.cpp) ---
-    bool dispatch(std::uint64_t tag);  // true: stop
+    void watch_events();
+    void on_handler_error(const std::string& handler, const std::exception& error) noexcept;
     void recover_from_handler_error() noexcept;
 
     // --- events (daemon_events.cpp) ---
@@ -123,6 +126,7 @@ private:
 
     daemon::DaemonConfig config_;
     DaemonPaths paths_;
+    EventLoop loop_;  // before every member that watches an fd or holds a timer on it
     std::unique_ptr<OwnerLock> owner_lock_;  // one daemon per master, held until stop() is done
     SocketAccess control_access_;  // --control-group, resolved before any change
     datapath::DatapathChoice choice_{};
@@ -158,10 +162,10 @@ private:
     struct sigaction saved_sigpipe_ {};
     bool signals_blocked_ = false;
     UniqueFd signal_fd_;
-    UniqueFd timer_fd_;
-    UniqueFd rx_grace_fd_;
+    bool serving_ = false;  // start-up is over: the loop's handlers and timers are live
+    EventLoop::TimerId announce_timer_ = 0;
+    EventLoop::TimerId rx_grace_timer_ = 0;
     std::optional<Clock::time_point> rx_grace_until_;  // the standby's RX is held delivered until then
-    UniqueFd epoll_;
 
     SwitchTiming timing_;
     std::optional<failover::Role> last_tx_;

@@ -11,7 +11,7 @@ void Daemon::start_device_channel() {
     GuestChannel::Callbacks callbacks;
     callbacks.remove_primary = [this](const std::string& device) { eject_primary(device); };
     callbacks.cancel_removal = [this](const std::string& device) { cancel_eject(device); };
-    channel_ = std::make_unique<GuestChannel>(config_.device_channel, config_.standby_ack, pairing_key_,
+    channel_ = std::make_unique<GuestChannel>(loop_, config_.device_channel, config_.standby_ack, pairing_key_,
                                               std::move(callbacks));
 }
 

@@ -2,10 +2,11 @@
 // program applied at once, so a switch follows the earliest kernel signal (IFF_UP / carrier cleared).
 #include <signal.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+
+#include <utility>
 
 #include "common/error.h"
 #include "failoverd/daemon.h"
@@ -13,22 +14,6 @@
 #include "os/ipv6_family.h"
 
 namespace nf::failoverd {
-
-namespace {
-// Arms a CLOCK_MONOTONIC timerfd to fire at `due`, or disarms it (nullopt). steady_clock is
-// CLOCK_MONOTONIC on Linux, so its epoch is the timerfd's.
-void arm_at(int timer_fd, std::optional<std::chrono::steady_clock::time_point> due) {
-    itimerspec spec{};  // zero: disarmed
-    if (due) {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due->time_since_epoch()).count();
-        spec.it_value.tv_sec = ns / 1'000'000'000;
-        spec.it_value.tv_nsec = ns % 1'000'000'000;
-        if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;  // 0 would disarm
-    }
-    check_syscall(timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &spec, nullptr), "timerfd_settime");
-}
-
-}  // namespace
 
 void Daemon::on_guest_links() {
     for (const os::LinkEvent& event : guest_monitor_->drain()) {
@@ -169,7 +154,7 @@ void Daemon::hold_standby_rx(failover::DatapathProgram& program) {
     const auto& applied = applier_->applied();
     const bool delivered_now = applied && applied->rx[kStandby];
     const bool eligible = config_.rx_mode == daemon::RxMode::make_before_break && config_.rx_grace.count() > 0 &&
-                          rx_grace_fd_ && program.slaves[kStandby] && applied &&
+                          serving_ && program.slaves[kStandby] && applied &&
                           applied->slaves[kStandby] && applied->slaves[kStandby]->ifindex == program.slaves[kStandby]->ifindex;
     if (program.rx[kStandby] || !eligible || !delivered_now) {
         // Delivered anyway, or nothing to hold (kernel mode, no grace, the standby gone or replaced).
@@ -195,13 +180,13 @@ void Daemon::hold_standby_rx(failover::DatapathProgram& program) {
 }
 
 void Daemon::arm_rx_grace_timer() {
-    if (!rx_grace_fd_) return;
-    arm_at(rx_grace_fd_.get(), rx_grace_until_);
+    loop_.cancel(std::exchange(rx_grace_timer_, 0));
+    if (!serving_ || !rx_grace_until_) return;
+    rx_grace_timer_ = loop_.at(*rx_grace_until_, [this] { on_rx_grace_timer(); }, "rx grace");
 }
 
 void Daemon::on_rx_grace_timer() {
-    std::uint64_t expirations = 0;
-    (void)::read(rx_grace_fd_.get(), &expirations, sizeof expirations);
+    rx_grace_timer_ = 0;
     // The program as it is now: a change during the grace (the primary gone again) wins.
     apply_program(Clock::now());
 }
@@ -236,12 +221,14 @@ void Daemon::on_switch(std::optional<failover::Role> to) {
 }
 
 void Daemon::arm_announce_timer() {
-    arm_at(timer_fd_.get(), announcer_->next_due());
+    loop_.cancel(std::exchange(announce_timer_, 0));
+    if (!serving_) return;
+    if (const auto due = announcer_->next_due())
+        announce_timer_ = loop_.at(*due, [this] { on_announce_timer(); }, "announce");
 }
 
 void Daemon::on_announce_timer() {
-    std::uint64_t expirations = 0;
-    (void)::read(timer_fd_.get(), &expirations, sizeof expirations);
+    announce_timer_ = 0;
     announcer_->on_timer(Clock::now());
     arm_announce_timer();
 }

@@ -55,7 +55,9 @@ nlohmann::json Daemon::status() {
     j["events_published"] = events_published_;
     std::uint64_t undecodable = guest_monitor_ ? guest_monitor_->undecodable() : 0;
     if (private_monitor_) undecodable += private_monitor_->undecodable();
-    j["event_loop"] = {{"handler_errors", handler_errors_}, {"undecodable_link_messages", undecodable}};
+    const auto& loop = loop_.counters();
+    j["event_loop"] = {{"handler_errors", handler_errors_}, {"undecodable_link_messages", undecodable},
+                       {"rounds", loop.rounds}, {"timers_fired", loop.timers_fired}, {"timers_pending", loop_.timers_pending()}};
     if (channel_) j["device_channel"] = channel_->status();
     // What hostile or broken control clients cost: refused, dropped, malformed (issue 9).
     if (control_) j["control"] = control_->counters_json();

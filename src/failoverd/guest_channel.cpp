@@ -1,9 +1,5 @@
 #include "failoverd/guest_channel.h"
 
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
@@ -15,38 +11,33 @@ namespace channel = device::channel;
 
 namespace {
 
-enum Tag : std::uint64_t { kConnection = 1, kRetry };
-
-void add_fd(int epoll, int fd, std::uint64_t tag) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = tag;
-    check_syscall(epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl add (device channel)");
-}
-
 std::string hex(std::uint64_t v) { return fmt::format("{:#018x}", v); }
 
 const char* role_name(channel::Role r) { return r == channel::Role::Primary ? "primary" : "standby"; }
 
 }  // namespace
 
-GuestChannel::GuestChannel(std::string path, bool standby_ack, MacAddress standby_mac, Callbacks callbacks)
+GuestChannel::GuestChannel(EventLoop& loop, std::string path, bool standby_ack, MacAddress standby_mac,
+                           Callbacks callbacks)
     : path_(std::move(path)), standby_ack_(standby_ack), standby_mac_(standby_mac), callbacks_(std::move(callbacks)),
-      epoll_(static_cast<int>(check_syscall(epoll_create1(EPOLL_CLOEXEC), "epoll_create1 (device channel)"))),
-      timer_(static_cast<int>(check_syscall(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
-                                            "timerfd_create (device channel)"))) {
-    add_fd(epoll_.get(), timer_.get(), kRetry);
+      loop_(loop) {
     try_connect();
 }
 
-void GuestChannel::arm_retry(bool on) {
-    itimerspec spec{};
-    if (on) {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(kRetryInterval).count();
-        spec.it_value.tv_nsec = ns;
-        spec.it_interval.tv_nsec = ns;
-    }
-    check_syscall(timerfd_settime(timer_.get(), 0, &spec, nullptr), "timerfd_settime (device channel)");
+GuestChannel::~GuestChannel() {
+    loop_.cancel(retry_);
+    if (client_) loop_.remove(client_->fd());
+}
+
+void GuestChannel::arm_retry() {
+    if (retry_) return;
+    retry_ = loop_.after(
+        kRetryInterval,
+        [this] {
+            retry_ = 0;
+            if (!client_) try_connect();
+        },
+        "device channel retry");
 }
 
 void GuestChannel::try_connect() {
@@ -59,11 +50,18 @@ void GuestChannel::try_connect() {
                          kRetryInterval.count());
             next_retry_log_ = now + kRetryLogInterval;
         }
-        arm_retry(true);
+        arm_retry();
         return;
     }
-    add_fd(epoll_.get(), client_->fd(), kConnection);
-    arm_retry(false);
+    try {
+        loop_.add(client_->fd(), EPOLLIN, [this](std::uint32_t) { drain(); }, "device channel");
+    } catch (...) {
+        client_.reset();
+        arm_retry();
+        throw;
+    }
+    loop_.cancel(retry_);
+    retry_ = 0;
     ++connects_;
     spdlog::info("device channel {}: connected{}", path_,
                  retries_ ? fmt::format(" after {} retries", retries_) : std::string());
@@ -73,28 +71,14 @@ void GuestChannel::try_connect() {
 void GuestChannel::disconnect(const std::string& why) {
     if (!client_) return;
     spdlog::warn("{} ({}); reconnecting", why, path_);
-    (void)epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, client_->fd(), nullptr);
+    loop_.remove(client_->fd());
     client_.reset();
     devices_.clear();
     negotiated_.clear();
     acked_features_ = 0;
     retries_ = 0;
     next_retry_log_ = {};
-    arm_retry(true);
-}
-
-void GuestChannel::dispatch() {
-    std::array<epoll_event, 4> ready{};
-    const int n = epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), 0);
-    for (int i = 0; i < n; ++i) {
-        if (ready[static_cast<std::size_t>(i)].data.u64 == kRetry) {
-            std::uint64_t expirations = 0;
-            (void)::read(timer_.get(), &expirations, sizeof expirations);
-            if (!client_) try_connect();
-        } else if (client_) {
-            drain();
-        }
-    }
+    arm_retry();
 }
 
 // Everything the VMM has sent. receive() returns buffered lines first, then waits briefly for more: 2 ms,

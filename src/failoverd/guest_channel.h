@@ -3,8 +3,8 @@
 // (device/channel_protocol.h, docs/lab-contract.md): it connects to the VMM's socket (retrying every
 // 100 ms while it is not there, and again after the VMM goes), acks the features our standby is offered
 // (STANDBY included, unless configured not to), and answers an eject request for the primary after the
-// daemon has removed it make-before-break. One pollable fd (an inner epoll over the connection and the
-// retry timer) goes into the daemon's loop. Single-threaded, like the daemon.
+// daemon has removed it make-before-break. The connection and the retry timer live on the daemon's
+// EventLoop. Single-threaded, like the daemon.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/event_loop.h"
 #include "common/mac_address.h"
-#include "common/unique_fd.h"
 #include "device/channel_protocol.h"
 #include "qmp/device_channel.h"
 
@@ -35,14 +35,12 @@ public:
     static constexpr std::chrono::milliseconds kRetryInterval{100};
     static constexpr std::chrono::milliseconds kRetryLogInterval{5000};
 
-    // Starts connecting at once; never throws for a missing socket (it keeps retrying).
-    GuestChannel(std::string path, bool standby_ack, MacAddress standby_mac, Callbacks callbacks);
+    // Starts connecting at once; never throws for a missing socket (it keeps retrying on `loop`, which must
+    // outlive the channel).
+    GuestChannel(EventLoop& loop, std::string path, bool standby_ack, MacAddress standby_mac, Callbacks callbacks);
+    ~GuestChannel();  // unwatches the connection, cancels a pending retry
     GuestChannel(const GuestChannel&) = delete;
     GuestChannel& operator=(const GuestChannel&) = delete;
-
-    // Readable when the VMM sent something or a retry is due; then call dispatch().
-    int fd() const { return epoll_.get(); }
-    void dispatch();
 
     bool connected() const { return client_.has_value(); }
     // {path, connected, standby_ack, negotiated: [ids], ejects_acked, ...}
@@ -56,7 +54,7 @@ private:
 
     void try_connect();
     void disconnect(const std::string& why);
-    void arm_retry(bool on);
+    void arm_retry();
     void drain();
     void handle(const device::channel::Message& message);
     void on_hello(const device::channel::Hello& hello);
@@ -69,8 +67,8 @@ private:
     bool standby_ack_;
     MacAddress standby_mac_;
     Callbacks callbacks_;
-    UniqueFd epoll_;
-    UniqueFd timer_;
+    EventLoop& loop_;
+    EventLoop::TimerId retry_ = 0;  // pending while not connected
     std::optional<qmp::DeviceChannelClient> client_;
 
     std::map<std::string, Known> devices_;  // what hello / plugged told us, by the VMM's id

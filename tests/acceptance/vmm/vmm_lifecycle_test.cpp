@@ -2,6 +2,8 @@
 // SIGTERM cleanup, bad arguments, --help.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -66,6 +68,24 @@ TEST_F(VmmLifecycle, QmpBasics) {
     const auto unknown = raw.execute("no-such-command");
     ASSERT_TRUE(std::holds_alternative<qmp::QmpError>(unknown));
     EXPECT_EQ(std::get<qmp::QmpError>(unknown).error_class, "CommandNotFound");
+}
+
+// Issue 9 defect 1: this one line used to end the VMM (nlohmann's out_of_range escaped the loop) and its
+// shutdown took both NICs from the guest. Now it is answered; the VMM, the VF and the standby stay.
+TEST_F(VmmLifecycle, ALineTheJsonParserThrowsOnLeavesTheVmmAndTheGuestsNicsUp) {
+    start_plugged();
+    auto raw = qmp::QmpClient::connect(lab.qmp_path());
+    raw.send_raw(R"({"execute":"qmp_capabilities","id":1e999})" "\n");
+    const json reply = raw.read_message(3s);
+    EXPECT_TRUE(reply.contains("error") || reply.contains("return")) << reply.dump();
+    EXPECT_EQ(::kill(vmm->pid(), 0), 0) << "the VMM is gone: " << vmm->log();
+    EXPECT_TRUE(pci_present(*qmp, "primary0"));
+    EXPECT_TRUE(pci_present(*qmp, "standby0"));
+    EXPECT_TRUE(no_event(*qmp, "DEVICE_DELETED"));
+    EXPECT_TRUE(lab.in_guest("ens4"));
+    const json loop = vmm_state()["event-loop"];
+    EXPECT_EQ(loop["handler-errors"], 0) << loop.dump();
+    EXPECT_GT(loop["rounds"].get<std::uint64_t>(), 0u);
 }
 
 TEST_F(VmmLifecycle, OrderlyRemovalWaitsForTheGuestsEject) {

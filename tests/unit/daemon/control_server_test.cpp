@@ -24,12 +24,24 @@ using test::TempDir;
 
 constexpr milliseconds kTimeout{2000};
 
+// The daemon's loop, as a test drives it: the server lives on it, the test runs its rounds.
+EventLoop& loop() {
+    static EventLoop instance;
+    return instance;
+}
+
+// One loop round without waiting: what the daemon's loop does when the server's fds are ready.
+void dispatch() { loop().run_once(milliseconds(0)); }
+
+// Readable (poll) whenever the loop has work for the server.
+int loop_fd() { return loop().fd(); }
+
 // Runs the server's share of the work until it has been idle for a short while.
-void pump(ControlServer& server) {
+void pump(ControlServer&) {
     for (;;) {
-        pollfd p{server.fd(), POLLIN, 0};
+        pollfd p{loop_fd(), POLLIN, 0};
         if (::poll(&p, 1, 50) <= 0) return;
-        server.dispatch();
+        dispatch();
     }
 }
 
@@ -59,7 +71,7 @@ protected:
 };
 
 TEST_F(ControlServerTest, StatusOverARealSocket) {
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     auto client = ControlClient::connect(path, kTimeout);
     const json reply = exchange(server, client, {{"cmd", "status"}});
     EXPECT_EQ(reply["ok"], true);
@@ -69,7 +81,7 @@ TEST_F(ControlServerTest, StatusOverARealSocket) {
 
 TEST_F(ControlServerTest, SocketIsMode0600AndRemovedOnDestruction) {
     {
-        ControlServer server(path, handlers());
+        ControlServer server(loop(), path, handlers());
         struct stat st{};
         ASSERT_EQ(::stat(path.c_str(), &st), 0);
         EXPECT_TRUE(S_ISSOCK(st.st_mode));
@@ -79,7 +91,7 @@ TEST_F(ControlServerTest, SocketIsMode0600AndRemovedOnDestruction) {
 }
 
 TEST_F(ControlServerTest, SetActiveCallsTheHandlerAndReportsItsError) {
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     auto client = ControlClient::connect(path, kTimeout);
     json reply = exchange(server, client, {{"cmd", "set"}, {"key", "active"}, {"value", "primary"}});
     EXPECT_EQ(reply, (json{{"ok", false}, {"error", "no primary is present"}}));
@@ -92,7 +104,7 @@ TEST_F(ControlServerTest, SetActiveCallsTheHandlerAndReportsItsError) {
 }
 
 TEST_F(ControlServerTest, EventsReachEverySubscriberAndNoOneElse) {
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     auto a = ControlClient::connect(path, kTimeout);
     auto b = ControlClient::connect(path, kTimeout);
     auto plain = ControlClient::connect(path, kTimeout);
@@ -117,7 +129,7 @@ TEST_F(ControlServerTest, EventsReachEverySubscriberAndNoOneElse) {
 }
 
 TEST_F(ControlServerTest, MalformedRequestGetsAnErrorAndTheConnectionSurvives) {
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     auto client = ControlClient::connect(path, kTimeout);
     const std::string junk = "this is not json\n";
     ASSERT_EQ(::send(client.fd(), junk.data(), junk.size(), MSG_NOSIGNAL), static_cast<ssize_t>(junk.size()));
@@ -133,7 +145,7 @@ TEST_F(ControlServerTest, MalformedRequestGetsAnErrorAndTheConnectionSurvives) {
 TEST_F(ControlServerTest, OversizedLineGetsAnErrorAndTheConnectionSurvives) {
     ControlLimits limits;
     limits.max_request_line = 1024;
-    ControlServer server(path, handlers(), limits);
+    ControlServer server(loop(), path, handlers(), limits);
     auto client = ControlClient::connect(path, kTimeout);
     const std::string big = "{\"cmd\":\"" + std::string(5000, 'x') + "\"}\n";
     ASSERT_EQ(::send(client.fd(), big.data(), big.size(), MSG_NOSIGNAL), static_cast<ssize_t>(big.size()));
@@ -148,7 +160,7 @@ TEST_F(ControlServerTest, OversizedLineGetsAnErrorAndTheConnectionSurvives) {
 TEST_F(ControlServerTest, SlowSubscriberIsDroppedNotWaitedFor) {
     ControlLimits limits;
     limits.max_pending_output = 8 * 1024;
-    ControlServer server(path, handlers(), limits);
+    ControlServer server(loop(), path, handlers(), limits);
     auto slow = ControlClient::connect(path, kTimeout);
     auto fine = ControlClient::connect(path, kTimeout);
     exchange(server, slow, {{"cmd", "events"}});
@@ -174,7 +186,7 @@ TEST_F(ControlServerTest, SlowSubscriberIsDroppedNotWaitedFor) {
 TEST_F(ControlServerTest, TooManyClientsAreRefusedWithAnError) {
     ControlLimits limits;
     limits.max_clients = 1;
-    ControlServer server(path, handlers(), limits);
+    ControlServer server(loop(), path, handlers(), limits);
     auto first = ControlClient::connect(path, kTimeout);
     pump(server);
     auto second = ControlClient::connect(path, kTimeout);
@@ -197,15 +209,15 @@ TEST_F(ControlServerTest, StaleSocketIsReplaced) {
         ASSERT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     }
     ASSERT_TRUE(std::filesystem::is_socket(path));
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     auto client = ControlClient::connect(path, kTimeout);
     EXPECT_EQ(exchange(server, client, {{"cmd", "status"}})["ok"], true);
 }
 
 TEST_F(ControlServerTest, LiveSocketIsRefused) {
-    ControlServer first(path, handlers());
+    ControlServer first(loop(), path, handlers());
     try {
-        ControlServer second(path, handlers());
+        ControlServer second(loop(), path, handlers());
         FAIL() << "a second server started on a live socket";
     } catch (const SystemError& e) {
         EXPECT_NE(std::string(e.what()).find("already running"), std::string::npos) << e.what();
@@ -218,14 +230,14 @@ TEST_F(ControlServerTest, LiveSocketIsRefused) {
 
 TEST_F(ControlServerTest, RegularFileIsNotRemoved) {
     const auto file = dir.write("run/netfailover/eth0.sock", "precious");
-    EXPECT_THROW(ControlServer(path, handlers()), SystemError);
+    EXPECT_THROW(ControlServer(loop(), path, handlers()), SystemError);
     EXPECT_TRUE(std::filesystem::is_regular_file(file));
 }
 
 TEST_F(ControlServerTest, HandlerExceptionBecomesAnErrorReply) {
     ControlHandlers h = handlers();
     h.status = []() -> json { throw std::runtime_error("netlink dump failed"); };
-    ControlServer server(path, h);
+    ControlServer server(loop(), path, h);
     auto client = ControlClient::connect(path, kTimeout);
     const json reply = exchange(server, client, {{"cmd", "status"}});
     EXPECT_EQ(reply["ok"], false);
@@ -244,7 +256,7 @@ TEST_F(ControlServerTest, SubscriberDroppedByTheEventItsOwnRequestPublishes) {
         server_ptr->publish_event({{"event", "switch"}, {"pad", std::string(1000, 'p')}});
         return std::nullopt;
     };
-    ControlServer server(path, h, limits);
+    ControlServer server(loop(), path, h, limits);
     server_ptr = &server;
     auto client = ControlClient::connect(path, kTimeout);
     EXPECT_EQ(exchange(server, client, {{"cmd", "events"}})["subscribed"], "events");
@@ -260,7 +272,7 @@ TEST_F(ControlServerTest, SubscriberDroppedByTheEventItsOwnRequestPublishes) {
 TEST_F(ControlServerTest, PublishOutsideDispatchDropsAtOnce) {
     ControlLimits limits;
     limits.max_pending_output = 256;
-    ControlServer server(path, handlers(), limits);
+    ControlServer server(loop(), path, handlers(), limits);
     auto client = ControlClient::connect(path, kTimeout);
     exchange(server, client, {{"cmd", "events"}});
     server.publish_event({{"event", "x"}, {"pad", std::string(1000, 'p')}});
@@ -268,7 +280,7 @@ TEST_F(ControlServerTest, PublishOutsideDispatchDropsAtOnce) {
 }
 
 TEST_F(ControlServerTest, ABusyClientGetsOneShareAndTheRestLater) {
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     const ControlLimits limits;
     auto busy = ControlClient::connect(path, kTimeout);
     auto other = ControlClient::connect(path, kTimeout);
@@ -278,9 +290,9 @@ TEST_F(ControlServerTest, ABusyClientGetsOneShareAndTheRestLater) {
     ASSERT_EQ(::send(busy.fd(), burst.data(), burst.size(), MSG_NOSIGNAL), static_cast<ssize_t>(burst.size()));
     other.send({{"cmd", "status"}}, kTimeout);
 
-    pollfd p{server.fd(), POLLIN, 0};
+    pollfd p{loop_fd(), POLLIN, 0};
     ASSERT_EQ(::poll(&p, 1, 1000), 1);
-    server.dispatch();
+    dispatch();
     // One share for the busy client; the other client was answered in the same round.
     EXPECT_EQ(server.counters().requests, limits.max_requests_per_dispatch + 1);
     EXPECT_EQ(json::parse(*other.read_line(kTimeout))["ok"], true);
@@ -294,7 +306,7 @@ TEST_F(ControlServerTest, ABusyClientGetsOneShareAndTheRestLater) {
 }
 
 TEST_F(ControlServerTest, ANonstopWriterIsReadOneShareAtATime) {
-    ControlServer server(path, handlers());
+    ControlServer server(loop(), path, handlers());
     auto client = ControlClient::connect(path, kTimeout);
     pump(server);
     // One endless line, far more than a share: each dispatch reads a share and returns.
@@ -309,12 +321,12 @@ TEST_F(ControlServerTest, ANonstopWriterIsReadOneShareAtATime) {
     int unread = 0;
     ASSERT_EQ(::ioctl(client.fd(), SIOCOUTQ, &unread), 0);
     ASSERT_GT(unread, 0);
-    server.dispatch();
+    dispatch();
     int after_one = 0;
     ASSERT_EQ(::ioctl(client.fd(), SIOCOUTQ, &after_one), 0);
     EXPECT_LT(after_one, unread) << "a share was read";
     EXPECT_GT(after_one, 0) << "dispatch() returned before the client's data ran out";
-    pollfd p{server.fd(), POLLIN, 0};
+    pollfd p{loop_fd(), POLLIN, 0};
     EXPECT_EQ(::poll(&p, 1, 0), 1) << "what is left fires again";
     pump(server);
     ASSERT_EQ(::ioctl(client.fd(), SIOCOUTQ, &after_one), 0);
@@ -334,7 +346,7 @@ TEST(ControlClient, NoDaemonIsAClearError) {
 
 TEST(ControlClient, ReadTimesOut) {
     TempDir dir;
-    ControlServer server(dir / "x.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    ControlServer server(loop(), dir / "x.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
     auto client = ControlClient::connect(dir / "x.sock", kTimeout);
     try {
         client.read_line(milliseconds(30));   // nobody answers: the server was not pumped

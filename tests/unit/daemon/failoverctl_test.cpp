@@ -21,6 +21,12 @@ namespace {
 using nlohmann::json;
 using test::TempDir;
 
+// The daemon's loop, as the test drives it: servers live on it, the test runs its rounds.
+EventLoop& loop() {
+    static EventLoop instance;
+    return instance;
+}
+
 struct CtlRun {
     int status = -1;
     std::string output;   // stdout and stderr together
@@ -33,9 +39,9 @@ CtlRun failoverctl(const std::string& args, ControlServer* server) {
     if (!pipe) throw std::runtime_error("popen failed");
     CtlRun run;
     for (bool open = true; open;) {
-        pollfd fds[2] = {{::fileno(pipe), POLLIN, 0}, {server ? server->fd() : -1, POLLIN, 0}};
+        pollfd fds[2] = {{::fileno(pipe), POLLIN, 0}, {server ? loop().fd() : -1, POLLIN, 0}};
         if (::poll(fds, 2, 5000) <= 0) break;   // a hung child fails the test below, not the suite
-        if (fds[1].revents & POLLIN) server->dispatch();
+        if (fds[1].revents & POLLIN) loop().run_once(std::chrono::milliseconds(0));
         if (fds[0].revents & (POLLIN | POLLHUP)) {
             char buffer[4096];
             const ssize_t n = ::read(::fileno(pipe), buffer, sizeof(buffer));
@@ -51,7 +57,7 @@ CtlRun failoverctl(const std::string& args, ControlServer* server) {
 class FailoverctlTest : public ::testing::Test {
 protected:
     FailoverctlTest()
-        : server(path, {[this] { return to_json(report); },
+        : server(loop(), path, {[this] { return to_json(report); },
                         [this](ActiveChoice c) -> std::optional<std::string> {
                             if (c == ActiveChoice::primary) return "no primary is present";
                             report.active_choice = std::string(to_string(c));
@@ -96,7 +102,7 @@ TEST_F(FailoverctlTest, BadUsageIsExitTwo) {
 
 TEST_F(FailoverctlTest, FindsTheOnlyDaemonInTheDirectory) {
     EXPECT_EQ(choose_control_path(std::nullopt, std::nullopt, dir.path().string()), path);
-    ControlServer other(dir / "eth1.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    ControlServer other(loop(), dir / "eth1.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
     try {
         choose_control_path(std::nullopt, std::nullopt, dir.path().string());
         FAIL();
@@ -108,17 +114,17 @@ TEST_F(FailoverctlTest, FindsTheOnlyDaemonInTheDirectory) {
 TEST(Failoverctl, EventsPrintsOneLinePerEventUntilTheDaemonGoes) {
     TempDir dir;
     auto server = std::make_unique<ControlServer>(
-        dir / "eth0.sock", ControlHandlers{[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+        loop(), dir / "eth0.sock", ControlHandlers{[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
     const std::string command = std::string(NF_FAILOVERCTL) + " --control " + (dir / "eth0.sock") + " events 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::string output;
     bool published = false;
     for (bool open = true; open;) {
-        pollfd fds[2] = {{::fileno(pipe), POLLIN, 0}, {server ? server->fd() : -1, POLLIN, 0}};
+        pollfd fds[2] = {{::fileno(pipe), POLLIN, 0}, {server ? loop().fd() : -1, POLLIN, 0}};
         if (::poll(fds, 2, 5000) <= 0) break;
         if (server && (fds[1].revents & POLLIN)) {
-            server->dispatch();
+            loop().run_once(std::chrono::milliseconds(0));
             if (!published && server->subscriber_count() == 1) {
                 published = true;
                 server->publish_event({{"event", "switch"}, {"to", "primary"}});
