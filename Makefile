@@ -4,8 +4,12 @@ BUILD      ?= build
 ASAN_BUILD ?= build/asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 60
+# `make test` runs every fuzz target this long: a smoke test that the parsers survive their corpus and a bit.
+FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps build test unit-asan test-all demo bench clean
+.PHONY: all deps build test unit-asan test-all demo bench clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -24,8 +28,20 @@ unit-asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
 	ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
-# Everything: unit (plain + sanitized), integration (namespaces, root) and acceptance (QMP) tests.
-test: build unit-asan
+# libFuzzer targets (tests/fuzz): a separate clang tree that builds only the parser libraries they link.
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNF_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
+
+# Every fuzz target for FUZZ_SECONDS (default 60); new corpus entries and crashes stay under $(FUZZ_BUILD).
+fuzz: fuzz-build
+	scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
+
+# Everything: unit (plain + sanitized), fuzz smoke, integration (namespaces, root) and acceptance (QMP) tests.
+test: build unit-asan fuzz-smoke
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
 
 demo: build

@@ -14,6 +14,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,13 +79,14 @@ public:
 
     void set_error_hook(ErrorHook hook) { error_hook_ = std::move(hook); }
     const Counters& counters() const { return counters_; }
+    std::size_t timers_pending() const { return timers_.size(); }
     // Readable (epoll) whenever this loop has work: lets a loop be polled from another loop or a test.
     int fd() const { return epoll_.get(); }
 
 private:
     struct Watch {
         std::uint64_t key;  // epoll data: fds are reused too soon to be keys
-        FdHandler handler;
+        std::shared_ptr<FdHandler> handler;  // shared: a handler that removes its own fd is still running
         std::string name;
     };
     struct Timer {
@@ -95,9 +97,9 @@ private:
 
     void contain(const std::string& name, const Task& step);
     void arm_timerfd();
-    void run_due_timers();
+    std::size_t run_due_timers();
     void run_tasks(std::vector<std::pair<Task, std::string>>& tasks);
-    void drain_posted();
+    void wake() noexcept;
 
     UniqueFd epoll_;
     UniqueFd timerfd_;
@@ -107,6 +109,7 @@ private:
     std::map<std::pair<Clock::time_point, TimerId>, TimerId> timer_order_;
     std::map<TimerId, Timer> timers_;
     TimerId next_timer_ = 1;
+    std::optional<Clock::time_point> armed_;  // the timerfd's pending expiration, if any
     std::vector<std::pair<Task, std::string>> deferred_;
     mutable std::mutex posted_mutex_;
     std::vector<std::pair<Task, std::string>> posted_;

@@ -1,20 +1,27 @@
 #include "common/unix_socket.h"
 
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/safe_file.h"
 
 namespace nf {
 namespace {
@@ -68,7 +75,43 @@ private:
     mode_t old_;
 };
 
+bool in_group(uid_t uid, gid_t primary, gid_t group) {
+    if (primary == group) return true;
+    std::vector<char> buffer(16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) != 0 || !found) return false;
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<std::size_t>(count));
+    if (::getgrouplist(pw.pw_name, primary, groups.data(), &count) < 0) {
+        groups.resize(static_cast<std::size_t>(count));
+        if (::getgrouplist(pw.pw_name, primary, groups.data(), &count) < 0) return false;
+    }
+    groups.resize(static_cast<std::size_t>(count));
+    return std::ranges::find(groups, group) != groups.end();
+}
+
 }  // namespace
+
+gid_t resolve_group(std::string_view option, const std::string& name) {
+    if (name.empty()) throw ConfigError(std::string(option) + ": group name is empty");
+    std::vector<char> buffer(16384);
+    group gr{};
+    group* found = nullptr;
+    if (::getgrnam_r(name.c_str(), &gr, buffer.data(), buffer.size(), &found) == 0 && found) return gr.gr_gid;
+    gid_t gid = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), gid);
+    if (ec == std::errc() && end == name.data() + name.size()) return gid;
+    throw ConfigError(std::string(option) + ": no group '" + name + "'");
+}
+
+bool peer_allowed(int fd, const SocketAccess& access) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+    if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
+    return access.group && in_group(cred.uid, cred.gid, *access.group);
+}
 
 UnixListener::UnixListener(UnixListener&& other) noexcept
     : fd_(std::move(other.fd_)), path_(std::exchange(other.path_, {})), dev_(other.dev_), ino_(other.ino_) {}
@@ -93,27 +136,33 @@ void UnixListener::unlink_if_ours() noexcept {
     path_.clear();
 }
 
-UnixListener listen_unix(const std::string& path, int backlog) {
+UnixListener listen_unix(const std::string& path, int backlog, const SocketAccess& access) {
     const sockaddr_un addr = address_of(path);
-    const auto parent = std::filesystem::path(path).parent_path();
-    std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (ec) throw SystemError(ec.value(), "unix socket directory " + parent.string());
+    const auto parent = std::filesystem::absolute(std::filesystem::path(path)).parent_path();
+    // 0755, owned by root or us, not writable by others: nobody can swap the socket file for theirs.
+    create_safe_directories(parent);
     clear_stale_socket(path);
 
     UniqueFd fd = stream_socket(path);
+    const mode_t mode = access.group ? 0660 : 0600;
     {
-        // The socket file is born 0600: no window in which another user could connect.
-        const ScopedUmask umask(0177);
+        // The socket file is born with its final mode: Linux gives the bound file the socket inode's mode
+        // (set by fchmod) less the umask. No chmod by path afterwards, which would follow a symlink
+        // swapped in after bind.
+        const ScopedUmask umask(0777 & ~mode);
+        if (::fchmod(fd.get(), mode) != 0) throw_errno("unix socket " + path + ": fchmod");
         if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
             throw_errno("unix socket " + path + ": bind");
     }
-    struct stat st{};
-    if (::chmod(path.c_str(), 0600) != 0 || ::stat(path.c_str(), &st) != 0) {
+    // lchown and lstat never follow a symlink; a path that is no longer our socket is an error.
+    if (access.group && ::lchown(path.c_str(), static_cast<uid_t>(-1), *access.group) != 0) {
         const int err = errno;
         ::unlink(path.c_str());
-        throw_errno(err, "unix socket " + path + ": chmod 0600");
+        throw_errno(err, "unix socket " + path + ": chown to group " + std::to_string(*access.group));
     }
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) != 0) throw_errno("unix socket " + path + ": lstat after bind");
+    if (!S_ISSOCK(st.st_mode)) throw SystemError(EEXIST, "unix socket " + path + " was replaced after bind");
     UnixListener listener(std::move(fd), path, st.st_dev, st.st_ino);
     if (::listen(listener.fd(), backlog) != 0) throw_errno("unix socket " + path + ": listen");   // unlinks
     return listener;
@@ -142,6 +191,24 @@ UniqueFd connect_unix(const std::string& path, std::chrono::milliseconds timeout
             throw_errno(err, "connect " + path);
         if (Clock::now() >= deadline) throw_errno(err, "connect " + path + " (timed out)");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+bool admit_peer(int fd, const SocketAccess& access, std::uint64_t& refused, std::string_view what) {
+    if (peer_allowed(fd, access)) return true;
+    ++refused;
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    (void)::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    spdlog::warn("{}: refusing a connection from uid {} gid {} pid {} (not root, us or the socket's group)", what,
+                 cred.uid, cred.gid, cred.pid);
+    return false;
+}
+
+UniqueFd accept_unix(int listen_fd, const SocketAccess& access, std::uint64_t& refused) {
+    for (;;) {
+        UniqueFd fd = accept_unix(listen_fd);
+        if (!fd || admit_peer(fd.get(), access, refused, "unix socket")) return fd;
     }
 }
 

@@ -2,10 +2,15 @@
 // Unix stream sockets for the control socket, QMP and the device channel: always O_NONBLOCK and
 // O_CLOEXEC, owned by UniqueFd. The listener claims its path carefully (parent directory, stale-socket
 // cleanup, "someone already serves it", mode 0600) and only ever unlinks the socket file it bound.
+// Who may connect is checked twice: by the socket file's mode and, at accept, by the peer's credentials
+// (SO_PEERCRED): root and our own user always, members of one configured group optionally.
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/unique_fd.h"
 
@@ -33,13 +38,31 @@ private:
     ino_t ino_ = 0;
 };
 
-// Creates the parent directory, removes a stale socket file, binds with mode 0600 and listens.
-// Throws nf::SystemError: EADDRINUSE ("... already serving") when a process answers on `path`, EEXIST
-// when `path` is not a socket, ENAMETOOLONG when it does not fit a sockaddr_un.
-UnixListener listen_unix(const std::string& path, int backlog = 16);
+// Who may use a socket. Default: root and the server's own user (mode 0600). With a group: its members
+// too (mode 0660, group-owned), checked against the peer's primary and supplementary groups.
+struct SocketAccess {
+    std::optional<gid_t> group;
+};
+// A group name or number ("netfailover", "1001") → its gid. Throws nf::ConfigError naming `option`.
+gid_t resolve_group(std::string_view option, const std::string& name);
+
+// Creates missing parent directories (mode 0755), checks the parent is safe (a directory owned by root or
+// us, not group/world-writable unless sticky, like /tmp), removes a stale socket file, binds with mode
+// 0600 (0660 with a group) set on the socket before bind (nothing by path is chmod'ed: no symlink race)
+// and listens. Throws nf::SystemError: EADDRINUSE ("... already serving") when a process answers on `path`,
+// EEXIST when `path` is not a socket, EPERM for an unsafe parent, ENAMETOOLONG when it does not fit a
+// sockaddr_un.
+UnixListener listen_unix(const std::string& path, int backlog = 16, const SocketAccess& access = {});
 
 // Accepts one pending connection; an invalid UniqueFd when none is pending.
 UniqueFd accept_unix(int listen_fd);
+// Same, but only peers that `access` admits (SO_PEERCRED): others are closed at once, logged and counted in
+// `refused`, and the next pending connection is tried.
+UniqueFd accept_unix(int listen_fd, const SocketAccess& access, std::uint64_t& refused);
+// Whether the peer of a connected unix socket may use a socket with `access`.
+bool peer_allowed(int fd, const SocketAccess& access);
+// peer_allowed(), and when not: logs who was refused (uid/gid/pid, `what` names the socket) and counts it.
+bool admit_peer(int fd, const SocketAccess& access, std::uint64_t& refused, std::string_view what);
 
 enum class ServerWait {
     no,    // a missing or refusing server is an error at once (a CLI talking to a daemon)

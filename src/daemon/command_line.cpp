@@ -21,7 +21,7 @@ long long to_integer(std::string_view flag, const std::string& text) {
 // Strings straight from CLI11; converted and checked by the same functions the file uses.
 struct RawFlags {
     std::string standby, master, model, datapath, rx_mode, rx_grace, announce, announce_interval, pair_by, primary_id,
-        match_driver, match_name, control, device_channel, config, log_level;
+        match_driver, match_name, control, control_group, device_channel, config, log_level;
     bool match_virtio = false, foreground = false, help = false, version = false, no_standby_ack = false;
 };
 
@@ -63,6 +63,7 @@ ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
         check_control_path("--control", f.control);
         l.control = f.control;
     }
+    if (given("--control-group")) l.control_group = check_group("--control-group", f.control_group);
     if (given("--device-channel")) {
         check_control_path("--device-channel", f.device_channel);
         l.device_channel = f.device_channel;
@@ -97,6 +98,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_option("--match-name", f.match_name);
     app.add_flag("--match-virtio-standby", f.match_virtio);
     app.add_option("-c,--control", f.control);
+    app.add_option("--control-group", f.control_group);
     app.add_option("--device-channel", f.device_channel);
     app.add_flag("--no-standby-ack", f.no_standby_ack);
     app.add_option("--config", f.config);

@@ -6,9 +6,15 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 #include "daemon/config_layer.h"
 
 namespace nf::daemon {
+
+std::string check_group(std::string_view field, const std::string& name) {
+    (void)resolve_group(field, name);  // throws ConfigError naming the field
+    return name;
+}
 namespace {
 
 std::string field_prefix(std::string_view field) { return std::string(field) + ": "; }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "daemon/config_layer.h"
 
 namespace nf::daemon {
@@ -53,12 +54,17 @@ public:
         if (!value.is_boolean()) fail(key, "expected true or false, got " + std::string(value.type_name()));
         return value.get<bool>();
     }
+    // Any integer the range checks can see: beyond +-1e9 is out of range for every field (ms, counts).
     long long integer(const json& value, std::string_view key) const {
+        if (value.is_number_float()) fail(key, "expected an integer, got " + dump_json(value));
         if (!value.is_number_integer()) fail(key, "expected an integer, got " + std::string(value.type_name()));
-        if (value.is_number_unsigned() && value.get<unsigned long long>() > 1'000'000'000ULL)
-            fail(key, "value is out of range");
+        const bool in_range = value.is_number_unsigned() ? value.get<unsigned long long>() <= kIntegerLimit
+                                                         : value.get<long long>() >= -static_cast<long long>(kIntegerLimit) &&
+                                                               value.get<long long>() <= static_cast<long long>(kIntegerLimit);
+        if (!in_range) fail(key, dump_json(value) + " is out of range");
         return value.get<long long>();
     }
+    static constexpr unsigned long long kIntegerLimit = 1'000'000'000ULL;
     const json& object(const json& value, std::string_view key) const {
         if (!value.is_object()) fail(key, "expected an object, got " + std::string(value.type_name()));
         return value;
@@ -130,7 +136,7 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
         throw ConfigError(std::string(origin) + ": expected a JSON object at the top, got " +
                           std::string(doc.type_name()));
     r.only_known(doc, {"standby", "standby_match", "master", "model", "datapath", "rx_mode", "rx_grace_ms", "announce",
-                       "pairing", "control", "device_channel", "standby_ack", "log_level", "foreground"});
+                       "pairing", "control", "control_group", "device_channel", "standby_ack", "log_level", "foreground"});
     ConfigLayer layer;
     if (doc.contains("standby") && doc.contains("standby_match"))
         throw ConfigError(std::string(origin) + ": give 'standby' or 'standby_match', not both");
@@ -165,6 +171,10 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
         layer.control = r.string(doc["control"], "control");
         r.checked([&] { check_control_path("control", *layer.control); });
     }
+    if (doc.contains("control_group")) {
+        const auto text = r.string(doc["control_group"], "control_group");
+        layer.control_group = r.checked([&] { return check_group("control_group", text); });
+    }
     if (doc.contains("device_channel")) {
         layer.device_channel = r.string(doc["device_channel"], "device_channel");
         r.checked([&] { check_control_path("device_channel", *layer.device_channel); });
@@ -184,13 +194,12 @@ ConfigLayer read_config_file(const std::string& path) {
     if (!in) throw ConfigError(origin + ": cannot open: " + std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
-    json doc;
-    try {
-        doc = json::parse(text.str());
-    } catch (const json::parse_error& e) {
-        throw ConfigError(origin + ": not valid JSON: " + e.what());
-    }
-    return parse_config_json(doc, origin);
+    // Total parse: "1e999" is an error naming its field ("rx_grace_ms: number overflow ..."), exit 2.
+    const JsonInput doc = parse_json_input(text.str());
+    if (!doc.value)
+        throw ConfigError(origin + ": " + (doc.path.empty() ? std::string() : doc.path + ": ") + "not valid JSON: " +
+                          doc.error);
+    return parse_config_json(*doc.value, origin);
 }
 
 }  // namespace nf::daemon

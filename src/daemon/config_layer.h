@@ -27,6 +27,7 @@ struct ConfigLayer {
     std::optional<PairingKey> pairing_by;
     std::optional<std::string> primary_id;
     std::optional<std::string> control;
+    std::optional<std::string> control_group;
     std::optional<std::string> device_channel;
     std::optional<bool> standby_ack;
     std::optional<std::string> log_level;
@@ -53,5 +54,7 @@ unsigned check_announce_count(std::string_view field, long long value);
 std::chrono::milliseconds check_announce_interval(std::string_view field, long long value);
 std::chrono::milliseconds check_rx_grace(std::string_view field, long long value);
 std::string check_log_level(std::string_view field, std::string_view text);
+// A group that exists (name or number); returns it as given.
+std::string check_group(std::string_view field, const std::string& name);
 
 }  // namespace nf::daemon

@@ -59,6 +59,7 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
 
     c.control = pick(flags.control, file.control, c.master.empty() ? std::string() : default_control_path(c.master));
     if (!c.control.empty()) check_control_path("control", c.control);
+    c.control_group = pick(flags.control_group, file.control_group, c.control_group);
     c.device_channel = pick(flags.device_channel, file.device_channel, c.device_channel);
     if (!c.device_channel.empty()) check_control_path("device_channel", c.device_channel);
     c.standby_ack = pick(flags.standby_ack, file.standby_ack, c.standby_ack);

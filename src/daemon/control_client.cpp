@@ -6,6 +6,7 @@
 #include <array>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "common/unix_socket.h"
 
 namespace nf::daemon {
@@ -80,10 +81,10 @@ nlohmann::json ControlClient::request(const nlohmann::json& request, std::chrono
     send(request, timeout);
     const auto line = read_line(timeout);
     if (!line) throw SystemError(ECONNRESET, "failoverd at " + path_ + " closed the connection");
-    auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
-    if (reply.is_discarded() || !reply.is_object())
+    JsonInput reply = parse_json_input(*line);
+    if (!reply.value || !reply.value->is_object())
         throw SystemError(EPROTO, "failoverd at " + path_ + ": reply is not a JSON object");
-    return reply;
+    return std::move(*reply.value);
 }
 
 }  // namespace nf::daemon

@@ -1,6 +1,7 @@
 #include "daemon/control_protocol.h"
 
 #include "common/error.h"
+#include "common/json_input.h"
 
 namespace nf::daemon {
 
@@ -23,8 +24,9 @@ std::optional<ActiveChoice> parse_active_choice(std::string_view text) {
 }
 
 ControlRequest parse_request(std::string_view line) {
-    const json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (request.is_discarded()) throw ConfigError("request is not valid JSON");
+    const JsonInput input = parse_json_input(line);
+    if (!input.value) throw ConfigError("request is not valid JSON: " + input.error);
+    const json& request = *input.value;
     if (!request.is_object()) throw ConfigError("request must be a JSON object");
     const auto cmd = request.find("cmd");
     if (cmd == request.end() || !cmd->is_string()) throw ConfigError("request has no \"cmd\" string");
@@ -55,7 +57,7 @@ json error_reply(std::string_view message) { return {{"ok", false}, {"error", me
 
 std::string to_line(const json& message) {
     // Replace invalid UTF-8 rather than throw: a netdev name is bytes, and the reply must still go out.
-    return message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    return dump_json(message) + "\n";
 }
 
 }  // namespace nf::daemon

@@ -31,15 +31,15 @@ void epoll_control(int epoll, int op, int fd, std::uint32_t events, std::uint64_
 
 }  // namespace
 
-ControlServer::ControlServer(std::string path, ControlHandlers handlers, ControlLimits limits)
-    : path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits) {
+ControlServer::ControlServer(std::string path, ControlHandlers handlers, ControlLimits limits, SocketAccess access)
+    : path_(std::move(path)), handlers_(std::move(handlers)), limits_(limits), access_(access) {
     epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_errno("epoll_create1 for the control socket");
     backlog_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!backlog_event_) throw_errno("eventfd for the control socket");
     epoll_control(epoll_.get(), EPOLL_CTL_ADD, backlog_event_.get(), EPOLLIN, kBacklogId);
     try {
-        listener_ = listen_unix(path_);
+        listener_ = listen_unix(path_, 16, access_);
     } catch (const SystemError& e) {
         if (e.errno_value() != EADDRINUSE) throw;
         throw SystemError(EADDRINUSE, "control socket " + path_ + ": failoverd already running");
@@ -62,6 +62,7 @@ json ControlServer::counters_json() const {
             {"subscribers", subscriber_count()},
             {"clients_accepted", c.clients_accepted},
             {"clients_refused", c.clients_refused},
+            {"peers_refused", c.peers_refused},
             {"requests", c.requests},
             {"bad_requests", c.bad_requests},
             {"oversized_requests", c.oversized_requests},
@@ -114,7 +115,7 @@ void ControlServer::accept_clients() {
     for (;;) {
         UniqueFd fd;
         try {
-            fd = accept_unix(listener_.fd());
+            fd = accept_unix(listener_.fd(), access_, counters_.peers_refused);
         } catch (const SystemError& e) {
             spdlog::warn("control socket {}: {}", path_, e.what());
             return;   // EMFILE and friends: the next dispatch tries again

@@ -39,6 +39,7 @@ struct ControlLimits {
 struct ControlCounters {
     std::uint64_t clients_accepted = 0;
     std::uint64_t clients_refused = 0;        // over max_clients
+    std::uint64_t peers_refused = 0;          // SO_PEERCRED: not root, us or the socket's group
     std::uint64_t requests = 0;
     std::uint64_t bad_requests = 0;           // malformed or unknown; answered with an error
     std::uint64_t oversized_requests = 0;
@@ -50,7 +51,8 @@ class ControlServer {
 public:
     // Creates the parent directory, replaces a stale socket file, binds with mode 0600 and listens.
     // Throws nf::SystemError when another daemon answers on `path` ("already running") or a call fails.
-    ControlServer(std::string path, ControlHandlers handlers, ControlLimits limits = {});
+    // `access`: who may connect besides root and our user (SO_PEERCRED at accept; mode 0660 with a group).
+    ControlServer(std::string path, ControlHandlers handlers, ControlLimits limits = {}, SocketAccess access = {});
     ~ControlServer();   // closes every client and unlinks the socket if it is still ours
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -93,6 +95,7 @@ private:
     std::string path_;
     ControlHandlers handlers_;
     ControlLimits limits_;
+    SocketAccess access_;
     UniqueFd epoll_;
     UnixListener listener_;
     std::map<std::uint64_t, Client> clients_;

@@ -58,6 +58,7 @@ nlohmann::json to_json(const DaemonConfig& c) {
     j["pairing"] = {{"by", to_string(c.pairing.by)}};
     if (c.pairing.by == PairingKey::id) j["pairing"]["primary_id"] = c.pairing.primary_id;
     if (!c.control.empty()) j["control"] = c.control;
+    if (!c.control_group.empty()) j["control_group"] = c.control_group;
     if (!c.device_channel.empty()) j["device_channel"] = c.device_channel;
     j["standby_ack"] = c.standby_ack;
     j["log_level"] = c.log_level;

@@ -66,6 +66,9 @@ struct DaemonConfig {
     AnnouncePolicy announce;
     Pairing pairing;
     std::string control;                              // empty only while master is (then <master>.sock)
+    // Members of this group may use the control socket too (mode 0660; SO_PEERCRED at accept). Empty:
+    // root only (and the daemon's own user).
+    std::string control_group;
     // The lab VMM's guest device channel: failoverd plays the guest's virtio and hotplug drivers on it
     // (acks features, answers eject requests). Empty: no channel.
     std::string device_channel;

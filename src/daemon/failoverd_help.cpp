@@ -74,6 +74,11 @@ OPTIONS
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
         to start when another daemon answers on PATH and replaces a stale socket file. Two guests on
         one host (namespaces sharing /run) with masters of one name must each give their own PATH.
+    --control-group GROUP
+        Members of GROUP (a name or gid) may use the control socket too: it is then mode 0660 and
+        owned by GROUP. Every connection's peer is checked (SO_PEERCRED): root, failoverd's own user
+        and, with this option, GROUP's members; anyone else is disconnected and counted
+        (control.peers_refused in `failoverctl status --json`). Default: root only.
     --device-channel PATH
         The lab VMM's guest device channel (failover-vmm --channel PATH): failoverd plays the guest's
         virtio and PCI hotplug drivers on it. It acks the features the standby offers, STANDBY (bit
@@ -119,6 +124,7 @@ CONFIG FILE
         "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
         "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "vf0"}
         "control": "/run/netfailover/eth0.sock",
+        "control_group": "netfailover",      optional: --control-group
         "device_channel": "/run/netfailover/nfl/vm1.chan",   lab VMM only
         "standby_ack": true,                 false = --no-standby-ack
         "log_level": "info",

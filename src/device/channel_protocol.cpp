@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_input.h"
+
 #include <charconv>
 #include <cstdio>
 
@@ -79,20 +81,28 @@ struct Encoder {
 
 }  // namespace
 
-std::string encode(const Message& message) { return std::visit(Encoder{}, message).dump() + "\n"; }
+std::string encode(const Message& message) { return dump_json(std::visit(Encoder{}, message)) + "\n"; }
 
 Message decode(std::string_view line) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) throw ProtocolError("channel message is not valid JSON");
+    const JsonInput input = parse_json_input(line);
+    if (!input.value) throw ProtocolError("channel message is not valid JSON: " + input.error);
+    const json& j = *input.value;
     if (!j.is_object()) throw ProtocolError("channel message must be a JSON object");
     const std::string type = field(j, "type");
     if (type == "hello") {
         Hello m;
-        if (!j.contains("version") || !j["version"].is_number_integer()) throw ProtocolError("hello lacks 'version'");
-        m.version = j["version"].get<int>();
-        if (!j.contains("devices") || !j["devices"].is_array()) throw ProtocolError("hello lacks 'devices'");
-        for (const auto& d : j["devices"]) m.devices.push_back(device_from(d));
+        const auto version = j.find("version");
+        if (version == j.end() || !version->is_number_integer()) throw ProtocolError("hello lacks 'version'");
+        // get<int>() would wrap 2^40 into some other version: out of int range is an error, not a value.
+        if (version->is_number_unsigned() ? version->get<std::uint64_t>() > 1000000u
+                                          : (version->get<std::int64_t>() < 0 || version->get<std::int64_t>() > 1000000))
+            throw ProtocolError("hello 'version' is out of range");
+        m.version = version->get<int>();
+        const auto devices = j.find("devices");
+        if (devices == j.end() || !devices->is_array()) throw ProtocolError("hello lacks 'devices'");
+        if (devices->size() > kMaxHelloDevices) throw ProtocolError("hello lists more than " + std::to_string(kMaxHelloDevices) + " devices");
+        for (const auto& d : *devices) m.devices.push_back(device_from(d));
         return m;
     }
     if (type == "set_features") return SetFeatures{field(j, "device"), parse_hex(field(j, "features"))};
@@ -102,8 +112,9 @@ Message decode(std::string_view line) {
     if (type == "eject_ack") return EjectAck{field(j, "device")};
     if (type == "eject_cancel") return EjectCancel{field(j, "device")};
     if (type == "plugged") {
-        if (!j.contains("device")) throw ProtocolError("plugged lacks 'device'");
-        return Plugged{device_from(j["device"])};
+        const auto device = j.find("device");
+        if (device == j.end()) throw ProtocolError("plugged lacks 'device'");
+        return Plugged{device_from(*device)};
     }
     if (type == "unplugged") {
         const std::string mode = field(j, "mode");

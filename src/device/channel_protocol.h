@@ -17,6 +17,8 @@
 namespace nf::device::channel {
 
 inline constexpr int kProtocolVersion = 1;
+// A machine has a handful of devices; a hello listing more is refused rather than stored.
+inline constexpr std::size_t kMaxHelloDevices = 256;
 
 class ProtocolError : public std::runtime_error {
 public:

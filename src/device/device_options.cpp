@@ -40,8 +40,11 @@ std::optional<int> parse_hex(std::string_view text, int max) {
 // "slot[.function]" in hex, as QEMU's PCI addr property; an integer is a devfn.
 PciAddress as_address(const DeviceOptions& o, const nlohmann::json& value) {
     if (value.is_number_integer()) {
+        // Range-checked before narrowing: get<int>() would wrap 2^32 + 8 into devfn 8.
+        const bool in_range = value.is_number_unsigned() ? value.get<std::uint64_t>() <= 0xff
+                                                         : value.get<std::int64_t>() >= 0 && value.get<std::int64_t>() <= 0xff;
+        if (!in_range) bad_value(o, "addr", value);
         const int devfn = value.get<int>();
-        if (devfn < 0 || devfn > 0xff) bad_value(o, "addr", value);
         return {devfn >> 3, devfn & 7};
     }
     const std::string text = as_string(o, "addr", value);
@@ -55,17 +58,29 @@ PciAddress as_address(const DeviceOptions& o, const nlohmann::json& value) {
 
 }  // namespace
 
-DeviceOptions parse_device_options(const nlohmann::json& arguments) {
+DeviceHead parse_device_head(const nlohmann::json& arguments) {
     if (!arguments.is_object()) throw CommandFailure(generic_error("device_add arguments must be an object"));
     const auto driver_it = arguments.find("driver");
     if (driver_it == arguments.end()) throw CommandFailure(generic_error("Parameter 'driver' is missing"));
     if (!driver_it->is_string())
         throw CommandFailure(generic_error("Invalid parameter type for 'driver', expected: string"));
-    DeviceOptions o;
-    o.raw = arguments;
-    o.driver = find_driver(driver_it->get<std::string>());
-    if (!o.driver)
+    DeviceHead head;
+    head.driver = find_driver(driver_it->get<std::string>());
+    if (!head.driver)
         throw CommandFailure(generic_error("'" + driver_it->get<std::string>() + "' is not a valid device model name"));
+    if (const auto bus = arguments.find("bus"); bus != arguments.end() && bus->is_string()) head.bus = bus->get<std::string>();
+    head.has_id = arguments.contains("id");
+    if (const auto pair = arguments.find("failover_pair_id"); pair != arguments.end()) {
+        head.has_failover_pair_id = true;
+        if (pair->is_string()) head.failover_pair_id = pair->get<std::string>();
+    }
+    return head;
+}
+
+DeviceOptions parse_device_options(const nlohmann::json& arguments) {
+    DeviceOptions o;
+    o.driver = parse_device_head(arguments).driver;
+    o.raw = arguments;
 
     for (const auto& [key, value] : arguments.items()) {
         if (!o.driver->accepts(key))

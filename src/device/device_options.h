@@ -42,6 +42,18 @@ struct DeviceOptions {
     std::string display_id() const { return id.value_or(""); }
 };
 
+// What QEMU's qdev_device_add reads before any property: the driver (present, a string, a known model),
+// and the raw "id", "bus" and "failover_pair_id" the bus lookup and the hiding hooks look at. Property types
+// and values are checked later, so their errors come after the bus and failover ones, as in QEMU.
+struct DeviceHead {
+    const DriverInfo* driver = nullptr;
+    std::optional<std::string> bus;   // only when a string (a wrong type is a property error, later)
+    bool has_id = false;
+    bool has_failover_pair_id = false;
+    std::optional<std::string> failover_pair_id;  // only when a string
+};
+DeviceHead parse_device_head(const nlohmann::json& arguments);
+
 // Parses device_add arguments (or a command-line -device given as JSON). Throws CommandFailure with
 // QEMU-like messages: missing driver, unknown model, unknown property, bad value.
 DeviceOptions parse_device_options(const nlohmann::json& arguments);

@@ -24,9 +24,43 @@ void Machine::start(RunState initial) {
 
 Outcome Machine::device_add(const nlohmann::json& arguments) { return add_device(arguments, started_); }
 
-// The order follows QEMU's qdev_device_add: model, bus, hiding hooks, migration guard, then realize.
+// QEMU's qdev_device_add up to the hiding hooks: model, bus, then every failover standby's listener, which
+// refuses a failover_pair_id without an id before any property is parsed (failover_hide_primary_device).
+void Machine::check_head(const nlohmann::json& arguments) const {
+    const DeviceHead head = parse_device_head(arguments);
+    (void)resolve_bus(head.bus);
+    const bool failover_listener =
+        std::ranges::any_of(standbys_, [](const auto& entry) { return entry.second.failover(); });
+    if (failover_listener && head.has_failover_pair_id && !head.has_id)
+        throw CommandFailure(generic_error("Device with failover_pair_id needs to have id"));
+}
+
+std::optional<CommandError> Machine::check_device_head(const nlohmann::json& arguments) const {
+    try {
+        check_head(arguments);
+        return std::nullopt;
+    } catch (const CommandFailure& failure) {
+        return failure.error();
+    }
+}
+
+// The order follows QEMU's qdev_device_add: model, bus, hiding hooks, migration guard, then properties
+// (parse_device_options) and realize.
 Outcome Machine::add_device(const nlohmann::json& arguments, bool hotplug) {
     try {
+        check_head(arguments);
+        // A device no standby hides meets QEMU's hotplug and migration checks before its properties.
+        const DeviceHead head = parse_device_head(arguments);
+        const bool hidden_candidate = head.failover_pair_id && [&] {
+            const auto it = standbys_.find(*head.failover_pair_id);
+            return it != standbys_.end() && it->second.failover();
+        }();
+        if (!hidden_candidate) {
+            const Bus& bus = resolve_bus(head.bus);
+            if (hotplug && !bus.is_hotpluggable())
+                throw CommandFailure(generic_error("Bus '" + bus.name + "' does not support hotplugging"));
+            if (migrating_) throw CommandFailure(generic_error("device_add not allowed while migrating"));
+        }
         const DeviceOptions device = parse_device_options(arguments);
         const Bus& bus = resolve_bus(device);
         if (const auto hidden = run_hiding_hooks(device); hidden && *hidden) {
@@ -44,8 +78,10 @@ Outcome Machine::add_device(const nlohmann::json& arguments, bool hotplug) {
     }
 }
 
-const Bus& Machine::resolve_bus(const DeviceOptions& device) const {
-    const std::string name = device.bus.value_or("pcie.0");
+const Bus& Machine::resolve_bus(const DeviceOptions& device) const { return resolve_bus(device.bus); }
+
+const Bus& Machine::resolve_bus(const std::optional<std::string>& bus) const {
+    const std::string name = bus.value_or("pcie.0");
     const auto it = std::ranges::find(buses_, name, &Bus::name);
     if (it == buses_.end()) throw CommandFailure(device_not_found("Bus '" + name + "' not found"));
     return *it;

@@ -48,6 +48,10 @@ public:
     // --- QMP. execute() dispatches by command name; unknown names get CommandNotFound.
     Outcome execute(const std::string& command, const nlohmann::json& arguments);
     Outcome device_add(const nlohmann::json& arguments);
+    // device_add's checks that QEMU makes before it looks at any property (driver, bus, the standbys'
+    // hiding hooks' "needs to have id"): the VMM runs them before its backend checks
+    // (host=, netdev=), so a request gets QEMU's first error. No side effects.
+    std::optional<CommandError> check_device_head(const nlohmann::json& arguments) const;
     Outcome device_del(const nlohmann::json& arguments);
     Outcome set_link(const nlohmann::json& arguments);
     Outcome qom_get(const nlohmann::json& arguments) const;
@@ -101,6 +105,8 @@ public:
 private:
     Outcome add_device(const nlohmann::json& arguments, bool hotplug);
     const Bus& resolve_bus(const DeviceOptions& device) const;
+    const Bus& resolve_bus(const std::optional<std::string>& name) const;
+    void check_head(const nlohmann::json& arguments) const;
     std::optional<bool> run_hiding_hooks(const DeviceOptions& device);
     void realize(const DeviceOptions& device, bool hotplug, Outcome& out);
     PciAddress place(const DeviceOptions& device, const Bus& bus) const;

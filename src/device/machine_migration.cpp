@@ -26,7 +26,9 @@ Outcome Machine::migration_source_setup() {
 
 bool Machine::unplug_pending() const {
     return std::ranges::any_of(standbys_, [&](const auto& entry) {
-        const auto& [id, standby] = entry;
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+        const std::string& id = entry.first;
+        const auto& standby = entry.second;
         if (!standby.failover() || !standby.negotiated()) return false;
         const auto primary = std::ranges::find_if(devices_, [&](const PciDevice& d) {
             return d.options.failover_pair_id == id;

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 #include "daemon/standby_matcher.h"
 #include "daemon/sysfs_netdevs.h"
 #include "failoverd/state_file.h"
@@ -108,7 +109,10 @@ void Daemon::start() {
     daemon::ControlHandlers handlers;
     handlers.status = [this] { return status(); };
     handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
-    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers));
+    SocketAccess control_access;
+    if (!config_.control_group.empty()) control_access.group = resolve_group("--control-group", config_.control_group);
+    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers), daemon::ControlLimits{},
+                                                       control_access);
 
     choice_ = datapath::choose_datapath(requested_datapath(config_.datapath));
     if (config_.datapath == daemon::DatapathChoice::automatic)

@@ -57,6 +57,8 @@ nlohmann::json Daemon::status() {
     if (private_monitor_) undecodable += private_monitor_->undecodable();
     j["event_loop"] = {{"handler_errors", handler_errors_}, {"undecodable_link_messages", undecodable}};
     if (channel_) j["device_channel"] = channel_->status();
+    // What hostile or broken control clients cost: refused, dropped, malformed (issue 9).
+    if (control_) j["control"] = control_->counters_json();
     if (announcer_) {
         const auto& a = announcer_->counters();
         j["announce"] = {{"rounds", a.rounds}, {"frames_sent", a.frames_sent}, {"send_errors", a.send_errors}};

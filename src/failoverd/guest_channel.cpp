@@ -105,6 +105,7 @@ void GuestChannel::drain() {
         try {
             message = client_->receive(std::chrono::milliseconds(2));
         } catch (const channel::ProtocolError& e) {
+            ++protocol_errors_;
             spdlog::warn("device channel {}: {}", path_, e.what());
             continue;
         } catch (const std::exception& e) {
@@ -219,6 +220,7 @@ nlohmann::json GuestChannel::status() const {
             {"features", hex(acked_features_)},
             {"devices", devices},
             {"connects", connects_},
+            {"protocol_errors", protocol_errors_},
             {"ejects_acked", ejects_acked_}};
 }
 

@@ -77,6 +77,7 @@ private:
     std::vector<std::string> negotiated_;   // standbys we acked features for, this connection
     std::uint64_t acked_features_ = 0;      // the last set we acked
     std::uint64_t connects_ = 0;
+    std::uint64_t protocol_errors_ = 0;   // lines from the VMM that were no channel message
     std::uint64_t ejects_acked_ = 0;
     std::uint64_t retries_ = 0;             // failed connect attempts since the last success
     std::chrono::steady_clock::time_point next_retry_log_{};

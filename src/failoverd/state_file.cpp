@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/json_input.h"
+#include "common/safe_file.h"
 
 namespace nf::failoverd {
 
@@ -14,25 +16,21 @@ std::filesystem::path state_file_path(const std::string& directory, const std::s
 }
 
 void write_state(const std::filesystem::path& path, const DaemonState& s) {
-    std::filesystem::create_directories(path.parent_path());
     const nlohmann::json doc = {{"master", s.master},   {"model", s.model},
                                 {"datapath", s.datapath}, {"standby", s.standby},
                                 {"standby_was_up", s.standby_was_up}, {"phase", s.phase}};
-    // Write then rename: a crash mid-write never leaves a half file for the next start to trip on.
-    const auto tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << doc.dump(2) << '\n';
-        if (!out) throw SystemError(EIO, "write " + tmp);
-    }
-    std::filesystem::rename(tmp, path);
+    // Write then rename: a crash mid-write never leaves a half file for the next start to trip on. Never
+    // through a symlink planted at the path, in a directory only root can write to.
+    write_file_atomic(path, doc.dump(2) + "\n");
 }
 
 std::optional<DaemonState> read_state(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) return std::nullopt;
     try {
-        const auto doc = nlohmann::json::parse(in);
+        const auto text = read_file_nofollow(path);
+        if (!text) return std::nullopt;
+        JsonInput input = parse_json_input(*text);
+        if (!input.value) throw std::runtime_error(input.error);
+        const auto& doc = *input.value;
         DaemonState s;
         s.master = doc.at("master").get<std::string>();
         s.model = doc.at("model").get<std::string>();

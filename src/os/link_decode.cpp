@@ -4,6 +4,8 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include <cstring>
+
 #include "common/error.h"
 #include "os/nl_transact.h"
 
@@ -15,7 +17,12 @@ std::optional<MacAddress> mac_attr(nlattr* attr) {
     return MacAddress::from_bytes(static_cast<const std::uint8_t*>(nla_data(attr)));
 }
 
-std::string string_attr(nlattr* attr) { return attr ? std::string(nla_get_string(attr)) : std::string(); }
+// Bounded by the attribute: nla_get_string trusts a NUL that a malformed message need not have.
+std::string string_attr(nlattr* attr) {
+    if (!attr || nla_len(attr) <= 0) return {};
+    const auto* text = static_cast<const char*>(nla_data(attr));
+    return std::string(text, ::strnlen(text, static_cast<std::size_t>(nla_len(attr))));
+}
 
 unsigned u32_attr(nlattr* attr) { return attr && nla_len(attr) >= 4 ? nla_get_u32(attr) : 0; }
 

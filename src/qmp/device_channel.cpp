@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <poll.h>
+
 #include <cerrno>
 
 #include "common/error.h"
@@ -12,52 +14,45 @@ namespace nf::qmp {
 namespace channel = device::channel;
 constexpr std::size_t kMaxPendingOutput = 1 << 20;
 
-DeviceChannelServer::DeviceChannelServer(std::string socket_path, HelloSource hello, MessageHandler on_message,
-                                         std::size_t max_line)
-    : socket_path_(std::move(socket_path)), hello_(std::move(hello)), on_message_(std::move(on_message)),
-      max_line_(max_line), listener_(listen_unix(socket_path_, 4)) {}
+DeviceChannelServer::DeviceChannelServer(EventLoop& loop, std::string socket_path, HelloSource hello,
+                                         MessageHandler on_message, std::size_t max_line, SocketAccess access)
+    : loop_(loop), socket_path_(std::move(socket_path)), hello_(std::move(hello)), on_message_(std::move(on_message)),
+      max_line_(max_line), access_(access), listener_(listen_unix(socket_path_, 4, access_)),
+      acceptor_(loop_, listener_.fd(), "device channel accept", [this](UniqueFd fd) { accept_guest(std::move(fd)); }) {}
 
-DeviceChannelServer::~DeviceChannelServer() = default;
-
-std::vector<pollfd> DeviceChannelServer::poll_fds() const {
-    std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
-    if (guest_) fds.push_back({guest_->fd(), static_cast<short>(POLLIN | (guest_->wants_write() ? POLLOUT : 0)), 0});
-    return fds;
+DeviceChannelServer::~DeviceChannelServer() {
+    if (guest_) loop_.remove(guest_->fd());
 }
 
-void DeviceChannelServer::poll_once(int timeout_ms) {
-    auto fds = poll_fds();
-    if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
-        if (errno == EINTR) return;
-        throw_errno("poll on device channel");
-    }
-    for (const auto& p : fds)
-        if (p.revents) handle(p);
+DeviceChannelCounters DeviceChannelServer::counters() const {
+    DeviceChannelCounters counters = counters_;
+    counters.accept_exhausted = acceptor_.counters().exhausted;
+    return counters;
 }
 
-void DeviceChannelServer::handle(const pollfd& ready) {
-    if (ready.fd == listener_.fd()) {
-        accept_guest();
-    } else if (guest_ && ready.fd == guest_->fd()) {
-        if ((ready.revents & POLLOUT) && !guest_->flush()) {
-            guest_.reset();
-            return;
-        }
-        if (ready.revents & (POLLIN | POLLHUP | POLLERR)) serve_guest();
+void DeviceChannelServer::accept_guest(UniqueFd fd) {
+    if (!admit_peer(fd.get(), access_, counters_.peers_refused, "device channel")) return;
+    if (guest_) {
+        ++counters_.guests_refused;
+        spdlog::warn("device channel: refusing a second guest connection");
+        return;  // closing the fd tells the client
     }
+    const int raw = fd.get();
+    loop_.add(raw, EPOLLIN, [this](std::uint32_t events) { guest_ready(events); }, "device channel guest");
+    guest_.emplace(std::move(fd), max_line_, kMaxPendingOutput);
+    writing_ = false;
+    ++counters_.guests_accepted;
+    send(hello_());
 }
 
-void DeviceChannelServer::accept_guest() {
-    while (UniqueFd fd = accept_unix(listener_.fd())) {
-        if (guest_) {
-            ++counters_.guests_refused;
-            spdlog::warn("device channel: refusing a second guest connection");
-            continue;
-        }
-        guest_.emplace(std::move(fd), max_line_, kMaxPendingOutput);
-        ++counters_.guests_accepted;
-        send(hello_());
+void DeviceChannelServer::guest_ready(std::uint32_t events) {
+    if (!guest_) return;
+    if ((events & EPOLLOUT) && !guest_->flush()) {
+        drop_guest();
+        return;
     }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) serve_guest();
+    sync_output();
 }
 
 void DeviceChannelServer::serve_guest() {
@@ -74,10 +69,26 @@ void DeviceChannelServer::serve_guest() {
             // A confused guest is logged and counted; the channel stays up for its next message.
             ++counters_.protocol_errors;
             spdlog::warn("device channel: {}", e.what());
+        } catch (const std::exception& e) {
+            // A well-formed message the model could not take (a device it does not know): the same.
+            ++counters_.protocol_errors;
+            spdlog::warn("device channel: guest message refused: {}", e.what());
         }
         if (!guest_) return;  // the handler's reply found the guest gone
     }
-    if (!open) guest_.reset();
+    if (!open) drop_guest();
+}
+
+void DeviceChannelServer::drop_guest() {
+    if (!guest_) return;
+    loop_.remove(guest_->fd());
+    guest_.reset();
+}
+
+void DeviceChannelServer::sync_output() {
+    if (!guest_ || writing_ == guest_->wants_write()) return;
+    writing_ = guest_->wants_write();
+    loop_.modify(guest_->fd(), EPOLLIN | (writing_ ? EPOLLOUT : 0u));
 }
 
 bool DeviceChannelServer::send(const channel::Message& message) {
@@ -86,11 +97,12 @@ bool DeviceChannelServer::send(const channel::Message& message) {
         return false;
     }
     if (!guest_->send(channel::encode(message))) {
-        guest_.reset();
+        drop_guest();
         ++counters_.dropped_no_guest;
         return false;
     }
     ++counters_.messages_out;
+    sync_output();
     return true;
 }
 
@@ -100,8 +112,10 @@ DeviceChannelClient DeviceChannelClient::connect(const std::string& socket_path,
     return DeviceChannelClient(connect_unix(socket_path, timeout));
 }
 
-void DeviceChannelClient::send(const channel::Message& message) {
-    if (!connection_.send(channel::encode(message))) throw DeviceChannelError("device channel: VMM gone while sending");
+void DeviceChannelClient::send(const channel::Message& message) { send_line(channel::encode(message)); }
+
+void DeviceChannelClient::send_line(std::string_view line) {
+    if (!connection_.send(line)) throw DeviceChannelError("device channel: VMM gone while sending");
     while (connection_.wants_write())
         if (!wait_fd(connection_.fd(), POLLOUT, Millis(5000)) || !connection_.flush())
             throw DeviceChannelError("device channel: VMM gone while sending");

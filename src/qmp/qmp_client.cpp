@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include "common/json_input.h"
 #include "common/unix_socket.h"
 
 namespace nf::qmp {
@@ -21,7 +22,7 @@ QmpClient QmpClient::connect(const std::string& socket_path, Millis timeout) {
     QmpClient client(connect_unix(socket_path, timeout));
     auto first = client.next_message(deadline);
     if (!first) throw QmpClientError("qmp: no greeting from " + socket_path);
-    if (!first->contains("QMP")) throw QmpClientError("qmp: " + socket_path + " sent no QMP greeting: " + first->dump());
+    if (!first->contains("QMP")) throw QmpClientError("qmp: " + socket_path + " sent no QMP greeting: " + dump_json(*first));
     client.greeting_ = std::move(*first);
     return client;
 }
@@ -43,9 +44,15 @@ QmpResult QmpClient::execute(const std::string& command, const json& arguments, 
         }
         if (message->value("id", json()) != id) continue;  // a reply to someone else's raw send
         if (message->contains("return")) return (*message)["return"];
-        if (message->contains("error"))
-            return QmpError{(*message)["error"].value("class", ""), (*message)["error"].value("desc", "")};
-        throw QmpClientError("qmp: malformed reply: " + message->dump());
+        if (const auto error = message->find("error"); error != message->end() && error->is_object()) {
+            // Read field by field: value() would throw on {"class": 1}.
+            const auto text = [&](const char* key) {
+                const auto it = error->find(key);
+                return it != error->end() && it->is_string() ? it->get<std::string>() : std::string();
+            };
+            return QmpError{text("class"), text("desc")};
+        }
+        throw QmpClientError("qmp: malformed reply: " + dump_json(*message));
     }
 }
 
@@ -73,11 +80,16 @@ std::optional<QmpEvent> QmpClient::wait_event(const std::string& name, Millis ti
 }
 
 void QmpClient::keep_event(const json& message) {
+    auto event = decode_event(message);
+    if (!event) {
+        ++events_malformed_;
+        return;
+    }
     if (events_.size() >= kMaxQueuedEvents) {
         events_.pop_front();
         ++events_dropped_;
     }
-    events_.push_back(decode_event(message));
+    events_.push_back(std::move(*event));
 }
 
 std::vector<QmpEvent> QmpClient::take_events() {
@@ -112,9 +124,11 @@ std::optional<json> QmpClient::next_message(Clock::time_point deadline) {
     }
     const std::string line = std::move(lines_.front());
     lines_.pop_front();
-    json message = json::parse(line, nullptr, false);
-    if (message.is_discarded() || !message.is_object()) throw QmpClientError("qmp: server sent non-JSON: " + line);
-    return message;
+    JsonInput input = parse_json_input(line);
+    if (!input.value || !input.value->is_object())
+        throw QmpClientError("qmp: server sent a line that is not a JSON object (" +
+                             (input.value ? std::string("not an object") : input.error) + ")");
+    return std::move(*input.value);
 }
 
 }  // namespace nf::qmp

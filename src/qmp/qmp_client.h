@@ -45,6 +45,8 @@ public:
     std::vector<QmpEvent> take_events();
     // Events dropped from a full queue since connect.
     std::uint64_t events_dropped() const { return events_dropped_; }
+    // Messages with an "event" member that were no event object ({"event": 1}): skipped, counted.
+    std::uint64_t events_malformed() const { return events_malformed_; }
 
     // Test hooks: send raw bytes, read the next message of any kind.
     void send_raw(const std::string& bytes);
@@ -61,6 +63,7 @@ private:
     std::deque<std::string> lines_;
     std::deque<QmpEvent> events_;
     std::uint64_t events_dropped_ = 0;
+    std::uint64_t events_malformed_ = 0;
     std::uint64_t next_id_ = 1;
 };
 

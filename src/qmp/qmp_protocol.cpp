@@ -1,5 +1,7 @@
 #include "qmp/qmp_protocol.h"
 
+#include "common/json_input.h"
+
 namespace nf::qmp {
 
 using nlohmann::json;
@@ -14,21 +16,13 @@ namespace {
 ParsedCommand failed(std::string desc, std::optional<json> id = std::nullopt) {
     return {std::nullopt, {"GenericError", std::move(desc)}, std::move(id)};
 }
-
-// nlohmann prefixes "[json.exception.parse_error.101] "; the client only needs the part after it.
-std::string parse_error_text(const std::string& what) {
-    const auto bracket = what.find("] ");
-    return bracket == std::string::npos ? what : what.substr(bracket + 2);
-}
 }  // namespace
 
 ParsedCommand parse_command(std::string_view line) {
-    json message;
-    try {
-        message = json::parse(line);
-    } catch (const json::parse_error& e) {
-        return failed("JSON parse error, " + parse_error_text(e.what()));
-    }
+    // Total: syntax errors, number overflow ("1e999"), bad UTF-8 and deep nesting all become a reply.
+    JsonInput input = parse_json_input(line);
+    if (!input.value) return failed("JSON parse error, " + input.error);
+    json message = std::move(*input.value);
     if (!message.is_object()) return failed("QMP input must be a JSON object");
     std::optional<json> id;
     if (const auto it = message.find("id"); it != message.end()) id = *it;
@@ -54,23 +48,31 @@ std::string encode_reply(const QmpResult& result, const std::optional<json>& id)
         reply["error"] = {{"class", error.error_class}, {"desc", error.desc}};
     }
     if (id) reply["id"] = *id;
-    return reply.dump() + "\n";
+    // A desc may quote the client's bytes or a netdev name: invalid UTF-8 is replaced, never thrown on.
+    return dump_json(reply) + "\n";
 }
 
 std::string encode_event(const std::string& name, const json& data, std::chrono::system_clock::time_point when) {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count();
     json event{{"event", name}, {"timestamp", {{"seconds", micros / 1000000}, {"microseconds", micros % 1000000}}}};
     if (!data.is_null() && !(data.is_object() && data.empty())) event["data"] = data;
-    return event.dump() + "\n";
+    return dump_json(event) + "\n";
 }
 
-QmpEvent decode_event(const json& message) {
+std::optional<QmpEvent> decode_event(const json& message) {
+    if (!message.is_object()) return std::nullopt;
+    const auto name = message.find("event");
+    if (name == message.end() || !name->is_string()) return std::nullopt;
     QmpEvent event;
-    event.name = message.at("event").get<std::string>();
-    if (message.contains("data")) event.data = message["data"];
-    if (message.contains("timestamp")) {
-        event.seconds = message["timestamp"].value("seconds", std::int64_t{0});
-        event.microseconds = message["timestamp"].value("microseconds", std::int64_t{0});
+    event.name = name->get<std::string>();
+    if (const auto data = message.find("data"); data != message.end()) event.data = *data;
+    if (const auto stamp = message.find("timestamp"); stamp != message.end() && stamp->is_object()) {
+        const auto integer = [&](const char* key) {
+            const auto it = stamp->find(key);
+            return it != stamp->end() && it->is_number_integer() ? it->get<std::int64_t>() : std::int64_t{0};
+        };
+        event.seconds = integer("seconds");
+        event.microseconds = integer("microseconds");
     }
     return event;
 }

@@ -54,6 +54,7 @@ std::string encode_reply(const QmpResult& result, const std::optional<nlohmann::
 // Events carry wall-clock time, as QEMU's do. "data" is left out when empty (STOP, RESUME), as in QEMU.
 std::string encode_event(const std::string& name, const nlohmann::json& data,
                          std::chrono::system_clock::time_point when = std::chrono::system_clock::now());
-QmpEvent decode_event(const nlohmann::json& message);
+// Total: nullopt when `message` is not an event object (no string "event"); a bad timestamp reads as 0.
+std::optional<QmpEvent> decode_event(const nlohmann::json& message);
 
 }  // namespace nf::qmp

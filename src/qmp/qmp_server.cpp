@@ -5,65 +5,76 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "common/unix_socket.h"
 
 namespace nf::qmp {
 
-QmpServer::QmpServer(QmpServerOptions options, CommandHandler handler)
-    : options_(std::move(options)), handler_(std::move(handler)), listener_(listen_unix(options_.socket_path)) {}
+QmpServer::QmpServer(EventLoop& loop, QmpServerOptions options, CommandHandler handler)
+    : loop_(loop), options_(std::move(options)), handler_(std::move(handler)),
+      listener_(listen_unix(options_.socket_path, 16, options_.access)),
+      acceptor_(loop_, listener_.fd(), "qmp accept", [this](UniqueFd fd) { add_client(std::move(fd)); }) {}
 
-QmpServer::~QmpServer() = default;
-
-std::vector<pollfd> QmpServer::poll_fds() const {
-    std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
-    for (const auto& [fd, client] : clients_)
-        fds.push_back({fd, static_cast<short>(POLLIN | (client->connection.wants_write() ? POLLOUT : 0)), 0});
-    return fds;
+QmpServer::~QmpServer() {
+    for (const auto& [fd, client] : clients_) loop_.remove(fd);
 }
 
-void QmpServer::poll_once(int timeout_ms) {
-    auto fds = poll_fds();
-    const int rc = ::poll(fds.data(), fds.size(), timeout_ms);
-    if (rc < 0) {
-        if (errno == EINTR) return;
-        throw_errno("poll on QMP sockets");
-    }
-    for (const auto& p : fds)
-        if (p.revents) handle(p);
+QmpServerCounters QmpServer::counters() const {
+    QmpServerCounters counters = counters_;
+    counters.accept_exhausted = acceptor_.counters().exhausted;
+    return counters;
 }
 
-void QmpServer::handle(const pollfd& ready) {
-    if (ready.fd == listener_.fd()) {
-        accept_clients();
-        return;
+void QmpServer::add_client(UniqueFd fd) {
+    if (!admit_peer(fd.get(), options_.access, counters_.peers_refused, "qmp")) return;
+    if (clients_.size() >= options_.max_clients) {
+        ++counters_.clients_refused;
+        spdlog::warn("qmp: refusing client, {} already connected", clients_.size());
+        return;  // closing the fd tells the client
     }
-    const auto it = clients_.find(ready.fd);
+    const int raw = fd.get();
+    auto client = std::make_unique<Client>(
+        Client{LineConnection(std::move(fd), options_.max_line, options_.max_pending_output)});
+    ++counters_.clients_accepted;
+    if (!client->connection.send(dump_json(greeting(options_.version)) + "\n")) return;
+    client->writing = client->connection.wants_write();
+    loop_.add(raw, EPOLLIN | (client->writing ? EPOLLOUT : 0u),
+              [this, raw](std::uint32_t events) { client_ready(raw, events); }, "qmp client");
+    clients_.emplace(raw, std::move(client));
+}
+
+void QmpServer::client_ready(int fd, std::uint32_t events) {
+    const auto it = clients_.find(fd);
     if (it == clients_.end()) return;
+    Client& client = *it->second;
     bool keep = true;
-    serving_ = true;
-    if (ready.revents & POLLOUT) keep = it->second->connection.flush();
-    if (keep && (ready.revents & (POLLIN | POLLHUP | POLLERR))) keep = serve_client(*it->second);
-    serving_ = false;
-    if (!keep) it->second->dropped = true;
-    erase_dropped();
+    {
+        serving_ = true;
+        // Reset also when a handler throws (the loop contains it): clients must be erasable again.
+        struct Served {
+            bool& serving;
+            ~Served() { serving = false; }
+        } served{serving_};
+        if (events & EPOLLOUT) keep = client.connection.flush();
+        if (keep && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) keep = serve_client(client);
+    }
+    if (!keep) client.dropped = true;
+    sync_clients();
 }
 
-void QmpServer::erase_dropped() {
-    std::erase_if(clients_, [](const auto& entry) { return entry.second->dropped; });
-}
-
-void QmpServer::accept_clients() {
-    while (UniqueFd fd = accept_unix(listener_.fd())) {
-        if (clients_.size() >= options_.max_clients) {
-            ++counters_.clients_refused;
-            spdlog::warn("qmp: refusing client, {} already connected", clients_.size());
-            continue;  // closing the fd tells the client
+void QmpServer::sync_clients() {
+    for (auto it = clients_.begin(); it != clients_.end();) {
+        Client& client = *it->second;
+        if (client.dropped) {
+            loop_.remove(it->first);
+            it = clients_.erase(it);
+            continue;
         }
-        const int raw = fd.get();
-        auto client = std::make_unique<Client>(
-            Client{LineConnection(std::move(fd), options_.max_line, options_.max_pending_output)});
-        ++counters_.clients_accepted;
-        if (client->connection.send(greeting(options_.version).dump() + "\n")) clients_.emplace(raw, std::move(client));
+        if (client.writing != client.connection.wants_write()) {
+            client.writing = client.connection.wants_write();
+            loop_.modify(it->first, EPOLLIN | (client.writing ? EPOLLOUT : 0u));
+        }
+        ++it;
     }
 }
 
@@ -81,7 +92,14 @@ bool QmpServer::serve_client(Client& client) {
     for (const auto& line : fed.lines) {
         if (!ok || client.dropped) break;
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        const ParsedCommand parsed = parse_command(line);
+        ParsedCommand parsed;
+        try {
+            parsed = parse_command(line);
+        } catch (const std::exception& e) {
+            // A parser gap (a value nlohmann refuses past parse_error) is the client's bad line, not ours
+            // to die of: answered like any malformed input.
+            parsed = ParsedCommand{std::nullopt, QmpError{"GenericError", std::string("QMP input: ") + e.what()}, {}};
+        }
         if (!parsed.command) {
             ++counters_.malformed;
             ok = client.connection.send(encode_reply(parsed.error, parsed.id));
@@ -111,6 +129,7 @@ QmpResult QmpServer::dispatch(Client& client, const QmpCommand& command) {
         return handler_(command.execute, command.arguments);
     } catch (const std::exception& e) {
         // A handler bug must not take the control socket down with it.
+        ++counters_.command_errors;
         spdlog::error("qmp: command {} failed: {}", command.execute, e.what());
         return QmpError{"GenericError", command.execute + ": " + e.what()};
     }
@@ -126,7 +145,7 @@ void QmpServer::broadcast(const std::string& event, const nlohmann::json& data) 
             client->dropped = true;
         }
     }
-    if (!serving_) erase_dropped();
+    if (!serving_) sync_clients();
 }
 
 }  // namespace nf::qmp

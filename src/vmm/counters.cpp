@@ -10,6 +10,7 @@ nlohmann::json to_json(const PvCounters& c) {
             {"rx-dropped-link-down", get(c.rx_dropped_link_down)},
             {"rx-dropped-guest-down", get(c.rx_dropped_guest_down)},
             {"rx-dropped-full", get(c.rx_dropped_full)},
+            {"rx-dropped-truncated", get(c.rx_dropped_truncated)},
             {"rx-errors", get(c.rx_errors)},
             {"tx-frames", get(c.tx_frames)},
             {"tx-bytes", get(c.tx_bytes)},

@@ -16,6 +16,7 @@ struct PvCounters {
     std::atomic<std::uint64_t> rx_dropped_link_down{0};  // set_link off
     std::atomic<std::uint64_t> rx_dropped_guest_down{0}; // the guest has not brought its NIC up (EIO)
     std::atomic<std::uint64_t> rx_dropped_full{0};       // the tap's queue was full (EAGAIN/ENOBUFS)
+    std::atomic<std::uint64_t> rx_dropped_truncated{0};  // longer than a receive slot: dropped, never cut
     std::atomic<std::uint64_t> rx_errors{0};             // the tap refused the frame otherwise
     // guest -> bridge
     std::atomic<std::uint64_t> tx_frames{0};

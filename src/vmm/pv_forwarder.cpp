@@ -105,7 +105,9 @@ void PvForwarder::run() {
 
 void PvForwarder::bridge_to_guest() {
     if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
+    const auto truncated_before = backend_.truncated_dropped();
     const std::size_t n = backend_.receive(from_bridge_);
+    count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
     for (std::size_t i = 0; i < n; ++i) {
         const auto frame = from_bridge_.frame(i);
         if (paused_.load()) {

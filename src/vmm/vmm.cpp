@@ -1,7 +1,6 @@
-// Vmm: start-up (checks, netdevs, cold plug, sockets), the poll loop, and shutdown.
+// Vmm: start-up (checks, netdevs, cold plug, sockets), the event loop, and shutdown.
 #include "vmm/vmm.h"
 
-#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -10,6 +9,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "common/error.h"
 #include "common/unix_socket.h"
@@ -65,7 +65,13 @@ Vmm::Vmm(VmmOptions options)
     create_netdevs();
     cold_plug_devices();
     machine_.start();
+    // The loop logs and counts a failing handler; a link-event batch that failed halfway leaves the filters
+    // unsure, so the next batch starts from a full resync.
+    loop_.set_error_hook([this](const std::string& handler, const std::exception&) {
+        if (handler == "link monitor") links_suspect_ = true;
+    });
     monitor_.emplace();
+    loop_.add(monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_link_events(); }, "link monitor");
     open_sockets();
     starting_ = false;
     spdlog::info("vm {}: ready, QMP on {}", options_.name, options_.qmp_path);
@@ -77,6 +83,7 @@ Vmm::~Vmm() {
     } catch (const std::exception& e) {
         spdlog::error("shutdown: {}", e.what());
     }
+    if (monitor_) loop_.remove(monitor_->fd());
 }
 
 void Vmm::create_netdevs() {
@@ -102,50 +109,33 @@ void Vmm::cold_plug_devices() {
 
 void Vmm::open_sockets() {
     qmp_ = std::make_unique<qmp::QmpServer>(
-        qmp::QmpServerOptions{options_.qmp_path, {}},
+        loop_, qmp::QmpServerOptions{.socket_path = options_.qmp_path, .access = options_.socket_access},
         [this](const std::string& command, const nlohmann::json& arguments) { return execute(command, arguments); });
     service_.attach(*qmp_);
     if (options_.channel_path.empty()) return;
     channel_ = std::make_unique<qmp::DeviceChannelServer>(
-        options_.channel_path, [this] { return device::channel::hello_for(machine_); },
+        loop_, options_.channel_path, [this] { return device::channel::hello_for(machine_); },
         [this](const device::channel::Message& message) {
             service_.on_guest_message(message);
             run_deferred();
-        });
+        },
+        64 * 1024, options_.socket_access);
     service_.attach(*channel_);
 }
 
 int Vmm::run(int signal_fd) {
-    while (!quit_) {
-        std::vector<pollfd> fds = qmp_->poll_fds();
-        const std::size_t qmp_count = fds.size();
-        if (channel_) {
-            const auto more = channel_->poll_fds();
-            fds.insert(fds.end(), more.begin(), more.end());
-        }
-        const std::size_t served = fds.size();
-        fds.push_back({monitor_->fd(), POLLIN, 0});
-        if (signal_fd >= 0) fds.push_back({signal_fd, POLLIN, 0});
-        if (::poll(fds.data(), fds.size(), 1000) < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("poll");
-        }
-        for (std::size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i].revents == 0) continue;
-            if (i < qmp_count) qmp_->handle(fds[i]);
-            else if (i < served) channel_->handle(fds[i]);
-            else if (fds[i].fd == monitor_->fd()) on_link_events();
-            else if (fds[i].fd == signal_fd) {
-                signalfd_siginfo info{};
-                [[maybe_unused]] auto n = ::read(signal_fd, &info, sizeof info);
-                spdlog::info("vm {}: signal {}, shutting down", options_.name, strsignal(static_cast<int>(info.ssi_signo)));
-                quit_ = true;
-            }
-        }
-        run_deferred();
-    }
+    if (signal_fd >= 0) loop_.add(signal_fd, EPOLLIN, [this, signal_fd](std::uint32_t) { on_signal(signal_fd); }, "signals");
+    loop_.run();  // until a signal or `quit` stops it
+    if (signal_fd >= 0) loop_.remove(signal_fd);
     shutdown(quit_reason_);
     return 0;
+}
+
+void Vmm::on_signal(int signal_fd) {
+    signalfd_siginfo info{};
+    if (::read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return;  // nothing queued
+    spdlog::info("vm {}: signal {}, shutting down", options_.name, strsignal(static_cast<int>(info.ssi_signo)));
+    loop_.stop();
 }
 
 void Vmm::shutdown(const std::string& reason) {
@@ -182,7 +172,7 @@ void Vmm::shutdown(const std::string& reason) {
 }
 
 void Vmm::on_link_events() {
-    if (monitor_->resync_needed()) {
+    if (monitor_->resync_needed() || std::exchange(links_suspect_, false)) {
         monitor_->resync();
         for (auto& [host_if, filter] : filters_) update_filter(host_if);
     }
@@ -204,10 +194,15 @@ void Vmm::on_link_events() {
             for (auto& [id, primary] : primaries_)
                 if (primary->host_if() == host_if && primary->plugged()) {
                     primary->mark_gone();
-                    deferred_removals_.push_back(id);
+                    queue_removal(id);
                 }
         }
     }
+}
+
+void Vmm::queue_removal(const std::string& id) {
+    deferred_removals_.push_back(id);
+    loop_.defer([this] { run_deferred(); }, "deferred removals");
 }
 
 void Vmm::run_deferred() {
@@ -216,7 +211,13 @@ void Vmm::run_deferred() {
         deferred_removals_.erase(deferred_removals_.begin());
         if (!machine_.find_device(id)) continue;
         spdlog::warn("device {} vanished from the host: surprise removal", id);
-        service_.publish(machine_.surprise_remove(id));
+        try {
+            service_.publish(machine_.surprise_remove(id));
+        } catch (const std::exception& e) {
+            // One removal's failure must not keep the others queued (or fail the QMP command that ran them).
+            ++removal_errors_;
+            spdlog::error("deferred removal of {}: {}", id, e.what());
+        }
     }
 }
 

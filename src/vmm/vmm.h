@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/event_loop.h"
 #include "device/machine.h"
 #include "os/link_monitor.h"
 #include "qmp/device_channel.h"
@@ -45,6 +46,9 @@ public:
 
     // Serves until a signal arrives on signal_fd (a signalfd; -1: none) or a QMP `quit`. Returns the exit status.
     int run(int signal_fd);
+    // The VMM's one event loop: QMP, the device channel, the link monitor, signals, and every bounded wait
+    // (a timer) of the VMM's parts. Handlers that throw are logged and counted there; the VMM goes on.
+    EventLoop& loop() { return loop_; }
     // Unplugs every device through the model (the guest and QMP clients hear of it). Idempotent.
     void shutdown(const std::string& reason = "host-signal");
 
@@ -57,6 +61,10 @@ private:
     void cold_plug_devices();
     void open_sockets();
     void on_link_events();
+    void on_signal(int signal_fd);
+    // A device that vanished under the guest (or failed to plug outside device_add): surprise-removed
+    // through the model after the current round, or at the end of the QMP command being executed.
+    void queue_removal(const std::string& id);
     void run_deferred();
 
     // --- vmm_commands.cpp: device_add checks, our QMP extensions
@@ -83,6 +91,7 @@ private:
     void publish_quietly(device::Outcome outcome);
 
     VmmOptions options_;
+    EventLoop loop_;  // before every member that watches an fd or holds a timer on it
     std::unique_ptr<Namespaces> ns_;
     GuestPause pause_;
     std::vector<std::unique_ptr<BridgeNetdev>> netdevs_;
@@ -99,9 +108,10 @@ private:
     const BackendProps* adding_ = nullptr;  // the device_add being executed: props for an id not yet recorded
     std::optional<std::pair<std::string, std::string>> plug_failure_;  // device id, what failed
     std::vector<std::string> deferred_removals_;  // plugs that failed outside device_add: surprise-remove them
+    std::uint64_t removal_errors_ = 0;            // deferred removals that threw (logged; the rest went on)
     bool starting_ = true;
+    bool links_suspect_ = false;  // a link-event handler failed: resync before the next batch
     bool paused_ = false;
-    bool quit_ = false;
     bool shut_down_ = false;
     unsigned tap_serial_ = 0;
     std::string quit_reason_ = "host-signal";

@@ -52,7 +52,7 @@ void Vmm::carry_out(const device::Action& action) {
         if (id.empty()) return;
         // A device the backend could not build is not there: the model must forget it too.
         if (adding_) plug_failure_ = {id, e.what()};
-        else deferred_removals_.push_back(id);
+        else queue_removal(id);
     }
 }
 

@@ -14,8 +14,8 @@ qmp::QmpResult Vmm::execute(const std::string& command, const nlohmann::json& ar
     else if (command == "x-surprise-remove") result = surprise_remove(args);
     else if (command == "x-query-vmm") result = describe();
     else if (command == "quit") {
-        quit_ = true;
         quit_reason_ = "host-qmp-quit";
+        loop_.stop();  // after this round: the reply goes out first
         result = nlohmann::json::object();
     } else {
         result = service_.execute(command, args);
@@ -79,6 +79,9 @@ void Vmm::fill_vf_mac(SplitDevice& split) {
 }
 
 qmp::QmpResult Vmm::device_add(const nlohmann::json& arguments) {
+    // QEMU's order: model, bus and the standbys' hiding hooks come before any property or backend
+    // (host=, netdev=, ifname=) is looked at, so a primary without an id hears "needs to have id" first.
+    if (const auto error = machine_.check_device_head(arguments)) return qmp::QmpError{error->error_class, error->desc};
     SplitDevice split = split_device_arguments(arguments);
     if (const auto error = check_backend(split.props)) return *error;
     fill_vf_mac(split);
@@ -137,6 +140,26 @@ nlohmann::json Vmm::describe() const {
         auto entry = filter->describe();
         entry["host"] = host_if;
         out["vf-filters"].push_back(entry);
+    }
+    const auto& loop = loop_.counters();
+    out["event-loop"] = {{"rounds", loop.rounds},          {"fd-events", loop.fd_events},
+                         {"timers-fired", loop.timers_fired}, {"tasks-run", loop.tasks_run},
+                         {"handler-errors", loop.handler_errors}, {"removal-errors", removal_errors_}};
+    // Robustness counters: what hostile or broken peers cost (issue 9), visible without a debugger.
+    const auto qmp = qmp_->counters();
+    out["qmp"] = {{"clients", qmp_->client_count()},        {"commands", qmp.commands},
+                  {"malformed", qmp.malformed},             {"command-errors", qmp.command_errors},
+                  {"accept-exhausted", qmp.accept_exhausted}, {"clients-accepted", qmp.clients_accepted},
+                  {"clients-refused", qmp.clients_refused}, {"peers-refused", qmp.peers_refused},
+                  {"clients-dropped", qmp.clients_dropped}, {"oversized-lines", qmp.oversized_lines},
+                  {"events-broadcast", qmp.events_broadcast}};
+    if (channel_) {
+        const auto c = channel_->counters();
+        out["device-channel"] = {{"guests-accepted", c.guests_accepted}, {"guests-refused", c.guests_refused},
+                                 {"peers-refused", c.peers_refused},     {"messages-in", c.messages_in},
+                                 {"messages-out", c.messages_out},       {"protocol-errors", c.protocol_errors},
+                                 {"oversized-lines", c.oversized_lines}, {"dropped-no-guest", c.dropped_no_guest},
+                                 {"accept-exhausted", c.accept_exhausted}};
     }
     return out;
 }

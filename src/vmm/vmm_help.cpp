@@ -21,6 +21,9 @@ OPTIONS
   --qmp PATH             QMP unix socket (QEMU-compatible; created at start, removed at exit)
   --channel PATH         guest device channel socket (failoverd connects with --device-channel PATH). Without
                          it no guest can ack STANDBY, so failover primaries stay hidden
+  --socket-group GROUP   members of GROUP (a name or gid) may use the QMP and channel sockets too (mode 0660,
+                         group-owned). Default: root only. Every connection's peer is checked (SO_PEERCRED);
+                         others are closed and counted (x-query-vmm: qmp/device-channel peers-refused)
   --guest-netns NETNS    the VM: a name under /run/netns (`ip netns add`) or a path to a netns file
   --cgroup PATH          the VM's cgroup v2 group, absolute (under the cgroup2 mount) or relative to it;
                          `stop` freezes it, `cont` thaws it

@@ -73,6 +73,8 @@ std::optional<VmmOptions> parse_command_line(int argc, char** argv) {
     app.add_option("--name", o.name);
     app.add_option("--qmp", o.qmp_path);
     app.add_option("--channel", o.channel_path);
+    std::string socket_group;
+    app.add_option("--socket-group", socket_group);
     app.add_option("--guest-netns", o.guest_netns);
     app.add_option("--cgroup", o.cgroup);
     app.add_option("--vf-filter", vf_filter);
@@ -96,6 +98,7 @@ std::optional<VmmOptions> parse_command_line(int argc, char** argv) {
     if (reset == "rehide") o.reset_policy = device::ResetPolicy::RehidePrimary;
     else if (reset == "qemu") o.reset_policy = device::ResetPolicy::QemuCompatible;
     else throw ConfigError("--reset-policy '" + reset + "': expected 'rehide' or 'qemu'");
+    if (app.count("--socket-group")) o.socket_access.group = resolve_group("--socket-group", socket_group);
     for (const auto& text : netdevs) o.netdevs.push_back(parse_netdev(text));
     for (const auto& text : devices) {
         try {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/unix_socket.h"
 #include "device/machine.h"
 
 namespace nf::vmm {
@@ -28,6 +29,7 @@ struct VmmOptions {
     std::string name;            // the VM's name; prefixes the links the VMM creates (<name>-pv, ...)
     std::string qmp_path;
     std::string channel_path;    // empty: no device channel (the guest can never ack STANDBY)
+    SocketAccess socket_access;  // --socket-group: who besides root may use the QMP and channel sockets
     std::string guest_netns;     // a name under /run/netns, or a path
     std::string cgroup;          // relative to the cgroup2 mount, or an absolute path under it; empty: none
     VfFilterPolicy vf_filter = VfFilterPolicy::Stale;

@@ -1,5 +1,7 @@
 #include "datapath/packet/frame_batch.h"
 
+#include <cstring>
+
 namespace nf::datapath {
 
 FrameBatch::FrameBatch(std::size_t frames, std::size_t frame_size)
@@ -14,8 +16,15 @@ FrameBatch::FrameBatch(std::size_t frames, std::size_t frame_size)
 
 void FrameBatch::set_length(std::size_t i, std::size_t len) { msgs_[i].msg_len = static_cast<unsigned>(len); }
 
+void FrameBatch::move_frame(std::size_t from, std::size_t to) {
+    std::memmove(storage_.data() + to * frame_size_, storage_.data() + from * frame_size_, msgs_[from].msg_len);
+    msgs_[to].msg_len = msgs_[from].msg_len;
+    msgs_[to].msg_hdr.msg_flags = 0;
+}
+
 mmsghdr* FrameBatch::prepare_receive() {
     for (auto& iov : iovs_) iov.iov_len = frame_size_;
+    for (auto& msg : msgs_) msg.msg_hdr.msg_flags = 0;
     return msgs_.data();
 }
 

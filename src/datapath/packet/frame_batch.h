@@ -26,6 +26,12 @@ public:
     }
     std::size_t length(std::size_t i) const { return msgs_[i].msg_len; }
     void set_length(std::size_t i, std::size_t len);
+    // Whether the frame received into slot i did not fit it (MSG_TRUNC).
+    bool truncated(std::size_t i) const {
+        return (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 || msgs_[i].msg_len > frame_size_;
+    }
+    // Copies frame `from` (and its length) into slot `to`: compacts a batch after a dropped frame.
+    void move_frame(std::size_t from, std::size_t to);
 
     // For recvmmsg (every iov spans the full buffer) / sendmmsg (iov spans msg_len).
     mmsghdr* prepare_receive();

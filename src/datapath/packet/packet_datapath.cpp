@@ -203,7 +203,9 @@ void PacketDatapath::rx_loop() {
             if (ev & POLLERR) sockets[s]->take_error();
             if (ev & POLLIN) {
                 try {
+                    const auto truncated_before = sockets[s]->truncated_dropped();
                     n = sockets[s]->receive(batch);
+                    stats_[s].rx_dropped.add(sockets[s]->truncated_dropped() - truncated_before);
                     received = true;
                 } catch (const SystemError& e) {
                     spdlog::warn("packet datapath rx: {}", e.what());

@@ -50,9 +50,22 @@ PacketSocket PacketSocket::open(int ifindex, int netns_fd, PacketSocketOptions o
 }
 
 std::size_t PacketSocket::receive(FrameBatch& batch) {
-    int n = ::recvmmsg(fd_.get(), batch.prepare_receive(), static_cast<unsigned>(batch.capacity()), MSG_DONTWAIT,
-                       nullptr);
-    if (n >= 0) return static_cast<std::size_t>(n);
+    // MSG_TRUNC: msg_len is the frame's real length and msg_flags says MSG_TRUNC when it did not fit.
+    int n = ::recvmmsg(fd_.get(), batch.prepare_receive(), static_cast<unsigned>(batch.capacity()),
+                       MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    if (n >= 0) {
+        // A cut frame forwarded would be a corrupt frame on the wire: drop it, keep the batch dense.
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+            if (batch.truncated(i)) {
+                ++truncated_dropped_;
+                continue;
+            }
+            if (kept != i) batch.move_frame(i, kept);
+            ++kept;
+        }
+        return kept;
+    }
     if (errno == EAGAIN || errno == EINTR || errno == ENETDOWN) return 0;
     throw_errno("recvmmsg on packet socket of ifindex " + std::to_string(ifindex_));
 }

@@ -4,6 +4,7 @@
 // dies with its device (platform-notes §7.7): open a new one when the device returns.
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 
 #include "common/unique_fd.h"
 #include "datapath/packet/frame_batch.h"
@@ -28,7 +29,9 @@ public:
     int ifindex() const { return ifindex_; }
 
     // Up to batch.capacity() frames without waiting; 0 when none is queued. Throws on real errors.
+    // A frame longer than the batch's slots (MSG_TRUNC) is dropped and counted, never returned cut.
     std::size_t receive(FrameBatch& batch);
+    std::uint64_t truncated_dropped() const { return truncated_dropped_; }
     struct SendResult {
         std::size_t sent = 0;  // taken by the device
         std::size_t full = 0;  // dropped: the send queue was full (EAGAIN/ENOBUFS)
@@ -47,6 +50,7 @@ private:
 
     UniqueFd fd_;
     int ifindex_ = 0;
+    std::uint64_t truncated_dropped_ = 0;
 };
 
 }  // namespace nf::datapath

@@ -1,8 +1,10 @@
 #include "lab/topology/lab_config.h"
 
 #include <fstream>
+#include <iterator>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "lab/topology/lab_config_defaults.h"
 #include "lab/topology/subnet.h"
 
@@ -76,14 +78,14 @@ nlohmann::ordered_json to_json(const LabConfig& config) {
 LabConfig load_lab_config(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) throw ConfigError("cannot read lab config '" + file.string() + "'");
-    nlohmann::json json;
+    // Total parse: "1e999" or a nesting bomb is a ConfigError naming the field (exit 2), never terminate.
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const JsonInput json = parse_json_input(text);
+    if (!json.value)
+        throw ConfigError("lab config '" + file.string() + "' is not valid JSON: " +
+                          (json.path.empty() ? std::string() : json.path + ": ") + json.error);
     try {
-        json = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw ConfigError("lab config '" + file.string() + "' is not valid JSON: " + e.what());
-    }
-    try {
-        return parse_lab_config(json);
+        return parse_lab_config(*json.value);
     } catch (const ConfigError& e) {
         throw ConfigError("lab config '" + file.string() + "': " + e.what());
     }

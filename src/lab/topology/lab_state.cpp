@@ -3,6 +3,8 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/json_input.h"
+#include "common/safe_file.h"
 #include "lab/topology/lab_names.h"
 
 namespace nf::lab {
@@ -42,10 +44,12 @@ ProcessRecord process_from_json(const nlohmann::json& json) {
 
 std::optional<LabState> load_lab_state(const std::string& prefix) {
     const auto file = LabNames(prefix).state_file();
-    std::ifstream in(file);
-    if (!in) return std::nullopt;
     try {
-        const auto json = nlohmann::json::parse(in);
+        const auto text = read_file_nofollow(file, 16 << 20);
+        if (!text) return std::nullopt;
+        const JsonInput input = parse_json_input(*text);
+        if (!input.value) throw std::runtime_error(input.error);
+        const auto& json = *input.value;
         LabState state{parse_lab_config(json.at("config")), {}};
         for (const auto& process : json.at("processes")) state.processes.push_back(process_from_json(process));
         return state;
@@ -57,19 +61,11 @@ std::optional<LabState> load_lab_state(const std::string& prefix) {
 
 void save_lab_state(const LabState& state) {
     const auto file = LabNames(state.config.prefix).state_file();
-    std::filesystem::create_directories(file.parent_path());
     nlohmann::json processes = nlohmann::json::array();
     for (const auto& process : state.processes) processes.push_back(to_json(process));
     const nlohmann::json json{{"config", to_json(state.config)}, {"processes", processes}};
-    const auto temporary = file.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << json.dump(2) << '\n';
-        if (!out.flush()) throw SystemError(EIO, "write " + temporary);
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, file, ec);
-    if (ec) throw SystemError(ec.value(), "rename " + temporary + " to " + file.string());
+    // O_NOFOLLOW temporary + rename, in a directory created 0755 and checked (common/safe_file.h).
+    write_file_atomic(file, json.dump(2) + "\n");
 }
 
 }  // namespace nf::lab

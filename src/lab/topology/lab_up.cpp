@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/safe_file.h"
 #include "lab/topology/command_lines.h"
 #include "lab/topology/lab.h"
 #include "lab/topology/lab_names.h"
@@ -133,7 +134,7 @@ void lab_up(const LabConfig& config, const UpOptions& options) {
     try {
         build_topology(config);
         LabState state = previous ? std::move(*previous) : LabState{config, {}};
-        std::filesystem::create_directories(LabNames(config.prefix).logs_dir());
+        create_safe_directories(LabNames(config.prefix).logs_dir());   // 0755, checked: logs are opened O_NOFOLLOW
         save_lab_state(state);
         for (const auto& vm : config.vms) start_vm_processes(state, vm, binaries, options);
     } catch (...) {

@@ -163,7 +163,8 @@ ProcessRecord spawn_process(const ProcessSpec& spec) {
     if (!spec.cgroup.empty())
         cgroup_procs = open_or_throw(os::Cgroup2::open(spec.cgroup).path() / "cgroup.procs", O_WRONLY, what);
     std::filesystem::create_directories(spec.log.parent_path());
-    UniqueFd log_fd = open_or_throw(spec.log, O_WRONLY | O_CREAT | O_APPEND, what);
+    // A log in a run directory: never through a symlink planted at its path.
+    UniqueFd log_fd = open_or_throw(spec.log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, what);
     UniqueFd null_fd = open_or_throw("/dev/null", O_RDONLY, what);
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) < 0) throw_errno(what + ": pipe");

@@ -53,6 +53,21 @@ TEST_F(FailoverParams, Row1_ErrorId_PrimaryWithoutIdIsRefused) {
     expect_vf_on_host();
 }
 
+// QEMU's order (issue 9, defect 8): the standby's hiding hook refuses the missing id before vfio-pci's
+// own check of host= (ours: the VF's host end) is reached.
+TEST_F(FailoverParams, Row1_ErrorId_ReportedBeforeTheMissingHost) {
+    VmmProcess vmm(lab, args({standby_device()}));
+    auto qmp = vmm.qmp();
+    json primary = primary_json();
+    primary.erase("id");
+    primary.erase("host");
+    EXPECT_EQ(error_of(qmp, "device_add", primary), "Device with failover_pair_id needs to have id");
+    primary["id"] = "primary0";
+    EXPECT_EQ(error_of(qmp, "device_add", primary),
+              "vfio-pci: no host device: use host=IF (the VF's host end, a veth in the VMM's namespace)");
+    expect_vf_on_host();
+}
+
 // Row 2 / scenario 2.
 TEST_F(FailoverParams, Row2_ErrorPcie_NonHotpluggableBusIsRefused) {
     VmmProcess vmm(lab, args({standby_device()}));

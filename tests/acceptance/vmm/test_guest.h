@@ -28,6 +28,8 @@ public:
     void start_driver(const std::string& standby, bool accept_standby = true);
     void reset(const std::string& standby);
     void eject(const std::string& device);
+    // Raw bytes on the channel: what a broken or hostile guest driver sends.
+    void send_raw(std::string_view bytes) { client_.send_line(bytes); }
 
     // The next message of type T within `timeout`; other messages stay queued for later waits.
     template <class T>

@@ -229,7 +229,7 @@ TEST_F(VmmLifecycle, BadArgumentsFailClearlyAndCreateNothing) {
 TEST_F(VmmLifecycle, HelpTeaches) {
     const auto result = run_vmm(lab, {"--help"});
     EXPECT_EQ(result.status, 0);
-    for (const char* needle : {"--qmp", "--channel", "--guest-netns", "--cgroup", "--vf-filter", "while-bound",
+    for (const char* needle : {"--qmp", "--channel", "--socket-group", "--guest-netns", "--cgroup", "--vf-filter", "while-bound",
                                "--netdev bridge,id=", "virtio-net-pci,id=", "failover_pair_id", "x-surprise-remove",
                                "EXAMPLES", "SIGTERM"})
         EXPECT_NE(result.output.find(needle), std::string::npos) << needle;

@@ -39,14 +39,15 @@ public:
         std::promise<void> listening;
         auto ready = listening.get_future();
         thread_ = std::thread([this, &listening] {
-            qmp::DeviceChannelServer server(path_, lab_hello, [this](const channel::Message& m) {
+            EventLoop loop;
+            qmp::DeviceChannelServer server(loop, path_, lab_hello, [this](const channel::Message& m) {
                 if (hook_) hook_(m);
                 std::lock_guard lock(mutex_);
                 received_.push_back(m);
             });
             listening.set_value();
             while (!stop_) {
-                server.poll_once(10);
+                loop.run_once(std::chrono::milliseconds(10));
                 std::deque<channel::Message> out;
                 {
                     std::lock_guard lock(mutex_);

@@ -1,6 +1,9 @@
 // LabConfig: the built-in default is the contract's lab; the JSON is strict and errors name the field.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <fstream>
 
 #include "common/error.h"
@@ -144,6 +147,39 @@ TEST(LabConfigLoad, FileErrorsNameTheFile) {
     EXPECT_NE(message.find(file.string()), std::string::npos) << message;
     EXPECT_NE(message.find("vms[0].host: unknown host 'nowhere'"), std::string::npos) << message;
     EXPECT_NE(config_error([] { load_lab_config("/nonexistent/lab.json"); }).find("/nonexistent/lab.json"), std::string::npos);
+}
+
+// Issue 9, defect 3: "1e999" used to escape load_lab_config as json::out_of_range (exit 1 or terminate).
+TEST(LabConfigLoad, NumberOverflowAndNestingNameTheField) {
+    const auto file = std::filesystem::temp_directory_path() / ("nflt-config-big-" + std::to_string(::getpid()) + ".json");
+    const auto load_text = [&](const std::string& text) {
+        {
+            std::ofstream out(file);
+            out << text;
+        }
+        return config_error([&] { load_lab_config(file); });
+    };
+    const auto overflow = load_text(R"({"vms": [{"name": "vm1", "host": "hostA"}, {"name": 1e999}]})");
+    EXPECT_NE(overflow.find("vms[1].name: number overflow parsing '1e999'"), std::string::npos) << overflow;
+    const auto deep = load_text(R"({"guest": {"args": )" + std::string(100, '[') + std::string(100, ']') + "}}");
+    EXPECT_NE(deep.find("nested deeper than"), std::string::npos) << deep;
+    EXPECT_NE(load_text(R"({"prefix": 12})").find("prefix: expected a string"), std::string::npos);
+
+    // At the level a user meets it: failover-lab exits 2 (usage) with the message, no abort.
+    {
+        std::ofstream out(file);
+        out << R"({"subnet": -1e400})";
+    }
+    const std::string command = std::string(NF_LAB_BIN) + " config --config " + file.string() + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buffer[512];
+    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    std::filesystem::remove(file);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status << " " << output;
+    EXPECT_NE(output.find("subnet: number overflow parsing '-1e400'"), std::string::npos) << output;
 }
 
 }  // namespace

@@ -217,7 +217,7 @@ TEST(DaemonConfig, HelpDocumentsEveryOptionAndChoice) {
     for (const char* word :
          {"--standby", "--master", "--model", "--datapath", "--rx-mode", "--announce ", "--announce-interval",
           "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--control",
-          "--config", "--log-level", "--foreground", "--device-channel", "--no-standby-ack", "--rx-grace", "--version", "--help", "3dev", "hidden", "bpf", "packet",
+          "--config", "--log-level", "--foreground", "--device-channel", "--control-group", "--no-standby-ack", "--rx-grace", "--version", "--help", "3dev", "hidden", "bpf", "packet",
           "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "CONFIG FILE",
           "/run/netfailover/<master>.sock", "bit 62"})
         EXPECT_NE(help.find(word), std::string::npos) << word;
@@ -295,6 +295,32 @@ TEST(DaemonConfigErrors, FileErrorsNameTheField) {
     EXPECT_NE(file_error(R"({"standby":"ens4","master":""})").find("master: interface name is empty"),
               std::string::npos);
     EXPECT_NE(file_error(R"({"standby":"ens4","log_level":"x"})").find("log_level: 'x'"), std::string::npos);
+}
+
+// Issue 9, defect 3: every numeric field refuses overflow, floats and out-of-range integers by name.
+TEST(DaemonConfigErrors, NumbersOutOfRangeNameTheField) {
+    EXPECT_NE(file_error(R"({"standby":"ens4","rx_grace_ms":1e999})").find("rx_grace_ms: not valid JSON: number overflow parsing '1e999'"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":{"interval_ms":-1e999}})").find("announce.interval_ms: not valid JSON"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":{"count":1e300}})").find("announce.count: expected an integer, got 1e+300"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","announce":18446744073709551615})").find("announce: 18446744073709551615 is out of range"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","rx_grace_ms":-9223372036854775808})").find("rx_grace_ms: -9223372036854775808 is out of range"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","rx_grace_ms":99999999999999999999})").find("rx_grace_ms: expected an integer"),
+              std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","pairing":)" + std::string(64, '[') + std::string(64, ']') + "}")
+                  .find("pairing: not valid JSON: JSON nested deeper than 32 levels"),
+              std::string::npos);
+}
+
+TEST(DaemonConfig, ControlGroup) {
+    EXPECT_EQ(error_of({"--standby", "ens4", "--control-group", "no-such-group-hi"}), "--control-group: no group 'no-such-group-hi'");
+    EXPECT_NE(file_error(R"({"standby":"ens4","control_group":"no-such-group-hi"})").find("control_group: no group 'no-such-group-hi'"),
+              std::string::npos);
+    EXPECT_EQ(error_of({"--standby", "ens4", "--control-group", "0"}), "");
 }
 
 TEST(DaemonConfigErrors, FileErrorsNameTheFile) {

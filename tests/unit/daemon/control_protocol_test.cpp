@@ -24,7 +24,13 @@ TEST(ControlProtocol, ParsesTheThreeRequests) {
 }
 
 TEST(ControlProtocol, RejectsWithAReason) {
-    EXPECT_EQ(request_error("status"), "request is not valid JSON");
+    EXPECT_EQ(request_error("status").rfind("request is not valid JSON: ", 0), 0u);
+    // Issue 9: overflow, deep nesting, bad UTF-8 and NUL bytes are reasons too, never an escaping exception.
+    EXPECT_EQ(request_error(R"({"cmd":"status","n":1e999})"), "request is not valid JSON: number overflow parsing '1e999'");
+    EXPECT_EQ(request_error(std::string(100, '[')), "request is not valid JSON: JSON nested deeper than 32 levels");
+    EXPECT_EQ(request_error("{\"cmd\":\"\xff\"}").rfind("request is not valid JSON: ", 0), 0u);
+    EXPECT_EQ(request_error(std::string("{\"cmd\":\"status\"}\0", 17)).rfind("request is not valid JSON: ", 0), 0u);
+    EXPECT_EQ(to_line(error_reply("bad \xff")), "{\"error\":\"bad \xEF\xBF\xBD\",\"ok\":false}\n");
     EXPECT_EQ(request_error("[]"), "request must be a JSON object");
     EXPECT_EQ(request_error(R"({"verb":"status"})"), "request has no \"cmd\" string");
     EXPECT_EQ(request_error(R"({"cmd":"reboot"})"), "unknown cmd 'reboot' (known: status, events, set)");

@@ -27,6 +27,41 @@ TEST_F(AcceptanceConfig, Acceptance01_IdCheckedEvenForAnotherStandbysPair) {
     EXPECT_EQ(error_desc(out), "Device with failover_pair_id needs to have id");
 }
 
+// QEMU runs the standby's hiding hook before it parses any property: a bad property value of a primary
+// without an id is reported as the missing id (issue 9, defect 8).
+TEST_F(AcceptanceConfig, Acceptance01_IdCheckedBeforeAnyProperty) {
+    boot_with_standby();
+    const Outcome out = m.device_add({{"driver", "virtio-net-pci"}, {"bus", "root1"}, {"mac", "not-a-mac"},
+                                      {"addr", 4294967298LL}, {"failover_pair_id", "standby0"}});
+    EXPECT_EQ(error_desc(out), "Device with failover_pair_id needs to have id");
+    EXPECT_TRUE(out.actions.empty());
+    // With the id the property errors follow, in order.
+    const Outcome with_id = m.device_add({{"driver", "virtio-net-pci"}, {"id", "p0"}, {"bus", "root1"},
+                                          {"addr", 4294967298LL}, {"failover_pair_id", "standby0"}});
+    EXPECT_EQ(error_desc(with_id), "Property 'virtio-net-pci.addr' doesn't take value '4294967298'");
+}
+
+// The model and the bus come first: an unknown bus is named even when the id is missing.
+TEST_F(AcceptanceConfig, Acceptance01_BusCheckedBeforeId) {
+    boot_with_standby();
+    EXPECT_EQ(error_desc(m.device_add({{"driver", "vfio-pci"}, {"bus", "nope"}, {"failover_pair_id", "standby0"}})),
+              "Bus 'nope' not found");
+    EXPECT_EQ(error_desc(m.device_add({{"driver", "nope"}, {"failover_pair_id", "standby0"}})),
+              "'nope' is not a valid device model name");
+    const auto head = m.check_device_head({{"driver", "vfio-pci"}, {"bus", "root1"}, {"failover_pair_id", "x"}});
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(head->desc, "Device with failover_pair_id needs to have id");
+}
+
+// QEMU checks a device that no standby hides for hotplug and migration before it sets any property.
+TEST_F(AcceptanceConfig, HotplugBusCheckedBeforeProperties) {
+    boot_with_standby();
+    EXPECT_EQ(error_desc(m.device_add({{"driver", "virtio-net-pci"}, {"id", "n9"}, {"bus", "pcie.0"}, {"mac", "bad"}})),
+              "Bus 'pcie.0' does not support hotplugging");
+    EXPECT_EQ(error_desc(m.device_add({{"driver", "virtio-net-pci"}, {"id", "n9"}, {"bus", "root2"}, {"mac", "bad"}})),
+              "Property 'virtio-net-pci.mac' doesn't take value 'bad'");
+}
+
 TEST_F(AcceptanceConfig, Acceptance02_NonHotpluggableBusRejected) {
     boot_with_standby();
     const Outcome out = m.device_add(

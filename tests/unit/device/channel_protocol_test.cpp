@@ -45,7 +45,19 @@ TEST(ChannelProtocol, DecodeErrorsNameTheProblem) {
         }
         return "<decoded>";
     };
-    EXPECT_EQ(message_of("{not json"), "channel message is not valid JSON");
+    EXPECT_EQ(message_of("{not json").rfind("channel message is not valid JSON: ", 0), 0u);
+    // Issue 9: overflow, depth, bad UTF-8, NUL bytes and out-of-range numbers are ProtocolErrors.
+    EXPECT_EQ(message_of(R"({"type":"hello","version":1e999,"devices":[]})"),
+              "channel message is not valid JSON: number overflow parsing '1e999'");
+    EXPECT_EQ(message_of(std::string(64, '[')), "channel message is not valid JSON: JSON nested deeper than 32 levels");
+    EXPECT_EQ(message_of("{\"type\":\"reset\",\"device\":\"\xc3\x28\"}").rfind("channel message is not valid JSON: ", 0), 0u);
+    EXPECT_EQ(message_of(std::string("{\"type\":\0}", 10)).rfind("channel message is not valid JSON: ", 0), 0u);
+    EXPECT_EQ(message_of(R"({"type":"hello","version":4294967297,"devices":[]})"), "hello 'version' is out of range");
+    EXPECT_EQ(message_of(R"({"type":"hello","version":-1,"devices":[]})"), "hello 'version' is out of range");
+    EXPECT_EQ(message_of(R"({"type":"hello","version":1,"devices":[1]})"), "a device must be an object");
+    EXPECT_EQ(message_of(R"({"type":"plugged","device":[]})"), "a device must be an object");
+    EXPECT_EQ(message_of(R"({"type":"set_features","device":"s","features":"0x10000000000000000"})"),
+              "features must be a hex string like \"0x1\", got '0x10000000000000000'");
     EXPECT_EQ(message_of("[1]"), "channel message must be a JSON object");
     EXPECT_EQ(message_of(R"({"device":"x"})"), "missing string field 'type'");
     EXPECT_EQ(message_of(R"({"type":"warp"})"), "unknown channel message type 'warp'");

@@ -22,14 +22,15 @@ namespace ch = device::channel;
 
 TEST(DeviceChannelSocket, HelloThenMessagesBothWays) {
     TempDir dir;
+    EventLoop events;
     std::vector<ch::Message> received;  // touched by the loop thread only until it stops
     DeviceChannelServer server(
-        dir.file("chan.sock"), [] { return ch::Hello{1, {{"standby0", ch::Role::Standby, "52:54:00:22:22:22", 1}}}; },
+        events, dir.file("chan.sock"), [] { return ch::Hello{1, {{"standby0", ch::Role::Standby, "52:54:00:22:22:22", 1}}}; },
         [&](const ch::Message& m) {
             received.push_back(m);
             if (std::holds_alternative<ch::DriverOk>(m)) server.send(ch::EjectRequest{"primary0"});
         });
-    LoopThread loop([&] { server.poll_once(10); });
+    LoopThread loop([&] { events.run_once(milliseconds(10)); });
 
     DeviceChannelClient guest = DeviceChannelClient::connect(dir.file("chan.sock"));
     const auto hello = guest.receive(milliseconds(2000));
@@ -66,22 +67,16 @@ TEST(MachineOverSockets, NegotiatePlugAndOrderlyDelete) {
     service.publish(machine.cold_plug({{"driver", "vfio-pci"}, {"id", "primary0"}, {"bus", "root1"},
                                        {"mac", "52:54:00:22:22:22"}, {"failover_pair_id", "standby0"}}));
     machine.start();
-    QmpServer qmp(QmpServerOptions{dir.file("qmp.sock")},
+    EventLoop events;
+    QmpServer qmp(events, QmpServerOptions{dir.file("qmp.sock")},
                   [&](const std::string& c, const json& a) { return service.execute(c, a); });
     DeviceChannelServer channel(
-        dir.file("chan.sock"), [&] { return ch::hello_for(machine); },
+        events, dir.file("chan.sock"), [&] { return ch::hello_for(machine); },
         [&](const ch::Message& m) { service.on_guest_message(m); });
     service.attach(qmp);
     service.attach(channel);
-    LoopThread loop([&] {
-        // One loop over both servers, as the VMM will run it (plus its tap fds).
-        auto fds = qmp.poll_fds();
-        const auto qmp_count = fds.size();
-        for (const auto& p : channel.poll_fds()) fds.push_back(p);
-        if (::poll(fds.data(), fds.size(), 10) <= 0) return;
-        for (std::size_t i = 0; i < fds.size(); ++i)
-            if (fds[i].revents) i < qmp_count ? qmp.handle(fds[i]) : channel.handle(fds[i]);
-    });
+    // One loop over both servers, as the VMM runs it (plus its link monitor and timers).
+    LoopThread loop([&] { events.run_once(milliseconds(10)); });
 
     QmpClient mgmt = QmpClient::connect(dir.file("qmp.sock"));
     mgmt.negotiate();
