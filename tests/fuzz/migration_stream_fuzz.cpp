@@ -7,6 +7,7 @@
 #include <span>
 
 #include "device/machine.h"
+#include "device/standby_persist.h"
 #include "migration/migration.h"
 
 using namespace nf;

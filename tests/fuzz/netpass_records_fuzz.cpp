@@ -19,7 +19,7 @@ void check(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 2) return 0;
-    const NetpassDecodeLimits limits{1 + data[0] % 64, 64 + std::size_t{data[1]} * 512};
+    const NetpassDecodeLimits limits{std::size_t{1} + data[0] % 64, std::size_t{64} + std::size_t{data[1]} * 512};
     const ByteView input(reinterpret_cast<const std::byte*>(data) + 2, size - 2);
 
     const DecodedNetpass decoded = decode_records(input, limits);
