@@ -105,6 +105,20 @@ TEST_F(Outgoing, QtestRow16_Acceptance22_FailoverOffCancelWhileActiveBothPresent
     EXPECT_EQ(src.migration.status(), Status::Cancelled) << "a stale timer changes nothing";
 }
 
+TEST_F(Outgoing, ActiveTimeHoldsActiveThenSwitchesOver) {
+    ASSERT_TRUE(src.settings.set_parameters({{"x-active-time", 250}}, false).ok());
+    src.pairs(1, false, false);
+    src.start();
+    src.advance(Millis{249});
+    EXPECT_EQ(src.migration.status(), Status::Active);
+    EXPECT_TRUE(src.query().contains("total-time"));
+    src.advance(Millis{1});
+    EXPECT_EQ(src.migration.status(), Status::Device);
+    src.sent();
+    EXPECT_EQ(src.query()["setup-time"], 0);
+    EXPECT_EQ(src.query()["total-time"], 250);
+}
+
 TEST_F(Outgoing, QtestRow17_Acceptance21_NotAckedNoWaitPrimaryStaysHidden) {
     src.pairs(1, true, /*ack=*/false);
     src.start();
