@@ -20,7 +20,7 @@ using Millis = std::chrono::milliseconds;
 constexpr int kMaxReplugLoss = 1;
 // Unplug is not announced to userspace in a real guest (ACPI eject unbinds the driver; there is no device
 // channel to ack first, as with failover-vmm), so frames in flight on the VF are lost until failoverd has
-// switched and announced: 1-3 per direction at 20/s measured under TCG (7 once, on a machine with a load
+// switched and announced: 1-4 per direction at 20/s measured under TCG (7 once, on a machine with a load
 // average of 15), the kernel loses 2-4. The bound (1 s) catches a failoverd that does not switch (that
 // costs seconds), with room for a loaded machine.
 constexpr int kMaxUnplugLoss = 20;
