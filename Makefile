@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # `make test` runs every fuzz target this long: a smoke test that the parsers survive their corpus and a bit.
 FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps build test unit-asan test-all demo bench compare clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps build test unit-asan test-all demo bench compare install clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -44,6 +44,11 @@ fuzz-smoke: fuzz-build
 # (real QEMU guests: tests/vm) tests.
 test: build unit-asan fuzz-smoke
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
+
+# Installs like a system component: PREFIX (default /usr/local) and DESTDIR (staging) as usual.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: build
 	scripts/demo

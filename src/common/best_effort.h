@@ -1,6 +1,7 @@
 #pragma once
 // Clean-up goes on after a failed step: leaving one thing behind beats leaving everything. Each step's
-// failure is logged with what it was, and never escapes (teardown paths run in destructors).
+// failure is logged with what it was, and never escapes (teardown paths run in destructors). Returns
+// whether the step succeeded, for callers that record what was left behind.
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -8,14 +9,16 @@
 namespace nf {
 
 template <typename Step>
-void best_effort(const char* context, const char* what, Step&& step) noexcept {
+bool best_effort(const char* context, const char* what, Step&& step) noexcept {
     try {
         step();
+        return true;
     } catch (const std::exception& e) {
         spdlog::warn("{}: {}: {}", context, what, e.what());
     } catch (...) {
         spdlog::warn("{}: {}: unknown error", context, what);
     }
+    return false;
 }
 
 }  // namespace nf

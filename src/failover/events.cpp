@@ -10,6 +10,7 @@ std::string_view to_string(NetdevEventKind kind) {
         case NetdevEventKind::down: return "down";
         case NetdevEventKind::change: return "change";
         case NetdevEventKind::change_name: return "changename";
+        case NetdevEventKind::change_addr: return "changeaddr";
     }
     return "unknown";
 }

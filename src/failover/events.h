@@ -14,7 +14,10 @@ using Role = datapath::Slot;
 using datapath::slot_name;
 
 // --- in: netdev notifications, in the kernel's order (M-close-first: DOWN before UNREGISTER) ---
-enum class NetdevEventKind { registered, unregistered, up, down, change, change_name };
+// change_addr: NETDEV_CHANGEADDR, the device's address changed. The kernel's net_failover ignores it (it
+// pairs by the permanent MAC, which never changes); failoverd pairs devices without one by their current
+// MAC, so for it a new address may pair a device, or unpair a primary.
+enum class NetdevEventKind { registered, unregistered, up, down, change, change_name, change_addr };
 std::string_view to_string(NetdevEventKind kind);
 
 struct NetdevEvent {

@@ -54,6 +54,19 @@ void FailoverRegistry::handle(const NetdevEvent& event) {
         case NetdevEventKind::change_name:
             if (FailoverMaster* m = master_of(dev.key())) m->name_change(dev);
             return;
+        case NetdevEventKind::change_addr:
+            if (FailoverMaster* m = master_of(dev.key())) {
+                // A primary whose new address no longer pairs it (a VF given another MAC) is let go; the
+                // standby defines the master and stays.
+                if (m->role_of(dev.key()) == Role::primary && match(m->pairing_target(), dev) == MatchKind::none) {
+                    (void)m->release(dev.key(), "its address no longer pairs it");
+                    return;
+                }
+                m->link_change(dev, NetdevEventKind::change);
+            } else if (!is_master(dev)) {
+                register_candidate(dev);  // a VF created first and given the master's MAC a moment later
+            }
+            return;
     }
 }
 

@@ -18,6 +18,7 @@
 #include "common/unix_socket.h"
 #include "daemon/standby_matcher.h"
 #include "daemon/sysfs_netdevs.h"
+#include "failoverd/owner_lock.h"
 #include "failoverd/state_file.h"
 #include "common/best_effort.h"
 
@@ -105,14 +106,12 @@ void Daemon::start() {
     guest_inode_ = guest_.inode();
     guest_rtnl_ = std::make_unique<os::Rtnl>();
     if (config_.master.empty()) name_master_by_rule();
-    // First, so that a second daemon for the same master stops here having changed nothing.
-    daemon::ControlHandlers handlers;
-    handlers.status = [this] { return status(); };
-    handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
-    SocketAccess control_access;
-    if (!config_.control_group.empty()) control_access.group = resolve_group("--control-group", config_.control_group);
-    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers), daemon::ControlLimits{},
-                                                       control_access);
+    // First, so that a second daemon for the same master (whatever its --control) stops here having
+    // changed nothing; the control socket's own "already running" check only sees one path.
+    owner_lock_ = std::make_unique<OwnerLock>(
+        owner_lock_path(paths_.state_dir, system_key(guest_inode_, config_.master)));
+    // Checked now (a bad group is exit 2, nothing changed); the socket itself opens in start_services().
+    if (!config_.control_group.empty()) control_access_.group = resolve_group("--control-group", config_.control_group);
 
     choice_ = datapath::choose_datapath(requested_datapath(config_.datapath));
     if (config_.datapath == daemon::DatapathChoice::automatic)
@@ -214,6 +213,7 @@ void Daemon::adopt_or_clean_up() {
                             state->model == daemon::to_string(config_.model) && state->datapath == "bpf";
     if (same_setup && device_->adopt(*guest_rtnl_)) {
         adopted_ = true;
+        state_owned_ = true;
         standby_name_ = state->standby;
         standby_was_up_ = state->standby_was_up;
         if (master_takes_standby_name()) device_->standby_renamed(standby_name_, standby_name_now());
@@ -221,7 +221,9 @@ void Daemon::adopt_or_clean_up() {
         return;
     }
     spdlog::warn("cleaning up after a previous failoverd for {} ({} datapath{})", config_.master, state->datapath,
-                 state->phase == "running" ? "" : ", killed during start-up");
+                 state->phase == "running"    ? ""
+                 : state->phase == "leftovers" ? ", which could not undo everything at stop"
+                                               : ", killed during start-up");
     MasterLayout old{config_.master, state->model == "hidden" ? daemon::DeviceModel::hidden
                                                                : daemon::DeviceModel::three_device,
                      state->datapath == "bpf"};
@@ -243,7 +245,14 @@ void Daemon::adopt_or_clean_up() {
             datapath::BpfDatapath(o).teardown();
         });
     }
-    device_->teardown();
+    if (const auto left = device_->teardown(); !left.empty()) {
+        // The state file stays: it is the only record of what is still there.
+        std::string list;
+        for (const auto& l : left) list += (list.empty() ? "" : ", ") + l;
+        device_.reset();  // not ours to report at stop
+        throw SystemError(EBUSY, "a previous failoverd for " + config_.master + " left what cannot be removed yet: " +
+                                     list + " (" + path.string() + " keeps the record; fix and start again)");
+    }
     if (state->standby_was_up)
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_->find_link(state->standby)) guest_rtnl_->set_up(state->standby);
@@ -394,6 +403,14 @@ void Daemon::start_services() {
     timer_fd_ = UniqueFd(static_cast<int>(
         check_syscall(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), "timerfd_create")));
     epoll_ = UniqueFd(static_cast<int>(check_syscall(epoll_create1(EPOLL_CLOEXEC), "epoll_create1")));
+    // The control socket opens only now, with the master in place under its final name: whoever takes an
+    // answer on it as "ready" (the lab puts the VM's address on the master then) never sees the standby
+    // under the master's name. One daemon per master is the owner lock's job, taken first.
+    daemon::ControlHandlers handlers;
+    handlers.status = [this] { return status(); };
+    handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
+    control_ = std::make_unique<daemon::ControlServer>(config_.control, std::move(handlers), daemon::ControlLimits{},
+                                                       control_access_);
     epoll_add(epoll_.get(), guest_monitor_->fd(), kGuestLinks);
     if (private_monitor_) epoll_add(epoll_.get(), private_monitor_->fd(), kPrivateLinks);
     epoll_add(epoll_.get(), control_->fd(), kControl);
@@ -410,6 +427,7 @@ void Daemon::start_services() {
 
 void Daemon::record_state(const char* phase) {
     system_changed_ = true;
+    state_owned_ = true;
     write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)),
                 {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
                  standby_name_, standby_was_up_, phase});
@@ -497,14 +515,35 @@ void Daemon::stop() noexcept {
     if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get()))
         best_effort("failoverd", "remove the bpf datapath", [&] { bpf->teardown(); });
     best_effort("failoverd", "stop the datapath", [&] { datapath_.reset(); });
-    if (device_) device_->teardown();
+    const std::vector<std::string> left = device_ ? device_->teardown() : std::vector<std::string>{};
     if (standby_was_up_ && !standby_name_.empty())
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });
-    if (device_) best_effort("failoverd", "remove the state file", [&] { remove_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master))); });
+    if (state_owned_) {
+        const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
+        if (left.empty()) {
+            best_effort("failoverd", "remove the state file", [&] { remove_state(path); });
+        } else {
+            // Kept, with what is left: the next start finishes the job (a slave still in the private
+            // namespace goes back to the guest then).
+            best_effort("failoverd", "record the leftovers", [&] {
+                write_state(path, {config_.master, std::string(daemon::to_string(config_.model)),
+                                   datapath_name(choice_.kind), standby_name_, standby_was_up_, "leftovers", left});
+            });
+        }
+    }
     restore_signals();  // after the datapath's threads are gone
-    spdlog::info("{}: stopped, system restored", config_.master);
+    owner_lock_.reset();  // last: a next daemon may start now
+    if (left.empty()) {
+        spdlog::info("{}: stopped, system restored", config_.master);
+    } else {
+        std::string list;
+        for (const auto& l : left) list += (list.empty() ? "" : ", ") + l;
+        spdlog::error("{}: stopped, but could not undo everything: {}; the next start finishes the job", config_.master,
+                      list);
+        exit_status_ = 1;
+    }
 }
 
 }  // namespace nf::failoverd

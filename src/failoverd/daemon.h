@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/unique_fd.h"
+#include "common/unix_socket.h"
 #include "daemon/announcer.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_config.h"
@@ -24,6 +25,7 @@
 #include "failoverd/guest_channel.h"
 #include "failoverd/link_table.h"
 #include "failoverd/master_device.h"
+#include "failoverd/owner_lock.h"
 #include "failoverd/rtnl_slave_ops.h"
 #include "failoverd/switch_timing.h"
 #include "os/os.h"
@@ -50,11 +52,12 @@ public:
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    // Until SIGTERM/SIGINT (0) or a fatal error such as the master being deleted under us or the epoll fd
+    // Until SIGTERM/SIGINT (0; 1 when stop() could not undo everything) or a fatal error such as the master being deleted under us or the epoll fd
     // failing (1). A handler that throws is logged and counted and the link tables resynced; the loop goes on.
     int run();
     // SIGTERM: release the slaves, remove the master, the holder and the private namespace; each step is
-    // best effort. Restores the signal mask and SIGPIPE disposition start-up changed.
+    // best effort. What could not be undone (a slave that cannot go back to the guest keeps the private
+    // namespace) stays recorded in the state file, phase "leftovers", for the next start to finish. Restores the signal mask and SIGPIPE disposition start-up changed.
     void stop() noexcept;
 
     nlohmann::json status();
@@ -88,6 +91,7 @@ private:
     void feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received);
     void on_master_change(const os::LinkEvent& event);
     void hide_if_slave(const failover::Netdev& dev);
+    void return_if_unpaired(const failover::Netdev& dev);
     void resync(LinkTable& table, os::LinkMonitor& monitor, bool feed);
     void apply_program(Clock::time_point received);
     // make-before-break: the standby's RX stays delivered for --rx-grace after the program turns it off
@@ -119,10 +123,13 @@ private:
 
     daemon::DaemonConfig config_;
     DaemonPaths paths_;
+    std::unique_ptr<OwnerLock> owner_lock_;  // one daemon per master, held until stop() is done
+    SocketAccess control_access_;  // --control-group, resolved before any change
     datapath::DatapathChoice choice_{};
     bool adopted_ = false;
     bool stopped_ = false;
-    bool system_changed_ = false;  // start-up began changing the system: a ConfigError now is exit 1
+    bool system_changed_ = false;
+    bool state_owned_ = false;  // the state file is this daemon's to remove (or to keep with leftovers)  // start-up began changing the system: a ConfigError now is exit 1
     bool standby_was_up_ = false;
     std::string standby_name_;  // its own name, which it has again after stop
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "failoverd/daemon.h"
 #include "failoverd/event_json.h"
+#include "os/ipv6_family.h"
 
 namespace nf::failoverd {
 
@@ -43,8 +44,10 @@ void Daemon::on_guest_links() {
         }
         const auto events = guest_table_->apply(event);
         if (hidden()) {
+            // A new link, or one whose address now pairs it (a VF given the master's MAC after it appeared).
             for (const auto& e : events)
-                if (e.kind == failover::NetdevEventKind::registered) hide_if_slave(e.dev);
+                if (e.kind == failover::NetdevEventKind::registered || e.kind == failover::NetdevEventKind::change_addr)
+                    hide_if_slave(e.dev);
         } else {
             feed_core(events, event.received);
         }
@@ -58,7 +61,25 @@ void Daemon::on_slave_links() {
             resync(*private_table_, *private_monitor_, true);
             continue;
         }
-        feed_core(private_table_->apply(event), event.received);
+        const auto events = private_table_->apply(event);
+        feed_core(events, event.received);
+        // A primary whose address changed away was released: it is none of ours, back to the guest.
+        for (const auto& e : events)
+            if (e.kind == failover::NetdevEventKind::change_addr) return_if_unpaired(e.dev);
+    }
+}
+
+// hidden: a link in the private namespace that no longer pairs with the master (and is not the peer or a
+// slave) goes back where the guest can see it.
+void Daemon::return_if_unpaired(const failover::Netdev& dev) {
+    if (dev.perm_addr == pairing_key_ || private_table_->ignored(dev.ifindex)) return;
+    if (master_ && master_->role_of(dev.key())) return;
+    try {
+        slave_rtnl_->move_to_netns(dev.ifindex, guest_);
+        spdlog::info("{} (ifindex {}) no longer pairs with {}: moved back to the guest namespace", dev.name,
+                     dev.ifindex, config_.master);
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot return {} to the guest: {}", dev.name, e.what());
     }
 }
 
@@ -201,6 +222,8 @@ void Daemon::on_switch(std::optional<failover::Role> to) {
         for (const os::IpPrefix& p : guest_rtnl_->addresses(device_->master_ifindex())) {
             if (p.family == AF_INET) {
                 if (auto ip = daemon::parse_ipv4(p.address)) addresses.ipv4.push_back(*ip);
+            } else if (!os::ipv6_available()) {
+                continue;  // no unsolicited NA without the family (ipv6.disable=1)
             } else if (auto ip = daemon::parse_ipv6(p.address)) {
                 addresses.ipv6.push_back(*ip);
             }

@@ -8,10 +8,12 @@ using failover::NetdevEventKind;
 void LinkTable::diff(const os::LinkInfo& before, const os::LinkInfo& after, std::vector<NetdevEvent>& out) {
     const failover::Netdev dev = describer_.describe(after);
     if (before.name != after.name) out.push_back({NetdevEventKind::change_name, dev});
+    if (before.mac != after.mac || before.perm_mac != after.perm_mac)
+        out.push_back({NetdevEventKind::change_addr, dev});
     if (before.admin_up != after.admin_up) {
         out.push_back({after.admin_up ? NetdevEventKind::up : NetdevEventKind::down, dev});
     } else if (before.carrier != after.carrier || before.running != after.running ||
-               before.lower_up != after.lower_up || before.mtu != after.mtu || before.mac != after.mac) {
+               before.lower_up != after.lower_up || before.mtu != after.mtu) {
         out.push_back({NetdevEventKind::change, dev});
     }
 }
@@ -27,6 +29,7 @@ std::vector<NetdevEvent> LinkTable::apply(const os::LinkEvent& event) {
         if (report) out.push_back({NetdevEventKind::unregistered, describer_.describe(it->second)});
         links_.erase(it);
         ignored_.erase(link.ifindex);
+        describer_.forget(link.ifindex);
         return out;
     }
     if (it == links_.end()) {
@@ -48,6 +51,7 @@ std::vector<NetdevEvent> LinkTable::resync(const std::vector<os::LinkInfo>& link
         if (!fresh.contains(it->first)) {
             if (!ignored(it->first)) out.push_back({NetdevEventKind::unregistered, describer_.describe(it->second)});
             ignored_.erase(it->first);
+            describer_.forget(it->first);
             it = links_.erase(it);
         } else {
             ++it;

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/best_effort.h"
+#include "os/ipv6_family.h"
 
 namespace nf::failoverd {
 
@@ -54,7 +55,7 @@ void MasterDevice::create_holder(os::Rtnl& guest_rtnl) {
     if (guest_rtnl.find_link(name)) throw SystemError(EEXIST, "holder bridge " + name + " already exists");
     holder_ifindex_ = guest_rtnl.create_bridge(name).ifindex;
     // Down for good: it only marks its ports as taken, it must never forward or get addresses.
-    guest_rtnl.set_addrgenmode_none(holder_ifindex_);
+    os::ipv6_step("holder addrgenmode", [&] { guest_rtnl.set_addrgenmode_none(holder_ifindex_); });
 }
 
 void MasterDevice::create_veth_master(os::Rtnl& guest_rtnl, const MacAddress& mac, unsigned mtu) {
@@ -68,7 +69,7 @@ void MasterDevice::create_veth_master(os::Rtnl& guest_rtnl, const MacAddress& ma
     veth_created_ = true;
     os::Rtnl peer_rtnl = os::Rtnl::in(*private_);
     peer_ifindex_ = peer_rtnl.ifindex(kMasterPeerName);
-    peer_rtnl.set_addrgenmode_none(peer_ifindex_);
+    os::ipv6_step("peer addrgenmode", [&] { peer_rtnl.set_addrgenmode_none(peer_ifindex_); });
 }
 
 bool MasterDevice::adopt(os::Rtnl& guest_rtnl) {
@@ -113,55 +114,78 @@ void MasterDevice::hide_slave(os::Rtnl& guest_rtnl, int ifindex) {
     guest_rtnl.move_to_netns(ifindex, *private_);
 }
 
-void MasterDevice::return_slaves() noexcept {
-    if (!private_) return;
+std::vector<std::string> MasterDevice::return_slaves() noexcept {
+    std::vector<std::string> stuck;
+    if (!private_) return stuck;
     std::optional<os::Rtnl> peer_rtnl;
     std::vector<os::LinkInfo> links;
-    best_effort("teardown", "list the private namespace", [&] {
+    const bool listed = best_effort("teardown", "list the private namespace", [&] {
         peer_rtnl.emplace(os::Rtnl::in(*private_));
         links = peer_rtnl->links();
     });
+    if (!listed) {
+        // Unknown contents: treat as stuck, so the namespace (and what may be in it) is kept.
+        stuck.push_back("(contents of " + private_name() + " unknown)");
+        return stuck;
+    }
     for (const os::LinkInfo& link : links) {
         if (link.name == "lo" || link.ifindex == peer_ifindex_ || link.name == kMasterPeerName) continue;
-        best_effort("teardown", "return slave to the guest", [&] {
+        const bool moved = best_effort("teardown", "return slave to the guest", [&] {
             peer_rtnl->move_to_netns(link.ifindex, guest_);
             spdlog::info("{} moved back to the guest namespace", link.name);
         });
+        if (!moved) stuck.push_back(link.name);
     }
+    return stuck;
 }
 
-void MasterDevice::teardown() noexcept {
-    if (torn_down_) return;
+std::vector<std::string> MasterDevice::teardown() noexcept {
+    if (torn_down_) return leftovers_;
     torn_down_ = true;
+    std::vector<std::string> left;
     // Each guest step opens its own socket: one that cannot be had costs that step, not the rest.
     auto in_guest = [this](const char* what, auto&& step) {
-        best_effort("teardown", what, [&] {
+        return best_effort("teardown", what, [&] {
             os::Rtnl guest_rtnl = os::Rtnl::in(guest_);
             step(guest_rtnl);
         });
     };
     if (veth_created_ && master_ifindex_ > 0)
-        in_guest("delete master", [&](os::Rtnl& rtnl) {
-            if (rtnl.find_link(master_ifindex_)) rtnl.delete_link(master_ifindex_);
-        });
-    return_slaves();
+        if (!in_guest("delete master", [&](os::Rtnl& rtnl) {
+                if (rtnl.find_link(master_ifindex_)) rtnl.delete_link(master_ifindex_);
+            }))
+            left.push_back("master " + layout_.master);
+    const std::vector<std::string> stuck = return_slaves();
+    for (const auto& name : stuck) left.push_back("slave " + name + " in " + private_name());
     if (holder_ifindex_ > 0)
-        in_guest("delete holder bridge", [&](os::Rtnl& rtnl) {
-            if (rtnl.find_link(holder_ifindex_)) rtnl.delete_link(holder_ifindex_);
-        });
-    if (private_created_)
-        best_effort("teardown", "remove private namespace", [&] { os::Netns::remove_named(private_name()); });
+        if (!in_guest("delete holder bridge", [&](os::Rtnl& rtnl) {
+                if (rtnl.find_link(holder_ifindex_)) rtnl.delete_link(holder_ifindex_);
+            }))
+            left.push_back("holder bridge " + holder_bridge_name(layout_.master));
+    if (private_created_) {
+        if (!stuck.empty()) {
+            spdlog::error("teardown: private namespace {} kept: {} could not be returned to the guest", private_name(),
+                          stuck.front());
+            left.push_back("private namespace " + private_name());
+        } else if (!best_effort("teardown", "remove private namespace", [&] { os::Netns::remove_named(private_name()); })) {
+            left.push_back("private namespace " + private_name());
+        }
+    }
     // Last: the name is free only once the master is gone, and a hidden standby is back in the guest.
-    if (renamed_standby_)
-        in_guest("give the standby its name back", [&](os::Rtnl& rtnl) {
-            const auto& [name, renamed] = *renamed_standby_;
+    if (renamed_standby_) {
+        const auto& [name, renamed] = *renamed_standby_;
+        const bool named_back = in_guest("give the standby its name back", [&](os::Rtnl& rtnl) {
             const auto link = rtnl.find_link(renamed);
-            if (!link) return;  // unplugged meanwhile
+            if (!link) return;  // unplugged meanwhile, or stuck in the private namespace (counted above)
             if (rtnl.find_link(name)) throw SystemError(EEXIST, name + " is taken; the standby stays " + renamed);
             rtnl.set_down(link->ifindex);
             rtnl.rename(link->ifindex, name);
             spdlog::info("standby {} renamed back to {}", renamed, name);
         });
+        if (!named_back) left.push_back("standby " + renamed + " (not renamed back to " + name + ")");
+    }
+    leftovers_ = left;
+    return left;
 }
 
 }  // namespace nf::failoverd

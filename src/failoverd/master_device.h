@@ -8,12 +8,13 @@
 //   - bpf: the master veth pair (master in the guest namespace, peer `nfo-peer` in the private one);
 //     packet: the TAP belongs to the datapath, this only records its ifindex.
 // teardown() removes what is recorded, in reverse order of creation, and moves slaves left in the
-// private namespace back to the guest: the same path serves a failed start, SIGTERM, and a restart
+// private namespace back to the guest (the namespace stays when one cannot be moved): the same path serves a failed start, SIGTERM, and a restart
 // that finds the leftovers of a daemon killed with the packet datapath or during start-up.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/mac_address.h"
 #include "daemon/daemon_config.h"
@@ -79,10 +80,14 @@ public:
     // takes both ends for non-stacked devices and rate-limits their carrier events to one run a second,
     // which delays our failover and the far end's own reaction (a bridge port re-enabled up to 1 s late).
     void hide_slave(os::Rtnl& guest_rtnl, int ifindex);
-    // Moves every link in the private namespace except the peer back to the guest (hidden model).
+    // Moves every link in the private namespace except the peer back to the guest (hidden model); the
+    // names of those that could not be moved (empty: all returned).
     // Both go on past a failed step (logged) and never throw: they run from destructors and stop().
-    void return_slaves() noexcept;
-    void teardown() noexcept;
+    std::vector<std::string> return_slaves() noexcept;
+    // What could not be undone, for the state file and the log (empty: the system is restored). A slave
+    // that could not be returned keeps the private namespace alive: removing it would destroy a veth
+    // standby inside. The next start's clean-up finishes the job.
+    std::vector<std::string> teardown() noexcept;
     void keep() { kept_ = true; }
 
 private:
@@ -99,6 +104,7 @@ private:
     std::optional<std::pair<std::string, std::string>> renamed_standby_;  // {its name, the name it has now}
     bool kept_ = false;
     bool torn_down_ = false;
+    std::vector<std::string> leftovers_;  // teardown()'s answer, kept for a repeated call
 };
 
 }  // namespace nf::failoverd

@@ -19,9 +19,13 @@ failover::Netdev NetdevDescriber::describe(const os::LinkInfo& link) {
     dev.dev_addr = link.mac;
     dev.perm_addr = pairing_mac(link);
     const bool fallback = !link.perm_mac || link.perm_mac->is_zero();
-    if (fallback && dev.type == failover::NetdevType::ethernet && fallback_logged_.insert(link.ifindex).second)
+    const auto logged = fallback_logged_.find(link.ifindex);
+    if (fallback && dev.type == failover::NetdevType::ethernet &&
+        (logged == fallback_logged_.end() || logged->second != link.mac)) {
+        fallback_logged_[link.ifindex] = link.mac;
         spdlog::info("{} (ifindex {}) has no permanent MAC; pairing by its current MAC {}", link.name, link.ifindex,
                      link.mac.to_string());
+    }
     dev.parent = link.parent_dev_name;
     dev.parent_is_pci = link.parent_bus_name == "pci";
     // netif_running() is IFF_UP as the kernel sees it; IFF_RUNNING in userspace is the operational state.

@@ -1,6 +1,7 @@
 #pragma once
 // What the failover core reads about a link (failover::Netdev), from what rtnetlink says (os::LinkInfo).
 #include <cstdint>
+#include <map>
 #include <set>
 
 #include "failover/netdev.h"
@@ -9,17 +10,18 @@
 namespace nf::failoverd {
 
 // The pairing key: IFLA_PERM_ADDRESS, or the current MAC when the device has no permanent one (veth,
-// tap: the normal case in the lab). The fallback is logged once per device, at info level.
+// tap: the normal case in the lab). The fallback is logged once per device and MAC, at info level.
 class NetdevDescriber {
 public:
     explicit NetdevDescriber(std::uint64_t netns) : netns_(netns) {}
 
     failover::Netdev describe(const os::LinkInfo& link);
     std::uint64_t netns() const { return netns_; }
+    void forget(int ifindex) { fallback_logged_.erase(ifindex); }  // the link is gone
 
 private:
     std::uint64_t netns_;
-    std::set<int> fallback_logged_;  // ifindexes already reported
+    std::map<int, MacAddress> fallback_logged_;  // by ifindex: the MAC last reported (again when it changes)
 };
 
 // The key alone, without logging.

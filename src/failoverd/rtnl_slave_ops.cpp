@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "os/ipv6_family.h"
 #include "os/sysctl.h"
 
 namespace nf::failoverd {
@@ -75,11 +76,15 @@ std::error_code RtnlSlaveOps::unsync_addresses(const Netdev&) { return {}; }
 
 std::error_code RtnlSlaveOps::set_slave_flags(const Netdev& dev) {
     return attempt("mark slave", dev, [&] {
-        SavedIpv6 saved{rtnl_.addrgenmode(dev.ifindex), {}};
-        with_ipv6_key(rtnl_, dev.ifindex, [&](const std::string& key) { saved.disable_ipv6 = os::read_sysctl(netns_, key); });
-        if (saved.addrgenmode) rtnl_.set_addrgenmode_none(dev.ifindex);
-        with_ipv6_key(rtnl_, dev.ifindex, [&](const std::string& key) { os::write_sysctl(netns_, key, "1"); });
-        saved_ipv6_[dev.ifindex] = std::move(saved);
+        // Without the IPv6 family there is no link-local to keep off the slave: nothing to mark.
+        os::ipv6_step("mark slave " + dev.name, [&] {
+            SavedIpv6 saved{rtnl_.addrgenmode(dev.ifindex), {}};
+            with_ipv6_key(rtnl_, dev.ifindex,
+                          [&](const std::string& key) { saved.disable_ipv6 = os::read_sysctl(netns_, key); });
+            if (saved.addrgenmode) rtnl_.set_addrgenmode_none(dev.ifindex);
+            with_ipv6_key(rtnl_, dev.ifindex, [&](const std::string& key) { os::write_sysctl(netns_, key, "1"); });
+            saved_ipv6_[dev.ifindex] = std::move(saved);
+        });
     });
 }
 
@@ -91,9 +96,11 @@ std::error_code RtnlSlaveOps::clear_slave_flags(const Netdev& dev) {
     // addrgenmode first: re-enabling IPv6 on an up link makes its link-local address with the mode it has then.
     return gone_is_done(attempt("unmark slave", dev, [&] {
         if (!rtnl_.find_link(dev.ifindex)) throw SystemError(ENODEV, "link gone");
-        if (saved.addrgenmode) rtnl_.set_addrgenmode(dev.ifindex, *saved.addrgenmode);
-        with_ipv6_key(rtnl_, dev.ifindex,
-                      [&](const std::string& key) { os::write_sysctl(netns_, key, saved.disable_ipv6); });
+        os::ipv6_step("unmark slave " + dev.name, [&] {
+            if (saved.addrgenmode) rtnl_.set_addrgenmode(dev.ifindex, *saved.addrgenmode);
+            with_ipv6_key(rtnl_, dev.ifindex,
+                          [&](const std::string& key) { os::write_sysctl(netns_, key, saved.disable_ipv6); });
+        });
     }));
 }
 

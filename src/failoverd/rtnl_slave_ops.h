@@ -6,7 +6,8 @@
 //   VLAN ids        EOPNOTSUPP: the datapaths pass tagged frames as they are, so the master filters nothing
 //   uc/mc sync      success, nothing to do: the datapaths put the slaves in promiscuous mode
 //   slave flags     IPv6 addrgenmode none + disable_ipv6 (no autoconf, no link-local on a slave); both
-//                   restored at release, so a released slave gets its link-local address back
+//                   restored at release, so a released slave gets its link-local address back; both
+//                   skipped when the kernel has no IPv6 family (os::ipv6_step, ipv6.disable=1)
 //   link to master  3dev: the slave becomes a port of the down "holder" bridge, so `ip link` shows
 //                   "master <holder>" and NetworkManager / cloud-init / udev skip it. A bridge port's rx
 //                   handler runs after tc ingress and AF_PACKET taps, so both datapaths still see every

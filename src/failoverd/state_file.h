@@ -2,11 +2,12 @@
 // /run/netfailover/<key>.state (key: system_key(), <guest netns inode>-<master>): what a running daemon set up, so that a daemon restarted after a
 // crash (SIGKILL) adopts the master and the pinned BPF maps instead of building new ones, or cleans up
 // what a dead packet datapath left behind. Written as "starting" before start-up changes anything and
-// "running" once it is done, removed at stop: whatever a crash interrupts, the next start knows what to
-// remove.
+// "running" once it is done, removed at stop once everything is undone (else kept as "leftovers"):
+// whatever a crash or a failed stop leaves, the next start knows what to remove.
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nf::failoverd {
 
@@ -16,8 +17,10 @@ struct DaemonState {
     std::string datapath;   // "bpf" | "packet"
     std::string standby;    // the standby's name
     bool standby_was_up = false;  // restored at stop
-    // "starting": start-up was under way (its leftovers are removed, never adopted); "running": it was done.
+    // "starting": start-up was under way (its leftovers are removed, never adopted); "running": it was done;
+    // "leftovers": a stop could not undo everything (listed below); the next start finishes the job.
     std::string phase = "running";
+    std::vector<std::string> leftovers;  // phase "leftovers": what is still there, for humans
 };
 
 // <directory>/<key>.state; `key` is system_key(guest inode, master).

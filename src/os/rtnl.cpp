@@ -1,4 +1,5 @@
 #include "os/rtnl.h"
+#include "os/ipv6_family.h"
 
 #include <linux/rtnetlink.h>
 #include <netlink/route/link/inet6.h>
@@ -79,6 +80,7 @@ LinkStats Rtnl::stats(const LinkRef& ref) {
 
 std::optional<AddrGenMode> Rtnl::addrgenmode(const LinkRef& ref) {
     const auto link = kernel_link(ref, "read addrgenmode of " + ref.describe());
+    if (detail::ipv6_simulated_absent()) return std::nullopt;  // a kernel without IPv6 reports no inet6 data
     std::uint8_t mode = 0;
     if (rtnl_link_inet6_get_addr_gen_mode(link.get(), &mode) < 0) return std::nullopt;
     return static_cast<AddrGenMode>(mode);

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "os/rtnl.h"
+#include "os/ipv6_family.h"
 
 namespace nf::os {
 
@@ -253,6 +254,7 @@ void Rtnl::move_to_netns_as(const LinkRef& ref, const Netns& target, int new_ifi
 }
 
 void Rtnl::set_addrgenmode(const LinkRef& ref, AddrGenMode mode) {
+    detail::check_ipv6_family("set addrgenmode on " + ref.describe());
     RtnlLinkPtr changes = alloc_link("set addrgenmode");
     if (int rc = rtnl_link_inet6_set_addr_gen_mode(changes.get(), static_cast<std::uint8_t>(mode)); rc < 0)
         detail::throw_nl(rc, "set addrgenmode on " + ref.describe());

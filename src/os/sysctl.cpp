@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "os/ipv6_family.h"
 
 namespace nf::os {
 
@@ -19,8 +20,17 @@ std::filesystem::path sysctl_path(std::string_view key) {
     return std::filesystem::path("/proc/sys") / rel;
 }
 
+namespace {
+// Simulated absent IPv6 (tests): /proc/sys/net/ipv6 does not exist, as with ipv6.disable=1.
+void check_ipv6_path(const std::filesystem::path& path, const std::string& what) {
+    if (detail::ipv6_simulated_absent() && path.string().starts_with("/proc/sys/net/ipv6"))
+        throw SystemError(ENOENT, what + ": no such file or directory");
+}
+}  // namespace
+
 std::string read_sysctl(std::string_view key) {
     const auto path = sysctl_path(key);
+    check_ipv6_path(path, "read sysctl " + std::string(key));
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) throw_errno("read sysctl " + std::string(key));
     std::string out;
@@ -38,6 +48,7 @@ std::string read_sysctl(std::string_view key) {
 void write_sysctl(std::string_view key, std::string_view value) {
     const auto path = sysctl_path(key);
     const std::string what = "write sysctl " + std::string(key) + "=" + std::string(value);
+    check_ipv6_path(path, what);
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) throw_errno(what);
     // One write: proc handlers parse the whole value from a single call.

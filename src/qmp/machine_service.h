@@ -19,6 +19,7 @@ public:
 
     void attach(QmpServer& server) { qmp_ = &server; }
     void attach(DeviceChannelServer& channel) { channel_ = &channel; }
+    void detach_channel() { channel_ = nullptr; }  // before the channel server goes (live migration)
 
     // The QmpServer command handler: runs the command on the machine and publishes its outcome.
     QmpResult execute(const std::string& command, const nlohmann::json& arguments);

@@ -1,6 +1,13 @@
 #include "qmp/qmp_client.h"
 
+#include <netdb.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 #include "common/json_input.h"
 #include "common/unix_socket.h"
@@ -19,12 +26,50 @@ QmpClient::QmpClient(UniqueFd fd) : connection_(std::move(fd), kMaxReplyLine, kM
 
 QmpClient QmpClient::connect(const std::string& socket_path, Millis timeout) {
     const auto deadline = Clock::now() + timeout;
-    QmpClient client(connect_unix(socket_path, timeout));
+    return greeted(connect_unix(socket_path, timeout), socket_path, deadline);
+}
+
+QmpClient QmpClient::greeted(UniqueFd fd, const std::string& peer, Clock::time_point deadline) {
+    QmpClient client(std::move(fd));
     auto first = client.next_message(deadline);
-    if (!first) throw QmpClientError("qmp: no greeting from " + socket_path);
-    if (!first->contains("QMP")) throw QmpClientError("qmp: " + socket_path + " sent no QMP greeting: " + dump_json(*first));
+    if (!first) throw QmpClientError("qmp: no greeting from " + peer);
+    if (!first->contains("QMP")) throw QmpClientError("qmp: " + peer + " sent no QMP greeting: " + dump_json(*first));
     client.greeting_ = std::move(*first);
     return client;
+}
+
+// No library connects a TCP socket with a deadline; getaddrinfo + a non-blocking connect + poll is the idiom.
+QmpClient QmpClient::connect_tcp(const std::string& host, const std::string& port, Millis timeout) {
+    const auto deadline = Clock::now() + timeout;
+    const std::string peer = "tcp:" + host + ":" + port;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+        throw QmpClientError("qmp: " + peer + ": " + ::gai_strerror(rc));
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+    std::string last_error = "no address";
+    for (addrinfo* a = list.get(); a; a = a->ai_next) {
+        UniqueFd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+        if (!fd) {
+            last_error = std::strerror(errno);
+            continue;
+        }
+        int rc = ::connect(fd.get(), a->ai_addr, a->ai_addrlen);
+        if (rc < 0 && errno == EINPROGRESS) {
+            const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+            int err = ETIMEDOUT;
+            socklen_t len = sizeof err;
+            if (left.count() > 0 && wait_fd(fd.get(), POLLOUT, left))
+                ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+            rc = err == 0 ? 0 : -1;
+            errno = err;
+        }
+        if (rc == 0) return greeted(std::move(fd), peer, deadline);
+        last_error = std::strerror(errno);
+    }
+    throw QmpClientError("qmp: connect " + peer + ": " + last_error);
 }
 
 void QmpClient::negotiate(Millis timeout) { execute_ok("qmp_capabilities", json::object(), timeout); }
@@ -90,6 +135,20 @@ void QmpClient::keep_event(const json& message) {
         ++events_dropped_;
     }
     events_.push_back(std::move(*event));
+}
+
+std::optional<QmpEvent> QmpClient::next_event(Millis timeout) {
+    const auto deadline = Clock::now() + std::max(timeout, Millis(1));  // 0 still reads what is readable
+    for (;;) {
+        if (!events_.empty()) {
+            QmpEvent e = std::move(events_.front());
+            events_.pop_front();
+            return e;
+        }
+        auto message = next_message(deadline);
+        if (!message) return std::nullopt;
+        if (message->contains("event")) keep_event(*message);
+    }
 }
 
 std::vector<QmpEvent> QmpClient::take_events() {

@@ -30,6 +30,8 @@ public:
 
     // Connects (retrying while the socket is not up yet) and reads the greeting.
     static QmpClient connect(const std::string& socket_path, Millis timeout = Millis(5000));
+    // QEMU's `-qmp tcp:HOST:PORT`: the first address of HOST that accepts within the timeout.
+    static QmpClient connect_tcp(const std::string& host, const std::string& port, Millis timeout = Millis(5000));
 
     const nlohmann::json& greeting() const { return greeting_; }
     // qmp_capabilities; throws QmpClientError when refused.
@@ -41,6 +43,8 @@ public:
                               Millis timeout = Millis(5000));
     // The first event named `name` (queued or arriving within `timeout`); earlier other events stay queued.
     std::optional<QmpEvent> wait_event(const std::string& name, Millis timeout);
+    // The oldest queued event, or the next to arrive within `timeout` (0: only what is already readable).
+    std::optional<QmpEvent> next_event(Millis timeout);
     // Events received so far, oldest first; empties the queue.
     std::vector<QmpEvent> take_events();
     // Events dropped from a full queue since connect.
@@ -54,6 +58,7 @@ public:
 
 private:
     explicit QmpClient(UniqueFd fd);
+    static QmpClient greeted(UniqueFd fd, const std::string& peer, std::chrono::steady_clock::time_point deadline);
     // Next message (reply or event) within the deadline; nullopt on timeout.
     std::optional<nlohmann::json> next_message(std::chrono::steady_clock::time_point deadline);
     void keep_event(const nlohmann::json& message);

@@ -18,10 +18,13 @@ struct PvCounters {
     std::atomic<std::uint64_t> rx_dropped_full{0};       // the tap's queue was full (EAGAIN/ENOBUFS)
     std::atomic<std::uint64_t> rx_dropped_truncated{0};  // longer than a receive slot: dropped, never cut
     std::atomic<std::uint64_t> rx_errors{0};             // the tap refused the frame otherwise
+    std::atomic<std::uint64_t> rx_injected{0};           // netpass: the source's frames, put in first
+    std::atomic<std::uint64_t> rx_held{0};               // netpass: arrived here while injection was pending
+    std::atomic<std::uint64_t> rx_dropped_held_full{0};  // ... beyond the hold's limit
     // guest -> bridge
     std::atomic<std::uint64_t> tx_frames{0};
     std::atomic<std::uint64_t> tx_bytes{0};
-    std::atomic<std::uint64_t> tx_dropped_paused{0};
+    std::atomic<std::uint64_t> tx_drained_at_pause{0};   // queued by the guest before the pause, sent
     std::atomic<std::uint64_t> tx_dropped_link_down{0};
     std::atomic<std::uint64_t> tx_dropped_full{0};       // the backend socket's send buffer was full
     std::atomic<std::uint64_t> tx_errors{0};             // the backend port refused the frame otherwise

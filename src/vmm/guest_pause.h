@@ -17,6 +17,8 @@ public:
 
     void freeze();
     void thaw();
+    // The VM left this VMM (live migration): its cgroup's state is the next VMM's to keep.
+    void disown() { frozen_by_us_ = false; }
     bool has_cgroup() const { return cgroup_.has_value(); }
     bool frozen() const;
     std::string path() const { return cgroup_ ? cgroup_->path().string() : ""; }

@@ -44,6 +44,7 @@ public:
     const std::string& ifname() const { return ifname_; }
     const VfPort& port() const { return port_; }
     const MacAddress& mac() const { return mac_; }
+    int guest_ifindex() const { return guest_ifindex_; }
     bool plugged() const { return plugged_; }
     // Its unplug was requested (eject request sent to the guest) and not cancelled: the MAC filter goes.
     bool leaving() const { return leaving_; }

@@ -64,6 +64,66 @@ PvForwarder::~PvForwarder() {
 void PvForwarder::set_paused(bool paused) {
     paused_.store(paused);
     wait_batch_out();
+    const std::lock_guard lock(tx_mutex_);
+    if (paused == tx_paused_.load()) return;
+    if (paused) {
+        const std::size_t drained = forward_guest_frames(kMaxDrain);
+        count(counters_.tx_drained_at_pause, drained);
+    }
+    tx_paused_.store(paused);
+    // Paused, the tap is not read at all: what the guest queues meanwhile waits in the tap, as in a stopped
+    // VM's virtqueue, for whichever VMM resumes it (after a migration, the destination).
+    if (tap_dead_.load()) return;
+    if (paused) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, tap_.fd(), nullptr);
+    else watch(epoll_.get(), tap_.fd());
+}
+
+void PvForwarder::start_paused() {
+    paused_.store(true);
+    wait_batch_out();
+    const std::lock_guard lock(tx_mutex_);
+    if (tx_paused_.exchange(true) || tap_dead_.load()) return;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, tap_.fd(), nullptr);
+}
+
+void PvForwarder::hold_from_bridge(migration::NetpassLimits limits) {
+    const std::lock_guard lock(hold_mutex_);
+    ordering_ = migration::NetpassOrdering(limits);
+    ordering_.hold();
+    holding_.store(true);
+}
+
+void PvForwarder::inject_then_release(std::vector<migration::NetpassFrame> cached) {
+    // Frames that reached the destination meanwhile follow the injected ones; the forwarder thread writes
+    // nothing to the guest while it sees holding_ under the lock.
+    const std::lock_guard lock(hold_mutex_);
+    const std::size_t injected = cached.size();
+    std::vector<migration::NetpassFrame> ordered = ordering_.inject(std::move(cached));
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+        write_to_guest(ordered[i].bytes);
+        if (i < injected) count(counters_.rx_injected);
+    }
+    holding_.store(false);
+}
+
+migration::NetpassCounters PvForwarder::ordering_counters() const {
+    const std::lock_guard lock(hold_mutex_);
+    return ordering_.counters();
+}
+
+void PvForwarder::write_to_guest(std::span<const std::byte> frame) {
+    if (!link_up_.load()) {
+        count(counters_.rx_dropped_link_down);
+    } else if (tap_dead_) {
+        count(counters_.rx_errors);
+    } else if (tap_.write(frame) < 0) {
+        const int error = errno;
+        count(error == EIO ? counters_.rx_dropped_guest_down
+                           : queue_full(error) ? counters_.rx_dropped_full : counters_.rx_errors);
+    } else {
+        count(counters_.rx_frames);
+        count(counters_.rx_bytes, frame.size());
+    }
 }
 
 void PvForwarder::set_link_up(bool up) {
@@ -112,22 +172,39 @@ void PvForwarder::bridge_to_guest() {
         const auto frame = from_bridge_.frame(i);
         if (paused_.load()) {
             paused_sink_->take(frame);
-        } else if (!link_up_.load()) {
-            count(counters_.rx_dropped_link_down);
-        } else if (tap_dead_) {
-            count(counters_.rx_errors);
-        } else if (tap_.write(frame) < 0) {
-            const int error = errno;
-            count(error == EIO ? counters_.rx_dropped_guest_down
-                               : queue_full(error) ? counters_.rx_dropped_full : counters_.rx_errors);
-        } else {
-            count(counters_.rx_frames);
-            count(counters_.rx_bytes, frame.size());
+            continue;
         }
+        if (holding_.load()) {
+            const std::lock_guard lock(hold_mutex_);
+            if (holding_.load()) {  // the injection may have finished meanwhile: then straight through
+                const auto dropped = ordering_.counters().dropped;
+                const std::uint32_t vnet = tap_.vnet_hdr() ? datapath::TapDevice::kVnetHdrSize : 0;
+                for (const auto& now : ordering_.arrived({vnet, {frame.begin(), frame.end()}})) write_to_guest(now.bytes);
+                count(ordering_.counters().dropped != dropped ? counters_.rx_dropped_held_full : counters_.rx_held);
+                continue;
+            }
+        }
+        write_to_guest(frame);
     }
 }
 
 void PvForwarder::guest_to_bridge() {
+    const std::lock_guard lock(tx_mutex_);
+    if (tx_paused_.load()) return;  // an event from just before the tap left the epoll set
+    forward_guest_frames(from_guest_.capacity());
+}
+
+std::size_t PvForwarder::forward_guest_frames(std::size_t limit) {
+    std::size_t total = 0;
+    while (total < limit && !tap_dead_) {
+        const std::size_t before = total;
+        total += forward_guest_batch();
+        if (total == before) break;
+    }
+    return total;
+}
+
+std::size_t PvForwarder::forward_guest_batch() {
     std::size_t n = 0;
     while (n < from_guest_.capacity()) {
         const ssize_t len = tap_.read(from_guest_.buffer(n));
@@ -136,21 +213,17 @@ void PvForwarder::guest_to_bridge() {
             // EBADFD/EIO: the VM's namespace (and with it the tap) is gone; stop polling a dead fd.
             spdlog::warn("pv forwarder: tap {} read: {}; no longer forwarding from the guest", tap_.name(),
                          std::strerror(errno));
-            tap_dead_ = true;
+            tap_dead_.store(true);
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, tap_.fd(), nullptr);
             break;
         }
         from_guest_.set_length(n, static_cast<std::size_t>(len));
         ++n;
     }
-    if (n == 0) return;
-    if (paused_.load()) {
-        count(counters_.tx_dropped_paused, n);
-        return;
-    }
+    if (n == 0) return 0;
     if (!link_up_.load()) {
         count(counters_.tx_dropped_link_down, n);
-        return;
+        return n;
     }
     std::uint64_t bytes = 0;
     for (std::size_t i = 0; i < n; ++i) bytes += from_guest_.length(i);
@@ -161,6 +234,7 @@ void PvForwarder::guest_to_bridge() {
     count(counters_.tx_frames, sent);
     count(counters_.tx_bytes, bytes);
     count(queue_full(refused) ? counters_.tx_dropped_full : counters_.tx_errors, n - sent);
+    return n;
 }
 
 }  // namespace nf::vmm

@@ -2,19 +2,23 @@
 // The PV path of one standby, like QEMU's tap backend with vhost=off: a thread moves frames between the
 // guest's tap fd and the backend port's AF_PACKET socket, both with virtio-net headers so GSO frames pass
 // whole. Paused (VM stopped): frames from the bridge go to the PausedFrameSink (dropped + counted today,
-// netpass later) and frames from the guest are dropped, so a stopped VM is also silent on the network.
+// netpass: netpass_frames.h) and the guest's tap is not read (its frames wait there, as in a stopped VM's
+// virtqueue), so a stopped VM is also silent on the network.
 // Every send is non-blocking: a full queue drops (and counts) the frame rather than stall the thread, so
 // stop, set_link and teardown never wait on the network.
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/unique_fd.h"
 #include "datapath/packet/frame_batch.h"
 #include "datapath/packet/packet_socket.h"
 #include "datapath/packet/tap_device.h"
 #include "vmm/counters.h"
+#include "migration/netpass_ordering.h"
 #include "vmm/paused_frames.h"
 
 namespace nf::vmm {
@@ -30,8 +34,23 @@ public:
     PvForwarder(const PvForwarder&) = delete;
     PvForwarder& operator=(const PvForwarder&) = delete;
 
-    // Returns once no batch is in flight, so nothing is forwarded after a `stop` reply.
+    // Returns once no batch is in flight, so nothing is forwarded after a `stop` reply. Pausing first
+    // forwards what the guest had already queued on its tap (at most kMaxDrain frames): a frame the guest
+    // sent before the pause is never left behind in a host queue.
+    static constexpr std::size_t kMaxDrain = 4096;
     void set_paused(bool paused);
+    // Paused from the start, with nothing drained: a migration's destination adopting the guest's tap must
+    // not send what the guest queued before it runs here (that would move the switch's FDB too early).
+    void start_paused();
+    // Netpass on the destination (the core's NetpassOrdering, made thread-safe here): from now on frames
+    // from the bridge wait (bounded; beyond that dropped and counted) instead of reaching the guest...
+    void hold_from_bridge(migration::NetpassLimits limits);
+    // ...until the source's frames are written to the guest's tap, then the held ones, in arrival order;
+    // then forwarding is direct again. With no hold, the frames are simply written first.
+    void inject_then_release(std::vector<migration::NetpassFrame> cached);
+    void release() { inject_then_release({}); }  // no cache will come
+    bool holding() const { return holding_.load(); }
+    migration::NetpassCounters ordering_counters() const;  // of the last hold: injected, held, dropped
     bool paused() const { return paused_.load(); }
     // set_link: with the link down nothing crosses (QEMU drops in both directions).
     void set_link_up(bool up);
@@ -40,6 +59,10 @@ private:
     void run();
     void bridge_to_guest();
     void guest_to_bridge();
+    // Reads the tap until empty (or `limit` frames) and sends what it read; tx_mutex_ held.
+    std::size_t forward_guest_frames(std::size_t limit);
+    std::size_t forward_guest_batch();  // one batch read and sent; the frames read
+    void write_to_guest(std::span<const std::byte> frame);
     // Returns once the batch in flight, if any, is over (never waits on a syscall: they do not block).
     void wait_batch_out();
 
@@ -49,9 +72,14 @@ private:
     std::unique_ptr<PausedFrameSink> paused_sink_;
     datapath::FrameBatch from_bridge_{kBatch};
     datapath::FrameBatch from_guest_{kBatch};
-    std::atomic<bool> paused_{false};
+    std::atomic<bool> paused_{false};     // bridge -> guest goes to the sink
+    std::atomic<bool> tx_paused_{false};  // guest -> bridge dropped (after the drain)
+    std::mutex tx_mutex_;                 // one reader of the tap at a time (forwarder, or the drain)
+    std::atomic<bool> holding_{false};
+    mutable std::mutex hold_mutex_;       // orders held frames against the injection
+    migration::NetpassOrdering ordering_;
     std::atomic<bool> link_up_{true};
-    bool tap_dead_ = false;
+    std::atomic<bool> tap_dead_{false};
     std::atomic<std::uint64_t> batch_seq_{0};  // odd while a batch is moved
     UniqueFd epoll_;
     UniqueFd stop_event_;

@@ -2,14 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "datapath/packet/frame_batch.h"
+
 namespace nf::vmm {
 
-StandbyDevice::StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused)
+StandbyDevice::StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused,
+                             migration::NetpassCache* netpass)
     : id_(std::move(id)), tap_(std::move(tap)), netdev_(netdev), paused_(paused) {
     if (netdev_) {
-        forwarder_ = std::make_unique<PvForwarder>(tap_->tap(), netdev_->socket(), counters_,
-                                                   std::make_unique<DropPausedFrames>(counters_));
-        forwarder_->set_paused(paused);
+        const std::uint32_t vnet = tap_->tap().vnet_hdr() ? datapath::TapDevice::kVnetHdrSize : 0;
+        std::unique_ptr<PausedFrameSink> sink;
+        if (netpass) sink = std::make_unique<CachePausedFrames>(*netpass, vnet, counters_);
+        else sink = std::make_unique<DropPausedFrames>(counters_);
+        forwarder_ = std::make_unique<PvForwarder>(tap_->tap(), netdev_->socket(), counters_, std::move(sink));
+        if (paused) forwarder_->start_paused();
         netdev_->set_user(id_);
     }
     spdlog::info("standby {}: tap {} in the VM{}", id_, tap_->ifname(),
@@ -31,6 +39,41 @@ void StandbyDevice::set_link(bool up) {
 void StandbyDevice::set_paused(bool paused) {
     paused_ = paused;
     if (forwarder_) forwarder_->set_paused(paused);
+}
+
+void StandbyDevice::hold_from_bridge(migration::NetpassLimits limits) {
+    if (forwarder_) forwarder_->hold_from_bridge(limits);
+}
+
+void StandbyDevice::inject_then_release(std::vector<migration::NetpassFrame> cached) {
+    if (forwarder_) forwarder_->inject_then_release(std::move(cached));
+}
+
+migration::NetpassCounters StandbyDevice::ordering_counters() const {
+    return forwarder_ ? forwarder_->ordering_counters() : migration::NetpassCounters{};
+}
+
+void StandbyDevice::announce(const MacAddress& mac) {
+    if (!netdev_) return;
+    datapath::FrameBatch batch(1);
+    auto buffer = batch.buffer(0);
+    std::fill(buffer.begin(), buffer.end(), std::byte{0});
+    const std::size_t vnet = datapath::TapDevice::kVnetHdrSize;  // the backend socket speaks vnet headers
+    std::byte* frame = buffer.data() + vnet;
+    const auto put = [&](std::size_t at, std::initializer_list<int> bytes) {
+        for (int b : bytes) frame[at++] = static_cast<std::byte>(b);
+    };
+    const auto put_mac = [&](std::size_t at) {
+        for (std::size_t i = 0; i < 6; ++i) frame[at + i] = static_cast<std::byte>(mac.bytes()[i]);
+    };
+    // QEMU's qemu_announce_self frame: broadcast RARP "reverse request" with sender = target = our MAC.
+    put(0, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+    put_mac(6);
+    put(12, {0x80, 0x35, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03});
+    put_mac(22);  // sender hardware address; sender IP 0.0.0.0
+    put_mac(32);  // target hardware address; target IP 0.0.0.0
+    batch.set_length(0, vnet + 60);  // padded to the Ethernet minimum
+    netdev_->socket().send(batch, 1);
 }
 
 nlohmann::json StandbyDevice::describe() const {

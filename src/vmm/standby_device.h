@@ -5,9 +5,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "vmm/bridge_netdev.h"
 #include "vmm/counters.h"
+#include "vmm/netpass_frames.h"
 #include "vmm/pv_forwarder.h"
 #include "vmm/standby_tap.h"
 
@@ -16,7 +18,9 @@ namespace nf::vmm {
 class StandbyDevice {
 public:
     // netdev may be null (a virtio NIC with no backend: the guest sees a link that carries nothing).
-    StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused);
+    // netpass: the migration's cache that keeps frames reaching the paused backend (null: dropped).
+    StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused,
+                  migration::NetpassCache* netpass = nullptr);
     ~StandbyDevice();  // forwarding stops before the tap closes; the netdev becomes free again
     StandbyDevice(const StandbyDevice&) = delete;
     StandbyDevice& operator=(const StandbyDevice&) = delete;
@@ -25,6 +29,16 @@ public:
     void set_link(bool up);
     void set_paused(bool paused);
     const PvCounters& counters() const { return counters_; }
+
+    // Migration: the guest's tap fd (what moves to the destination VMM)...
+    int tap_fd() const { return tap_->fd(); }
+    // ...and netpass on the destination: hold frames from the bridge until the source's are injected.
+    void hold_from_bridge(migration::NetpassLimits limits);
+    void inject_then_release(std::vector<migration::NetpassFrame> cached);
+    migration::NetpassCounters ordering_counters() const;
+    bool holding() const { return forwarder_ && forwarder_->holding(); }
+    // QEMU's announce-self: one RARP for `mac` from the backend port, as if the guest sent it.
+    void announce(const MacAddress& mac);
     nlohmann::json describe() const;
 
 private:

@@ -16,4 +16,10 @@ std::unique_ptr<StandbyTap> StandbyTap::create(os::Rtnl& host, os::Rtnl& guest, 
     return std::unique_ptr<StandbyTap>(new StandbyTap(std::move(tap), ifname));
 }
 
+std::unique_ptr<StandbyTap> StandbyTap::adopt(UniqueFd fd, const std::string& ifname) {
+    auto tap = datapath::TapDevice::adopt(std::move(fd));
+    if (!tap.vnet_hdr()) throw SystemError(EINVAL, "received tap " + tap.name() + " has no vnet headers");
+    return std::unique_ptr<StandbyTap>(new StandbyTap(std::move(tap), ifname));
+}
+
 }  // namespace nf::vmm

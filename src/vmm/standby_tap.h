@@ -21,6 +21,10 @@ public:
                                               const std::string& temp_name, const std::string& ifname,
                                               const std::optional<MacAddress>& mac);
 
+    // The guest's tap received from the source VMM of a live migration (its fd; the netdev is in the VM
+    // already). Throws SystemError when the fd is not a tap with vnet headers.
+    static std::unique_ptr<StandbyTap> adopt(UniqueFd fd, const std::string& ifname);
+
     const datapath::TapDevice& tap() const { return tap_; }
     int fd() const { return tap_.fd(); }
     const std::string& ifname() const { return ifname_; }

@@ -1,6 +1,9 @@
 // Vmm: start-up (checks, netdevs, cold plug, sockets), the event loop, and shutdown.
 #include "vmm/vmm.h"
 
+#include "common/best_effort.h"
+#include "vmm/run_record.h"
+
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -61,9 +64,23 @@ Vmm::Vmm(VmmOptions options)
       machine_(device::MachineOptions{{}, options_.reset_policy}),
       service_(machine_, [this](const device::Action& action) { carry_out(action); }) {
     check_socket_path("--qmp", options_.qmp_path);
-    check_socket_path("--channel", options_.channel_path);
+    // A destination's channel path is the source's until the switchover (claimed then, vmm_migration.cpp).
+    if (options_.incoming.empty()) check_socket_path("--channel", options_.channel_path);
+    // A VMM killed before us for this VM (same --qmp) left its links: ours to reclaim, by name and ifindex.
+    if (!options_.qmp_path.empty()) {
+        run_record_ = run_record_path(options_.qmp_path);
+        if (const auto n = reclaim_leftovers(run_record_, *ns_))
+            spdlog::warn("vm {}: reclaimed {} link(s) a killed failover-vmm left", options_.name, n);
+    }
+    // A VMM killed while the VM was stopped left its cgroup frozen; a new VMM starts the VM running. Not a
+    // destination: the guest is the source's until the switchover, and the source may have paused it.
+    if (options_.incoming.empty() && pause_.frozen()) {
+        spdlog::warn("vm {}: the VM's cgroup {} is frozen (a killed VMM paused it): thawing", options_.name, pause_.path());
+        pause_.thaw();
+    }
     create_netdevs();
     cold_plug_devices();
+    if (!options_.incoming.empty()) paused_ = true;  // the guest runs at the source until the switchover
     machine_.start();
     // The loop logs and counts a failing handler; a link-event batch that failed halfway leaves the filters
     // unsure, so the next batch starts from a full resync.
@@ -73,6 +90,13 @@ Vmm::Vmm(VmmOptions options)
     monitor_.emplace();
     loop_.add(monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_link_events(); }, "link monitor");
     open_sockets();
+    if (!options_.incoming.empty()) machine_.migration_incoming_begin();
+    if (options_.incoming == "defer") {
+        incoming_deferred_ = true;
+    } else if (!options_.incoming.empty()) {
+        const auto reply = migrate_incoming(options_.incoming);
+        if (const auto* error = std::get_if<qmp::QmpError>(&reply)) throw ConfigError("--incoming: " + error->desc);
+    }
     starting_ = false;
     spdlog::info("vm {}: ready, QMP on {}", options_.name, options_.qmp_path);
 }
@@ -87,8 +111,23 @@ Vmm::~Vmm() {
 }
 
 void Vmm::create_netdevs() {
-    for (std::size_t i = 0; i < options_.netdevs.size(); ++i)
+    for (std::size_t i = 0; i < options_.netdevs.size(); ++i) {
         netdevs_.push_back(BridgeNetdev::create(ns_->host_rtnl, options_.name, i, options_.netdevs[i]));
+        save_run_record();
+    }
+}
+
+void Vmm::save_run_record() noexcept {
+    if (run_record_.empty()) return;
+    best_effort("failover-vmm", "write the run record", [&] {
+        RunRecord record = current_run_record();
+        for (const auto& netdev : netdevs_)
+            for (const auto& name : {netdev->port_name(), netdev->backend_name()})
+                if (const auto link = ns_->host_rtnl.find_link(name)) record.pv_links.push_back({name, link->ifindex});
+        for (const auto& [id, primary] : primaries_)
+            if (primary->plugged()) record.vfs.push_back({primary->host_if(), primary->ifname(), primary->guest_ifindex()});
+        ::nf::vmm::save_run_record(run_record_, record);
+    });
 }
 
 // As QEMU's -device: in order, no hotplug checks, the first error ends start-up.
@@ -112,15 +151,8 @@ void Vmm::open_sockets() {
         loop_, qmp::QmpServerOptions{.socket_path = options_.qmp_path, .access = options_.socket_access},
         [this](const std::string& command, const nlohmann::json& arguments) { return execute(command, arguments); });
     service_.attach(*qmp_);
-    if (options_.channel_path.empty()) return;
-    channel_ = std::make_unique<qmp::DeviceChannelServer>(
-        loop_, options_.channel_path, [this] { return device::channel::hello_for(machine_); },
-        [this](const device::channel::Message& message) {
-            service_.on_guest_message(message);
-            run_deferred();
-        },
-        64 * 1024, options_.socket_access);
-    service_.attach(*channel_);
+    // A destination serves the guest's channel only once the guest runs here (vmm_migration.cpp).
+    if (options_.incoming.empty()) open_channel();
 }
 
 int Vmm::run(int signal_fd) {
@@ -141,6 +173,15 @@ void Vmm::on_signal(int signal_fd) {
 void Vmm::shutdown(const std::string& reason) {
     if (shut_down_) return;
     shut_down_ = true;
+    close_migration_stream();
+    if (migration_listener_) {
+        loop_.remove(migration_listener_->fd());
+        migration_listener_.reset();
+    }
+    for (auto& [timer, id] : migration_timers_) loop_.cancel(id);
+    migration_timers_.clear();
+    if (channel_timer_) loop_.cancel(channel_timer_);
+    channel_timer_ = 0;
     if (qmp_) qmp_->broadcast("SHUTDOWN", {{"guest", false}, {"reason", reason}});
     // Primaries first, as a host would take the VF away before the PV NIC; each through the model, so the
     // guest gets its "unplugged" and QMP clients their DEVICE_DELETED.
@@ -167,7 +208,11 @@ void Vmm::shutdown(const std::string& reason) {
     primaries_.clear();
     standbys_.clear();
     filters_.clear();
-    if (paused_) set_paused(false);
+    // A guest that left (or never arrived) is not ours to thaw.
+    const bool guest_here = !guest_released_ && (role_ != MigrationRole::Destination || incoming_.guest_started());
+    if (paused_ && guest_here) set_paused(false);
+    netdevs_.clear();
+    if (!run_record_.empty()) remove_run_record(run_record_);  // nothing left to reclaim
     spdlog::info("vm {}: shut down ({})", options_.name, reason);
 }
 

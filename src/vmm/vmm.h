@@ -11,6 +11,7 @@
 //   mac_filter.h    the host NIC's MAC filter for a VF (stale / while-bound)
 //   guest_pause.h   stop/cont: cgroup freezer (+ forwarding, via the standbys)
 //   vmm.h           this: owns all of it, carries out the model's actions, serves QMP and the channel
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +20,10 @@
 
 #include "common/event_loop.h"
 #include "device/machine.h"
+#include "migration/incoming.h"
+#include "migration/netpass_cache.h"
+#include "migration/outgoing.h"
+#include "migration/settings.h"
 #include "os/link_monitor.h"
 #include "qmp/device_channel.h"
 #include "qmp/machine_service.h"
@@ -27,6 +32,7 @@
 #include "vmm/bridge_netdev.h"
 #include "vmm/guest_pause.h"
 #include "vmm/mac_filter.h"
+#include "vmm/migration_socket.h"
 #include "vmm/namespaces.h"
 #include "vmm/primary_veth.h"
 #include "vmm/standby_device.h"
@@ -66,6 +72,8 @@ private:
     // through the model after the current round, or at the end of the QMP command being executed.
     void queue_removal(const std::string& id);
     void run_deferred();
+    // The run record (<qmp>.run): what a killed VMM leaves for its successor to reclaim.
+    void save_run_record() noexcept;
 
     // --- vmm_commands.cpp: device_add checks, our QMP extensions
     std::optional<qmp::QmpError> check_backend(const BackendProps& props) const;
@@ -90,6 +98,35 @@ private:
     // Publishes an outcome minus DEVICE_DELETED (a device that failed to plug was never there for QMP).
     void publish_quietly(device::Outcome outcome);
 
+    // --- vmm_migration.cpp: live migration, the OS edge of src/migration (sockets, timers, taps, netpass)
+    enum class MigrationRole { None, Source, Destination };
+    std::optional<qmp::QmpResult> migration_command(const std::string& command, const nlohmann::json& arguments);
+    qmp::QmpResult migrate(const nlohmann::json& arguments);
+    qmp::QmpResult migrate_incoming(const std::string& uri_text);
+    qmp::QmpResult announce_self(const nlohmann::json& arguments);
+    nlohmann::json query_migrate() const;
+    void apply(migration::Outcome outcome);
+    void carry_out_migration(migration::Action& action, bool& switchover_write);
+    void arm_migration_timer(migration::Timer timer, migration::Millis after);
+    void cancel_migration_timer(migration::Timer timer);
+    void on_migration_listener();
+    void on_migration_socket(std::uint32_t events);
+    void flush_migration_stream();
+    void close_migration_stream();
+    void adopt_received_taps();
+    void migration_settled();  // after every applied outcome: role-specific follow-ups (channel, release)
+    void open_channel();
+    void close_channel();
+    void claim_channel(int attempt);
+    void release_guest();  // source, completed: the guest is the destination's now
+    qmp::QmpError qmp_error(const device::Outcome& outcome) const;
+
+    struct AwaitedTap {
+        std::string id;
+        std::string ifname;
+        BridgeNetdev* netdev = nullptr;
+    };
+
     VmmOptions options_;
     EventLoop loop_;  // before every member that watches an fd or holds a timer on it
     std::unique_ptr<Namespaces> ns_;
@@ -105,6 +142,25 @@ private:
     std::unique_ptr<qmp::QmpServer> qmp_;
     std::unique_ptr<qmp::DeviceChannelServer> channel_;
 
+    // Migration (vmm_migration.cpp). The cache is fed by every standby's paused backend.
+    migration::Settings migration_settings_;
+    migration::NetpassCache netpass_cache_;
+    migration::OutgoingMigration outgoing_{machine_};
+    migration::IncomingMigration incoming_{machine_};
+    MigrationRole role_ = MigrationRole::None;
+    std::optional<MigrationListener> migration_listener_;
+    std::optional<MigrationConnection> migration_stream_;
+    bool stream_connecting_ = false;
+    bool stream_closing_ = false;      // CloseStream seen: close once the queue is out (bounded)
+    bool main_part_queued_ = false;    // source: the switchover's write is queued; report when it is out
+    bool incoming_deferred_ = false;   // --incoming defer: migrate-incoming may be used once
+    std::vector<std::byte> migration_in_;  // bytes read, not yet given to the core
+    std::map<migration::Timer, EventLoop::TimerId> migration_timers_;
+    EventLoop::TimerId close_timer_ = 0;
+    EventLoop::TimerId channel_timer_ = 0;
+    std::vector<AwaitedTap> awaited_taps_;  // destination: standbys whose tap comes with the stream
+    bool guest_released_ = false;           // source: the guest moved away
+
     const BackendProps* adding_ = nullptr;  // the device_add being executed: props for an id not yet recorded
     std::optional<std::pair<std::string, std::string>> plug_failure_;  // device id, what failed
     std::vector<std::string> deferred_removals_;  // plugs that failed outside device_add: surprise-remove them
@@ -115,6 +171,7 @@ private:
     bool shut_down_ = false;
     unsigned tap_serial_ = 0;
     std::string quit_reason_ = "host-signal";
+    std::filesystem::path run_record_;  // empty: no --qmp, nothing recorded
 };
 
 }  // namespace nf::vmm

@@ -85,12 +85,21 @@ void Vmm::plug_standby(const device::PlugStandby& action) {
     if (props && !props->netdev.empty())
         for (auto& candidate : netdevs_)
             if (candidate->spec().id == props->netdev) netdev = candidate.get();
+    if (!options_.incoming.empty() && !incoming_.loaded()) {
+        // A migration's destination: the guest already has this NIC; its tap comes with the stream.
+        if (netdev) netdev->set_user(action.id);
+        awaited_taps_.push_back({action.id, ifname_for(action.id, props), netdev});
+        return;
+    }
     auto tap = StandbyTap::create(ns_->host_rtnl, ns_->guest_rtnl, ns_->guest, next_tap_name(),
                                   ifname_for(action.id, props), mac_of(action.mac));
-    standbys_[action.id] = std::make_unique<StandbyDevice>(action.id, std::move(tap), netdev, paused_);
+    standbys_[action.id] = std::make_unique<StandbyDevice>(action.id, std::move(tap), netdev, paused_, &netpass_cache_);
 }
 
-void Vmm::unplug_standby(const device::UnplugStandby& action) { standbys_.erase(action.id); }
+void Vmm::unplug_standby(const device::UnplugStandby& action) {
+    std::erase_if(awaited_taps_, [&](const AwaitedTap& t) { return t.id == action.id; });
+    standbys_.erase(action.id);
+}
 
 void Vmm::plug_primary(const device::PlugPrimary& action) {
     const BackendProps* props = props_for(action.id);
@@ -106,6 +115,7 @@ void Vmm::plug_primary(const device::PlugPrimary& action) {
         filter = std::make_unique<VfMacFilter>(ns_->host_rtnl, options_.vf_filter, primary->port().ifindex,
                                                primary->port().name, primary->mac());
     primaries_[action.id] = std::move(primary);
+    save_run_record();
     update_filter(host_if);
 }
 
@@ -119,6 +129,7 @@ void Vmm::unplug_primary(const device::UnplugPrimary& action) {
     std::unique_ptr<PrimaryVeth> primary = std::move(it->second);
     primaries_.erase(it);
     primary->unplug();
+    save_run_record();
     update_filter(host_if);
 }
 
@@ -151,10 +162,11 @@ void Vmm::update_filter(const std::string& host_if) {
 
 void Vmm::set_paused(bool paused) {
     paused_ = paused;
-    // Pause: the network first, then the processes; resume in reverse.
+    // Pause: the processes first, then the network (which forwards what the guest had queued before it
+    // stops: nothing the guest sent before the pause stays behind in a host queue); resume in reverse.
     if (paused) {
-        for (auto& [id, standby] : standbys_) standby->set_paused(true);
         pause_.freeze();
+        for (auto& [id, standby] : standbys_) standby->set_paused(true);
     } else {
         pause_.thaw();
         for (auto& [id, standby] : standbys_) standby->set_paused(false);

@@ -17,10 +17,16 @@ qmp::QmpResult Vmm::execute(const std::string& command, const nlohmann::json& ar
         quit_reason_ = "host-qmp-quit";
         loop_.stop();  // after this round: the reply goes out first
         result = nlohmann::json::object();
+    } else if (auto migration_result = migration_command(command, args)) {
+        result = std::move(*migration_result);
     } else {
         result = service_.execute(command, args);
     }
     run_deferred();
+    // A device change (device_del, a surprise removal) may end the source's wait-unplug.
+    if (role_ == MigrationRole::Source && migration::is_running(outgoing_.status()) && command != "migrate" &&
+        command != "migrate_cancel")
+        apply(outgoing_.device_changed(std::chrono::steady_clock::now()));
     return result;
 }
 

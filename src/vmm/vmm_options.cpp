@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "vmm/keyval.h"
+#include "vmm/migration_uri.h"
 
 namespace nf::vmm {
 
@@ -59,6 +60,10 @@ void validate(const VmmOptions& o) {
     for (const auto& netdev : o.netdevs)
         if (!ids.insert(netdev.id).second) throw ConfigError("--netdev id '" + netdev.id + "' is given twice");
     if (o.netdevs.size() > 10) throw ConfigError("at most 10 --netdev backends");
+    if (!o.incoming.empty() && o.incoming != "defer") {
+        const auto uri = parse_migration_uri(o.incoming);
+        if (const auto* error = std::get_if<std::string>(&uri)) throw ConfigError("--incoming " + o.incoming + ": " + *error);
+    }
 }
 
 std::optional<VmmOptions> parse_command_line(int argc, char** argv) {
@@ -82,6 +87,7 @@ std::optional<VmmOptions> parse_command_line(int argc, char** argv) {
     app.add_option("--netdev", netdevs)->take_all()->allow_extra_args(false);
     app.add_option("--device", devices)->take_all()->allow_extra_args(false);
     app.add_option("--log-level", o.log_level);
+    app.add_option("--incoming", o.incoming);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

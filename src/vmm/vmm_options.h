@@ -37,6 +37,8 @@ struct VmmOptions {
     std::vector<NetdevSpec> netdevs;
     std::vector<nlohmann::json> devices;  // `--device` items as device_add arguments, in command-line order
     std::string log_level;  // empty: NF_LOG_LEVEL, else info
+    // --incoming URI|defer: this VMM is a live migration's destination (QEMU's -incoming). Empty: not.
+    std::string incoming;
 };
 
 // The links a VM's VMM names after it must fit IFNAMSIZ: "<name>-pvh" etc.

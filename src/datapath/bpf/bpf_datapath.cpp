@@ -14,10 +14,12 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "datapath/bpf/failover.skel.h"
 #include "datapath/bpf/failover_abi.h"
 #include "datapath/bpf/tc_hook.h"
 #include "os/mounts.h"
+#include "os/netns.h"
 #include "common/best_effort.h"
 
 namespace nf::datapath {
@@ -116,8 +118,22 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
             std::filesystem::remove(options_.pin_dir + "/" + bpf_map__name(map));
         }
     }
+    // The slot devmap is pinned and reused by hand (see failover.bpf.c).
+    const std::string dev_pin = options_.pin_dir + "/" + bpf_map__name(skel_->maps.nf_slot_dev);
+    if (options_.adopt && std::filesystem::exists(dev_pin)) {
+        const UniqueFd pinned(bpf_obj_get(dev_pin.c_str()));
+        if (!pinned) throw_errno("bpf datapath adopt: open " + dev_pin);
+        if (int rc = bpf_map__reuse_fd(skel_->maps.nf_slot_dev, pinned.get()); rc < 0)
+            throw_errno(-rc, "bpf datapath adopt: reuse " + dev_pin);
+    }
     if (int rc = nf_failover::load(skel_.get()); rc < 0) throw_errno(-rc, "bpf datapath: load programs");
     if (!options_.adopt) rollback.add([this] { bpf_object__unpin_maps(skel_->obj, nullptr); });
+    if (!std::filesystem::exists(dev_pin)) {
+        // Fresh, or adopting pins of a version without it: from now on it is pinned with the others.
+        if (int rc = bpf_map__pin(skel_->maps.nf_slot_dev, dev_pin.c_str()); rc < 0)
+            throw_errno(-rc, "bpf datapath: pin " + dev_pin);
+        rollback.add([dev_pin] { std::filesystem::remove(dev_pin); });
+    }
 
     if (options_.adopt) {
         nf_config cfg{};
@@ -170,6 +186,7 @@ int BpfDatapath::map_fd(const char* name) const {
     bpf_map* map = n == "config"      ? skel_->maps.nf_config
                    : n == "tx_slot"   ? skel_->maps.nf_tx_slot
                    : n == "slot"      ? skel_->maps.nf_slot_ifidx
+                   : n == "slot_dev"  ? skel_->maps.nf_slot_dev
                    : n == "rx"        ? skel_->maps.nf_rx_deliver
                    : n == "counters"  ? skel_->maps.nf_counters
                                       : skel_->maps.nf_own_qdisc;
@@ -244,6 +261,12 @@ void BpfDatapath::attach(Slot slot, const SlaveEndpoint& slave) {
     // Map first: the RX program ignores devices that are not in the slot map.
     write_u32(map_fd("slot"), static_cast<std::uint32_t>(slot_index(slot)), static_cast<std::uint32_t>(slave.ifindex),
               "slot ifindex");
+    {
+        // The devmap resolves the ifindex in the writer's namespace: the slaves'.
+        const os::NetnsScope in_slaves(options_.slave_netns_fd);
+        write_u32(map_fd("slot_dev"), static_cast<std::uint32_t>(slot_index(slot)),
+                  static_cast<std::uint32_t>(slave.ifindex), "slot device");
+    }
     attach_rx_hook(slave.ifindex);
     spdlog::info("bpf datapath: {} = {} (ifindex {})", slot_name(slot), slave.name, slave.ifindex);
 }
@@ -253,6 +276,8 @@ void BpfDatapath::detach(Slot slot) {
     int old = slave_ifindex(slot);
     if (old <= 0) return;
     write_u32(map_fd("slot"), static_cast<std::uint32_t>(slot_index(slot)), 0, "slot ifindex");
+    std::uint32_t key = static_cast<std::uint32_t>(slot_index(slot));
+    bpf_map_delete_elem(map_fd("slot_dev"), &key);  // ENOENT: the kernel dropped it with its device
     detach_rx_hook(old);
 }
 
@@ -337,6 +362,8 @@ void BpfDatapath::teardown() {
     if (int rc = bpf_object__unpin_maps(skel_->obj, nullptr); rc < 0)
         spdlog::warn("bpf datapath teardown: unpin maps: {}", rc);
     std::error_code ec;
+    // Pinned by hand: when reused (adopted), libbpf does not know its pin path.
+    std::filesystem::remove(options_.pin_dir + "/" + bpf_map__name(skel_->maps.nf_slot_dev), ec);
     std::filesystem::remove(options_.pin_dir, ec);  // only if empty: the directory may be shared
     skel_.reset();
     spdlog::info("bpf datapath: torn down (master ifindex {})", options_.master_ifindex);

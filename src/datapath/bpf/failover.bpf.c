@@ -32,6 +32,19 @@ struct {
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } nf_slot_ifidx SEC(".maps");
 
+// slot_dev[slot]: the slave device itself (a devmap holds a reference to it). The kernel deletes an entry
+// when its device unregisters (also when it leaves the namespace), so an ifindex reused by a new device
+// after the slave went (while no daemon was there to update the maps, e.g. after a SIGKILL) is never
+// found here: nf_tx redirects only to the device the control plane attached.
+struct {
+    __uint(type, BPF_MAP_TYPE_DEVMAP);
+    __uint(max_entries, NF_SLOTS);
+    __type(key, __u32);
+    __type(value, __u32);
+    // Pinned (as nf_slot_dev) and reused by the loader itself: the kernel adds BPF_F_RDONLY_PROG to every
+    // devmap but refuses it at creation, so libbpf's by-name reuse would never find the flags equal.
+} nf_slot_dev SEC(".maps");
+
 // rx_deliver[slot]: nonzero = frames received on the slot reach the master.
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -77,6 +90,12 @@ int nf_tx(struct __sk_buff *skb)
     __u32 s = *slot, key = s;
     __u32 *ifindex = s < NF_SLOTS ? bpf_map_lookup_elem(&nf_slot_ifidx, &key) : 0;
     if (!ifindex || !*ifindex || s >= NF_SLOTS) {
+        c->tx_dropped++;
+        return TC_ACT_SHOT;
+    }
+    // Still the device that was attached? (Gone from the devmap with its device.)
+    __u32 *dev = bpf_map_lookup_elem(&nf_slot_dev, &key);
+    if (!dev || *dev != *ifindex) {
         c->tx_dropped++;
         return TC_ACT_SHOT;
     }

@@ -38,6 +38,15 @@ TapDevice TapDevice::open(const std::string& name, int netns_fd, TapOptions opti
     return TapDevice(std::move(fd), actual, ifindex, options.vnet_hdr);
 }
 
+TapDevice TapDevice::adopt(UniqueFd fd) {
+    ifreq ifr{};
+    if (::ioctl(fd.get(), TUNGETIFF, &ifr) < 0) throw_errno("TUNGETIFF on a received tap fd");
+    if (!(ifr.ifr_flags & IFF_TAP)) throw SystemError(EINVAL, std::string("received fd is a tun, not a tap: ") + ifr.ifr_name);
+    const int flags = static_cast<int>(check_syscall(::fcntl(fd.get(), F_GETFL), "F_GETFL on a received tap fd"));
+    if (!(flags & O_NONBLOCK)) check_syscall(::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK), "O_NONBLOCK on a received tap");
+    return TapDevice(std::move(fd), ifr.ifr_name, 0, (ifr.ifr_flags & IFF_VNET_HDR) != 0);
+}
+
 void TapDevice::set_carrier(bool on) {
     int value = on ? 1 : 0;
     if (::ioctl(fd_.get(), TUNSETCARRIER, &value) < 0) throw_errno("TUNSETCARRIER " + name_);

@@ -26,6 +26,11 @@ public:
     // Admin state, MAC and MTU are left to the caller (rtnetlink).
     static TapDevice open(const std::string& name, int netns_fd = -1, TapOptions options = {});
 
+    // Takes over a tap fd another process opened (live migration hands the guest's tap to the next VMM):
+    // reads its name and flags back (TUNGETIFF). The ifindex is not known here (the netdev may live in a
+    // namespace we are not in): 0. Throws SystemError when fd is not a tap.
+    static TapDevice adopt(UniqueFd fd);
+
     const std::string& name() const { return name_; }
     int ifindex() const { return ifindex_; }   // in the namespace it was created in
     int fd() const { return fd_.get(); }

@@ -45,6 +45,12 @@ void FakeNetworkStack::rename(std::string_view name, std::string new_name) {
     emit(NetdevEventKind::change_name, dev);
 }
 
+void FakeNetworkStack::set_address(std::string_view name, const MacAddress& mac) {
+    FakeNetdev& dev = get(name);
+    dev.desc.dev_addr = dev.desc.perm_addr = mac;
+    emit(NetdevEventKind::change_addr, dev);
+}
+
 void FakeNetworkStack::move_netns(std::string_view name, std::uint64_t netns) {
     FakeNetdev& dev = get(name);
     if (dev.desc.running) (void)do_close(dev);

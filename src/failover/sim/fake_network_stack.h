@@ -30,6 +30,9 @@ public:
     // The link partner came or went (linkwatch): CHANGE.
     void set_carrier(std::string_view name, bool on);
     void rename(std::string_view name, std::string new_name);  // CHANGENAME
+    // A new address, as the pairing key of a device without a permanent MAC (dev_addr = perm_addr):
+    // CHANGEADDR.
+    void set_address(std::string_view name, const MacAddress& mac);
     // Moving to another namespace: UNREGISTER, then REGISTER there with a new ifindex (E9).
     void move_netns(std::string_view name, std::uint64_t netns);
     void set_stats(std::string_view name, const Stats64& stats);

@@ -7,6 +7,7 @@
 #include "lab/topology/command_lines.h"
 #include "lab/topology/lab.h"
 #include "lab/topology/lab_names.h"
+#include "lab/topology/interrupt.h"
 #include "lab/topology/readiness.h"
 #include "lab/topology/topology_builder.h"
 #include "os/cgroup.h"
@@ -64,21 +65,15 @@ ProcessRecord ensure_running(LabState& state, const ProcessSpec& spec) {
     return *state.find_process(spec.name);
 }
 
-// The contract: "the lab puts the VM's IP on the master once it exists".
-void assign_guest_ip(const LabConfig& config, const VmConfig& vm, std::chrono::milliseconds timeout) {
+// The contract: "the lab puts the VM's IP on the master once it exists". By ifindex: the one failoverd
+// reported as its master (a name could still be the standby's for a moment).
+void assign_guest_ip(const LabConfig& config, const VmConfig& vm, int master_ifindex) {
     const auto netns = os::Netns::open_named(LabNames(config.prefix).netns(vm.name));
     auto rtnl = os::Rtnl::in(netns);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!rtnl.find_link(vm.standby.ifname)) {
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw SystemError(ETIMEDOUT, "no '" + vm.standby.ifname + "' in netns " + LabNames(config.prefix).netns(vm.name) +
-                                             " within " + std::to_string(timeout.count()) + " ms: failoverd made no master");
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    for (const auto& existing : rtnl.addresses(vm.standby.ifname))
+    for (const auto& existing : rtnl.addresses(master_ifindex))
         if (existing == vm.ip) return;
-    rtnl.add_address(vm.standby.ifname, vm.ip);
-    rtnl.set_up(vm.standby.ifname);
+    rtnl.add_address(master_ifindex, vm.ip);
+    rtnl.set_up(master_ifindex);
 }
 
 // Runs a readiness step of `process`; a failure carries the end of its log (the rollback deletes the file).
@@ -111,8 +106,9 @@ void start_vm_processes(LabState& state, const VmConfig& vm, const Binaries& bin
                                names.vm_cgroup(vm.name), names.log_file("guest-" + vm.name)};
         const auto record = ensure_running(state, spec);
         expect_ready(record, [&] {
-            wait_for_unix_socket(names.failoverd_control(vm.name), options.guest_ready_timeout, &record);
-            assign_guest_ip(config, vm, options.guest_ready_timeout);
+            const int master = wait_for_failoverd_master(names.failoverd_control(vm.name), names.netns(vm.name),
+                                                         vm.standby.ifname, options.guest_ready_timeout, &record);
+            assign_guest_ip(config, vm, master);
         });
     }
 }
@@ -131,12 +127,18 @@ void lab_up(const LabConfig& config, const UpOptions& options) {
     check_same_lab(config, previous);
 
     const bool fresh = !lab_exists(config.prefix);
+    // Ctrl-C / SIGTERM from here on ends up in the rollback below instead of killing us half way.
+    const InterruptScope interrupts;
     try {
         build_topology(config);
+        throw_if_interrupted("the topology build");
         LabState state = previous ? std::move(*previous) : LabState{config, {}};
         create_safe_directories(LabNames(config.prefix).logs_dir());   // 0755, checked: logs are opened O_NOFOLLOW
         save_lab_state(state);
-        for (const auto& vm : config.vms) start_vm_processes(state, vm, binaries, options);
+        for (const auto& vm : config.vms) {
+            throw_if_interrupted("the start of " + vm.name);
+            start_vm_processes(state, vm, binaries, options);
+        }
     } catch (...) {
         if (fresh) {
             spdlog::warn("up of lab '{}' failed; removing what it made", config.prefix);

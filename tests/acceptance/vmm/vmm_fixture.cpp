@@ -209,10 +209,14 @@ std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
 }
 }  // namespace
 
-VmmProcess::VmmProcess(const VmmLab& lab, std::vector<std::string> arguments) : lab_(lab) {
-    pid_ = spawn(lab, arguments, lab.log_path());
+VmmProcess::VmmProcess(const VmmLab& lab, std::vector<std::string> arguments)
+    : VmmProcess(lab, std::move(arguments), lab.qmp_path(), lab.log_path()) {}
+
+VmmProcess::VmmProcess(const VmmLab& lab, std::vector<std::string> arguments, std::string qmp_path, std::string log_path)
+    : lab_(lab), qmp_path_(std::move(qmp_path)), log_path_(std::move(log_path)) {
+    pid_ = spawn(lab, arguments, log_path_);
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!fs::exists(lab.qmp_path())) {
+    while (!fs::exists(qmp_path_)) {
         if (const auto status = wait_exit(pid_, 0ms)) {
             pid_ = -1;
             throw std::runtime_error("failover-vmm exited (" + std::to_string(*status) + ") before serving QMP:\n" + log());
@@ -229,7 +233,7 @@ VmmProcess::~VmmProcess() {
 }
 
 qmp::QmpClient VmmProcess::qmp() const {
-    auto client = qmp::QmpClient::connect(lab_.qmp_path());
+    auto client = qmp::QmpClient::connect(qmp_path_);
     client.negotiate();
     return client;
 }
@@ -243,7 +247,7 @@ int VmmProcess::terminate(std::chrono::milliseconds timeout) {
     return *status;
 }
 
-std::string VmmProcess::log() const { return read_file(lab_.log_path()); }
+std::string VmmProcess::log() const { return read_file(log_path_); }
 
 CommandResult run_vmm(const VmmLab& lab, const std::vector<std::string>& arguments, std::chrono::milliseconds timeout) {
     const std::string log = lab.dir() + "/run.log";

@@ -85,6 +85,8 @@ class VmmProcess {
 public:
     // Starts it and waits for the QMP socket; throws (with the VMM's log) when it exits first.
     VmmProcess(const VmmLab& lab, std::vector<std::string> arguments);
+    // Another VMM of the same VM (a migration's destination): its own QMP socket and log.
+    VmmProcess(const VmmLab& lab, std::vector<std::string> arguments, std::string qmp_path, std::string log_path);
     ~VmmProcess();  // SIGKILL if still running
     VmmProcess(const VmmProcess&) = delete;
     VmmProcess& operator=(const VmmProcess&) = delete;
@@ -98,6 +100,8 @@ public:
 
 private:
     const VmmLab& lab_;
+    std::string qmp_path_;
+    std::string log_path_;
     pid_t pid_ = -1;
 };
 

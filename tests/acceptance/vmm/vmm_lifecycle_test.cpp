@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "test_guest.h"
 #include "vmm_fixture.h"
@@ -189,6 +190,68 @@ TEST_F(VmmLifecycle, SigtermLeavesNothingBehind) {
     EXPECT_FALSE(std::filesystem::exists(lab.qmp_path()));
     EXPECT_FALSE(std::filesystem::exists(lab.channel_path()));
     EXPECT_FALSE(lab.cgroup_frozen());
+}
+
+// Issue 9: a SIGKILLed VMM leaves its PV veths, the VF in the VM and (stopped) a frozen VM; a restart with
+// the same --qmp reclaims exactly those (recorded by name and ifindex in <qmp>.run) and starts normally.
+TEST_F(VmmLifecycle, RestartAfterSigkillReclaimsItsOwnLeftovers) {
+    start_plugged("while-bound");
+    qmp->execute_ok("stop");
+    ASSERT_TRUE(qmp->wait_event("STOP", 1s));
+    ASSERT_TRUE(lab.cgroup_frozen());
+    qmp.reset();
+    guest.reset();
+    vmm.reset();  // SIGKILL
+    EXPECT_TRUE(lab.in_host("vm1-pv")) << "nothing left to reclaim";
+    EXPECT_TRUE(lab.in_guest("ens4"));
+    EXPECT_TRUE(lab.cgroup_frozen());
+
+    auto a = base_arguments(lab, "while-bound");
+    for (const auto& d : {standby_device(), primary_device()}) {
+        a.push_back("--device");
+        a.push_back(d);
+    }
+    vmm.emplace(lab, a);
+    // The old socket file is still there: wait until the new VMM serves it.
+    for (int i = 0; i < 200 && !qmp; ++i) {
+        try {
+            qmp.emplace(vmm->qmp());
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    ASSERT_TRUE(qmp) << vmm->log();
+    EXPECT_NE(vmm->log().find("reclaimed"), std::string::npos) << vmm->log();
+    EXPECT_FALSE(lab.cgroup_frozen()) << "the guest was left frozen";
+    EXPECT_EQ(qmp->execute_ok("query-status")["status"], "running");
+    guest.emplace(TestGuest::connect(lab.channel_path()));
+    guest->start_driver("standby0");
+    ASSERT_TRUE(qmp->wait_event("FAILOVER_NEGOTIATED", 3s));
+    ASSERT_TRUE(lab.wait_guest_link("ens4", true));
+    EXPECT_EQ(vmm->terminate(), 0) << vmm->log();
+    EXPECT_FALSE(lab.in_host("vm1-pv"));
+    EXPECT_TRUE(lab.in_host("vf-vm1g"));
+    EXPECT_EQ(lab.link_names(lab.guest_ns()), (std::vector<std::string>{"lo"}));
+    EXPECT_FALSE(std::filesystem::exists(lab.qmp_path() + ".run"));
+}
+
+// A link of the VMM's name that it did not make (another ifindex than the record's) is never touched: the
+// restart is refused on it as before.
+TEST_F(VmmLifecycle, RestartNeverTouchesLinksItDidNotMake) {
+    start_plugged("while-bound");
+    qmp.reset();
+    guest.reset();
+    vmm.reset();  // SIGKILL
+    ASSERT_TRUE(std::filesystem::exists(lab.qmp_path() + ".run"));
+    lab.host("ip link del vm1-pv");
+    lab.host("ip link add vm1-pv type bridge");
+    auto a = base_arguments(lab, "while-bound");
+    a.push_back("--device");
+    a.push_back(standby_device());
+    const auto r = run_vmm(lab, a);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+    EXPECT_TRUE(lab.in_host("vm1-pv")) << "someone else's link was removed";
 }
 
 TEST_F(VmmLifecycle, BadArgumentsFailClearlyAndCreateNothing) {

@@ -223,6 +223,35 @@ TEST_P(BpfDatapathTest, OwnerKilledWithSigkillLeavesForwardingForAnAdopter) {
     EXPECT_GE(dp_->counters().slot[1].tx_packets, 3u);
 }
 
+// Issue 9: with no daemon to update the maps (killed), the active slave goes and a new device takes its
+// ifindex. TX must not reach that device (it would get the master's traffic): the slot's devmap entry
+// went with the old device, so nf_tx drops and counts instead.
+TEST_P(BpfDatapathTest, ReusedSlaveIfindexNeverReceivesTx) {
+    start();
+    const int old = topo_->slave(Slot::primary).ifindex;
+    const auto dropped_before = dp_->counters().tx_dropped;
+    topo_->delete_slave(Slot::primary);
+    const std::string ns = topo_->slaves_ns().name();
+    test::sh("ip -n " + ns + " link add nfdp-new index " + std::to_string(old) + " type veth peer name nfdp-newp");
+    test::sh("ip -n " + ns + " link set nfdp-new up");
+    test::sh("ip -n " + ns + " link set nfdp-newp up");
+    ASSERT_EQ(topo_->slaves_ns().ifindex("nfdp-new"), old) << "the kernel did not reuse the ifindex";
+    const auto tx_of = [&] {
+        const auto j = test::sh("ip -s -j -n " + ns + " link show dev nfdp-new");
+        const auto pos = j.find("\"tx\":{\"bytes\":");
+        return pos == std::string::npos ? std::string("?") : j.substr(pos, 60);
+    };
+    const std::string tx_before = tx_of();
+    EXPECT_EQ(topo_->ping(5, 0.05, 56, 1).received, 0);
+    EXPECT_EQ(tx_of(), tx_before) << "the new device got the master's TX";
+    EXPECT_GE(dp_->counters().tx_dropped, dropped_before + 5);
+    // Attached again (a daemon's resync), the new device is the slave and gets TX.
+    SlaveEndpoint fresh{"nfdp-new", old, *MacAddress::parse(Topology::kMasterMac)};
+    dp_->attach(Slot::primary, fresh);
+    (void)topo_->ping(3, 0.05, 56, 1);
+    EXPECT_NE(tx_of(), tx_before);
+}
+
 TEST_P(BpfDatapathTest, AdoptWithoutPinsFails) {
     EXPECT_THROW(BpfDatapath{options(/*adopt=*/true)}, SystemError);
 }

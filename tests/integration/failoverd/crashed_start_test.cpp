@@ -49,6 +49,7 @@ protected:
         sh_status("ip netns del " + private_ns());
         std::error_code ec;
         std::filesystem::remove(state_path(), ec);
+        std::filesystem::remove("/run/netfailover/" + lab_->key(name_) + ".lock", ec);
         std::filesystem::remove_all(lab_->pin_dir(name_), ec);
         lab_.reset();
     }

@@ -31,6 +31,7 @@ protected:
             sh_status("ip netns del " + lab->private_netns(kMaster));
             std::error_code ec;
             std::filesystem::remove(lab->state_file(kMaster), ec);
+            std::filesystem::remove("/run/netfailover/" + lab->key(kMaster) + ".lock", ec);
             std::filesystem::remove_all(lab->pin_dir(kMaster), ec);
             lab.reset();
         }

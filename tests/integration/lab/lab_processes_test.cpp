@@ -105,6 +105,27 @@ TEST_F(LabWithProcesses, StartsVmmAndGuestWhereTheContractSays) {
     EXPECT_TRUE(lab_is_gone(config_.prefix));
 }
 
+// Issue 9, defect 5: a failoverd that answers on its control socket before its master is in place (the
+// standby still has the master's name) is not ready: the VM's address goes on the master, never on the
+// standby that becomes <name>nsby a moment later.
+TEST_F(LabWithProcesses, VmAddressWaitsForTheMasterNotTheFirstAnswer) {
+    ::setenv("NF_FAKE_MASTER_DELAY_MS", "700", 1);
+    try {
+        lab_up(config_, options_);
+    } catch (...) {
+        ::unsetenv("NF_FAKE_MASTER_DELAY_MS");
+        throw;
+    }
+    ::unsetenv("NF_FAKE_MASTER_DELAY_MS");
+    auto rtnl = os::Rtnl::in(os::Netns::open_named(names_.netns("vm1")));
+    const auto on_master = rtnl.addresses("eth0");
+    EXPECT_NE(std::find(on_master.begin(), on_master.end(), config_.vms[0].ip), on_master.end());
+    ASSERT_TRUE(rtnl.find_link("eth0nsby")) << "the fake did not rename its standby";
+    const auto on_standby = rtnl.addresses("eth0nsby");
+    EXPECT_EQ(std::find(on_standby.begin(), on_standby.end(), config_.vms[0].ip), on_standby.end())
+        << "the VM's address went on the standby";
+}
+
 TEST_F(LabWithProcesses, DeadProcessIsRestartedByUp) {
     lab_up(config_, options_);
     const auto first = *load_lab_state(config_.prefix)->find_process("vmm-vm1");

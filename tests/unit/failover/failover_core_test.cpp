@@ -136,6 +136,28 @@ TEST_F(FailoverCore, PairsPrimaryByIdWhenItsMacIsUnknown) {
     EXPECT_FALSE(other.enslaved());
 }
 
+// CHANGEADDR (issue 9, defect 7): a device paired by its current MAC that gets the master's MAC after it
+// appeared is enslaved then; a primary whose MAC changes away is released; the standby stays.
+TEST_F(FailoverCore, AddressChangesPairAndReleaseThePrimary) {
+    FailoverMaster& m = create_ready();
+    stack.unplug("ens11");
+    ASSERT_EQ(m.slave(Role::primary), nullptr);
+    Netdev vf = make_vf("ens12", "0000:00:12.0");
+    vf.dev_addr = vf.perm_addr = kMacOther;
+    FakeNetdev& dev = stack.add(vf);
+    EXPECT_FALSE(dev.enslaved());
+    stack.set_address("ens12", kMacM);
+    ASSERT_NE(m.slave(Role::primary), nullptr);
+    EXPECT_EQ(m.slave(Role::primary)->name, "ens12");
+    EXPECT_TRUE(stack.get("ens12").enslaved());
+    stack.set_address("ens12", kMacOther);
+    EXPECT_EQ(m.slave(Role::primary), nullptr);
+    EXPECT_FALSE(stack.get("ens12").enslaved());
+    stack.set_address("ens10nsby", kMacOther);  // the standby defines the master: it stays
+    ASSERT_NE(m.slave(Role::standby), nullptr);
+    EXPECT_EQ(m.slave(Role::standby)->name, "ens10nsby");
+}
+
 TEST_F(FailoverCore, GeneralPairingAcceptsANonPciPrimary) {
     FailoverConfig config;
     config.pairing = general_pairing();

@@ -1,0 +1,78 @@
+// MigrationRun::plan: the steps this run would take for the pairing preflight found (what --dry-run prints).
+#include <sstream>
+
+#include "orchestrator/migration_run.h"
+
+namespace nf::orchestrator {
+
+namespace {
+std::string joined(const std::set<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? "-" : out;
+}
+}  // namespace
+
+std::vector<PlannedStep> MigrationRun::plan() const {
+    const Pairing& p = pairing_;
+    std::vector<PlannedStep> steps;
+    steps.push_back({step::kCapabilities, Side::Host,
+                     "migrate-set-capabilities: source " + joined(p.enable_on_source) + "; destination " +
+                         joined(p.enable_on_destination),
+                     "set them back off"});
+    steps.push_back({step::kStandbyLinkUp, Side::Source, "set_link " + p.standby + " up",
+                     "none: the standby stays up (the guest's path while the VF is away)"});
+    steps.push_back({step::kFilterToStandby, Side::Host,
+                     ports_.source_filter ? ports_.source_filter->describe() + ": MAC to the PV port"
+                                          : "skipped (no --source-filter)",
+                     "the filter as found"});
+    std::string unplug;
+    if (!p.primary_on_source) unplug = "skipped (" + p.primary + " is not plugged on the source)";
+    else if (p.failover) unplug = "by the VMM inside migrate (failover=on: UNPLUG_PRIMARY, wait-unplug), bounded";
+    else unplug = "device_del " + p.primary + ", wait for DEVICE_DELETED";
+    if (p.primary_on_source) unplug += " (at most " + std::to_string(request_.bounds.unplug.count()) + " ms)";
+    steps.push_back({step::kUnplugPrimary, Side::Source, unplug,
+                     !p.primary_on_source ? "-"
+                     : p.failover         ? "the VMM re-plugs it when the migration is cancelled"
+                                          : "device_add it again"});
+    steps.push_back({step::kMigrate, Side::Source, "migrate " + request_.uri + ", follow MIGRATION events",
+                     "migrate_cancel, the guest running on the source again"});
+    steps.push_back({step::kPlugPrimary, Side::Destination,
+                     p.failover ? "wait for FAILOVER_NEGOTIATED(" + p.standby + "), " + p.primary + " listed" +
+                                      (request_.primary_device ? ", else device_add" : "")
+                                : "device_add " + p.primary,
+                     "none (the destination is not resumed)"});
+    steps.push_back({step::kFilterToPrimary, Side::Host,
+                     ports_.destination_filter ? ports_.destination_filter->describe() + ": MAC to the VF"
+                                               : "skipped (no --destination-filter)",
+                     "the filter as found"});
+    steps.push_back({step::kResumeDestination, Side::Destination,
+                     "cont, if the destination was started paused (-S): the point of no return", "-"});
+    steps.push_back({step::kAnnounce, Side::Destination,
+                     request_.announce.enabled ? "announce-self (" + std::to_string(request_.announce.rounds) + " rounds)"
+                                               : "skipped (--no-announce)",
+                     "-"});
+    steps.push_back({step::kReleaseSourceFilter, Side::Host,
+                     ports_.source_filter ? ports_.source_filter->describe() + ": our entry removed"
+                                          : "skipped (no --source-filter)",
+                     "-"});
+    return steps;
+}
+
+std::string MigrationRun::plan_text() const {
+    std::ostringstream out;
+    const Pairing& p = pairing_;
+    out << "failover-migrate plan (dry run: nothing was changed)\n";
+    out << "  pair: standby " << p.standby << " (failover=" << (p.failover ? "on" : "off") << "), primary "
+        << p.primary << (p.primary_on_source ? " (plugged on the source)" : " (not plugged on the source)")
+        << ", MAC " << (p.mac.empty() ? "unknown" : p.mac) << "\n";
+    for (const auto& note : p.notes) out << "  note: " << note << "\n";
+    int n = 1;
+    for (const auto& s : plan()) {
+        out << "  " << n++ << ". " << s.name << " [" << to_string(s.side) << "]: " << s.action << "\n";
+        out << "       undo: " << s.undo << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace nf::orchestrator

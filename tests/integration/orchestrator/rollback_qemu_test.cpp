@@ -1,0 +1,168 @@
+// Failures against real QEMU: each run exits non-zero naming the step, and the source is left as it was:
+// the guest running with its VF, the host filter as found, capabilities back off.
+#include <gtest/gtest.h>
+
+#include "qemu_pair.h"
+#include "vmm_fixture.h"
+
+namespace nf::orchestrator::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+using vmm::test::sh_ok;
+
+// The source host's NIC filter as a real one would be before the run: the VM's MAC on the VF's port.
+void preset_source_filter(QemuPair& p) {
+    sh_ok("bridge -n " + p.source().ns() + " fdb replace " + kMac + " dev tap-vf master static sticky");
+}
+
+bool capability(qmp::QmpClient& q, const std::string& name) {
+    for (const auto& c : q.execute_ok("query-migrate-capabilities"))
+        if (c["capability"] == name) return c["state"];
+    return false;
+}
+
+TEST(RollbackQemu, MigrationToNobodyRollsBack) {
+    QemuPair p;
+    p.source().start({});
+    p.destination().start({.incoming = true, .paused = true});
+    preset_source_filter(p);
+    const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
+                                 "--uri", "unix:" + p.dir() + "/nobody-listens.sock", "--primary-device",
+                                 primary_device_json(), "--source-filter", p.source().filter(), "--json"});
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["result"], "rolled-back");
+    EXPECT_EQ(out["failed-step"], "migrate");
+    // QEMU 7.2 accepts `migrate` and fails the connection asynchronously (MIGRATION failed).
+    EXPECT_NE(out["error"].get<std::string>().find("the migration failed: Failed to connect to"), std::string::npos)
+        << out["error"];
+    EXPECT_EQ(timeline_names(out, "undo", "ok"),
+              (Strings{"migrate", "filter-to-standby", "capabilities", "capabilities"}));
+    auto src = p.source().qmp();
+    EXPECT_EQ(run_state(src), "running");
+    EXPECT_FALSE(capability(src, "events"));
+    EXPECT_FALSE(capability(src, "return-path"));
+    EXPECT_EQ(p.source().static_fdb(), (Strings{"tap-vf sticky"}));
+}
+
+TEST(RollbackQemu, UnplugTimeoutLeavesTheVfOnTheSource) {
+    QemuPair p;
+    p.source().start({.primary = true});  // failover=off, a VF plugged: without a guest nobody ejects it
+    p.destination().start({.incoming = true, .paused = true});
+    preset_source_filter(p);
+    const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
+                                 "--uri", p.destination().migration_uri(), "--primary-device", primary_device_json(),
+                                 "--source-filter", p.source().filter(), "--unplug-timeout", "500", "--json"});
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["failed-step"], "unplug-primary");
+    EXPECT_NE(out["error"].get<std::string>().find("no DEVICE_DELETED for 'primary0' within 500 ms"), std::string::npos);
+    EXPECT_EQ(out["pair"]["primary-on-source"], true);
+    auto src = p.source().qmp();
+    EXPECT_EQ(run_state(src), "running");
+    EXPECT_TRUE(device_present(src, "primary0"));
+    EXPECT_EQ(src.execute_ok("query-migrate").value("status", "none"), "none");  // never started
+    EXPECT_EQ(p.source().static_fdb(), (Strings{"tap-vf sticky"}));
+    auto dst = p.destination().qmp();
+    EXPECT_EQ(run_state(dst), "inmigrate");
+}
+
+TEST(RollbackQemu, SigtermWhileWaitingForTheUnplugRollsBack) {
+    QemuPair p;
+    p.source().start({.primary = true});
+    p.destination().start({.incoming = true, .paused = true});
+    preset_source_filter(p);
+    const MigrateRun run = run_migrate_terminated(
+        {"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(), "--uri",
+         p.destination().migration_uri(), "--primary-device", primary_device_json(), "--source-filter",
+         p.source().filter(), "--unplug-timeout", "30000", "--json"},
+        1500ms);
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["failed-step"], "unplug-primary");
+    EXPECT_EQ(out["error"], "cancelled by the user (signal)");
+    auto src = p.source().qmp();
+    EXPECT_EQ(run_state(src), "running");
+    EXPECT_TRUE(device_present(src, "primary0"));
+    EXPECT_EQ(p.source().static_fdb(), (Strings{"tap-vf sticky"}));
+}
+
+TEST(RollbackQemu, MigrateTimeoutCancelsTheRunningMigration) {
+    QemuPair p;
+    p.source().start({});
+    p.destination().start({.incoming = true, .paused = true});
+    const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
+                                 "--uri", p.destination().migration_uri(), "--primary-device", primary_device_json(),
+                                 "--migrate-timeout", "1", "--json"});
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["failed-step"], "migrate");
+    EXPECT_NE(out["error"].get<std::string>().find("not completed within 1 ms"), std::string::npos) << out["error"];
+    Strings commands = timeline_names(out, "command");
+    EXPECT_NE(std::find(commands.begin(), commands.end(), "migrate_cancel"), commands.end());
+    // The destination QEMU quits when its incoming migration fails: undoing its capabilities cannot work
+    // and does not matter (a warning, not a failed rollback).
+    ASSERT_TRUE(out.contains("warnings")) << out.dump(2);
+    EXPECT_NE(out["warnings"][0].get<std::string>().find("undo capabilities on the destination"), std::string::npos);
+    auto src = p.source().qmp();
+    EXPECT_EQ(src.execute_ok("query-migrate").value("status", ""), "cancelled");
+    EXPECT_EQ(run_state(src), "running");
+}
+
+TEST(RollbackQemu, DestinationPlugFailureResumesTheSource) {
+    QemuPair p;
+    p.source().start({});
+    p.destination().start({.incoming = true, .paused = true});  // -S: nothing runs there before our `cont`
+    preset_source_filter(p);
+    const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
+                                 "--uri", p.destination().migration_uri(), "--primary-device",
+                                 primary_device_json("no-such-bus"), "--source-filter", p.source().filter(),
+                                 "--destination-filter", p.destination().filter(), "--json"});
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["failed-step"], "plug-primary");
+    EXPECT_NE(out["error"].get<std::string>().find("destination device_add: GenericError"), std::string::npos);
+    auto src = p.source().qmp();
+    auto dst = p.destination().qmp();
+    EXPECT_EQ(run_state(src), "running");  // resumed by the undo of `migrate`
+    EXPECT_EQ(run_state(dst), "paused");   // never ran the guest
+    EXPECT_EQ(p.source().static_fdb(), (Strings{"tap-vf sticky"}));
+    EXPECT_TRUE(p.destination().static_fdb().empty());
+}
+
+TEST(RollbackQemu, RefusesADestinationThatIsNotIncoming) {
+    QemuPair p;
+    p.source().start({});
+    p.destination().start({});
+    const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
+                                 "--uri", p.destination().migration_uri(), "--primary-device", primary_device_json()});
+    EXPECT_EQ(run.status, 3) << run.out << run.err;
+    EXPECT_NE(run.err.find("refused: the destination is 'running', not waiting for an incoming migration"),
+              std::string::npos) << run.err;
+    auto src = p.source().qmp();
+    EXPECT_FALSE(capability(src, "events"));
+    EXPECT_EQ(run_state(src), "running");
+}
+
+TEST(RollbackQemu, VfMacFilterRefusesALinkWithoutVfs) {
+    QemuPair p;
+    p.source().start({});
+    p.destination().start({.incoming = true, .paused = true});
+    sh_ok("ip -n " + p.source().ns() + " link add pf0 type veth peer name pf0p");  // a link without VFs
+    const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
+                                 "--uri", p.destination().migration_uri(), "--primary-device", primary_device_json(),
+                                 "--source-filter", "vf-mac:netns=" + p.source().ns() + ",pf=pf0,vf=0"});
+    EXPECT_EQ(run.status, 3) << run.out << run.err;
+    EXPECT_NE(run.err.find("source filter: vf-mac " + p.source().ns() + "/pf0 vf 0: 'pf0' has no SR-IOV VFs"),
+              std::string::npos) << run.err;
+    const MigrateRun missing = run_migrate({"--source", p.source().qmp_address(), "--destination",
+                                     p.destination().qmp_address(), "--uri", p.destination().migration_uri(),
+                                     "--primary-device", primary_device_json(), "--destination-filter",
+                                     "fdb:netns=" + p.destination().ns() + ",bridge=br0,vf=tap-vf,pv=nope0"});
+    EXPECT_EQ(missing.status, 3);
+    EXPECT_NE(missing.err.find("'nope0' is not a port of br0"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace nf::orchestrator::test
