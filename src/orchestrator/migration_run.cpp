@@ -417,6 +417,8 @@ void MigrationRun::do_migrate() {
                 status = e.data.value("status", status);
         if (status == "completed") break;
         if (status == "failed" || status == "cancelled") {
+            // The MIGRATION event can come before our last poll saw the failure: ask once more for error-desc.
+            if (QmpReply q = call(Side::Source, "query-migrate"); q.ok) last_query_migrate_ = q.value;
             std::string why = "the migration " + status;
             if (auto d = last_query_migrate_.value("error-desc", std::string()); !d.empty()) why += ": " + d;
             throw StepFailed(step::kMigrate, why);
