@@ -2,18 +2,12 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/overloaded.h"
 #include "vmm/vmm.h"
 
 namespace nf::vmm {
 
 namespace {
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
 std::optional<MacAddress> mac_of(const std::string& text) {
     if (text.empty()) return std::nullopt;
     return MacAddress::parse(text);

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/overloaded.h"
 #include "device/guest_channel.h"
 #include "migration/stream_format.h"
 #include "vmm/vmm.h"
@@ -20,13 +21,6 @@
 namespace nf::vmm {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 migration::Time now() { return migration::Clock::now(); }
 

@@ -25,6 +25,17 @@
 namespace nf::datapath {
 namespace {
 
+// Every pinned map, each on its own: bpf_object__unpin_maps stops at the first map whose pin is already
+// gone (the slot devmap's undo may have removed it), leaving the rest pinned. Returns the failures.
+int unpin_every_map(bpf_object* obj) noexcept {
+    int failures = 0;
+    bpf_map* map = nullptr;
+    bpf_object__for_each_map(map, obj) {
+        if (bpf_map__is_pinned(map) && bpf_map__unpin(map, nullptr) < 0) ++failures;
+    }
+    return failures;
+}
+
 // nf_own_qdisc values: which namespace the device whose clsact we created lives in.
 constexpr std::uint32_t kQdiscInMasterNs = 1;
 constexpr std::uint32_t kQdiscInSlaveNs = 2;
@@ -127,7 +138,7 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
             throw_errno(-rc, "bpf datapath adopt: reuse " + dev_pin);
     }
     if (int rc = nf_failover::load(skel_.get()); rc < 0) throw_errno(-rc, "bpf datapath: load programs");
-    if (!options_.adopt) rollback.add([this] { bpf_object__unpin_maps(skel_->obj, nullptr); });
+    if (!options_.adopt) rollback.add([this] { unpin_every_map(skel_->obj); });
     if (!std::filesystem::exists(dev_pin)) {
         // Fresh, or adopting pins of a version without it: from now on it is pinned with the others.
         if (int rc = bpf_map__pin(skel_->maps.nf_slot_dev, dev_pin.c_str()); rc < 0)
@@ -359,8 +370,8 @@ void BpfDatapath::teardown() {
         int ns = where == kQdiscInMasterNs ? options_.master_netns_fd : options_.slave_netns_fd;
         best_effort("bpf datapath teardown", "clsact qdisc", [&] { tc_remove_clsact(ns, static_cast<int>(ifindex)); });
     }
-    if (int rc = bpf_object__unpin_maps(skel_->obj, nullptr); rc < 0)
-        spdlog::warn("bpf datapath teardown: unpin maps: {}", rc);
+    if (const int failures = unpin_every_map(skel_->obj); failures > 0)
+        spdlog::warn("bpf datapath teardown: {} map(s) could not be unpinned", failures);
     std::error_code ec;
     // Pinned by hand: when reused (adopted), libbpf does not know its pin path.
     std::filesystem::remove(options_.pin_dir + "/" + bpf_map__name(skel_->maps.nf_slot_dev), ec);

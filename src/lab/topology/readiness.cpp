@@ -62,14 +62,7 @@ int reported_master_ifindex(const std::filesystem::path& control, std::chrono::m
 }  // namespace
 
 bool unix_socket_accepts(const std::filesystem::path& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    const auto text = path.string();
-    if (text.size() >= sizeof addr.sun_path) throw ConfigError("socket path too long: " + text);
-    std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw_errno("socket(AF_UNIX)");
-    return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    return static_cast<bool>(connect_unix(path));
 }
 
 void wait_for_unix_socket(const std::filesystem::path& path, std::chrono::milliseconds timeout,
