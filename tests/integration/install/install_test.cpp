@@ -94,8 +94,9 @@ TEST_F(Installed, SystemdUnitRunsTheInstalledBinaryAndVerifies) {
     // systemd-analyze checks ExecStart= on the real root: point it at the staged binary, and man at the
     // staged pages, so what it verifies is exactly what was installed.
     std::string staged_text = text.str();
-    staged_text.replace(staged_text.find(exec), std::string("ExecStart=" NF_INSTALL_PREFIX).size(),
-                        "ExecStart=" + prefix().string());
+    const std::string installed = "ExecStart=" NF_INSTALL_PREFIX, staged_exec = "ExecStart=" + prefix().string();
+    for (auto at = staged_text.find(installed); at != std::string::npos; at = staged_text.find(installed, at + 1))
+        staged_text.replace(at, installed.size(), staged_exec);
     const fs::path check_dir = destdir_ / "verify";
     fs::create_directories(check_dir);
     std::ofstream(check_dir / "failoverd@.service") << staged_text;
