@@ -4,6 +4,7 @@
 // and counted in `status` (failoverctl status --json); the daemon stays up and keeps forwarding.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -73,7 +74,11 @@ TEST_P(FailoverdHostileInput, ControlSocketSurvivesTheBatteryAndTrafficFlows) {
         RawLineClient sink(lab_->control());
         std::string burst;
         for (int i = 0; i < 256; ++i) burst += "{\"cmd\":\"status\"}\n";
-        for (int i = 0; i < 400 && sink.send(burst, 200ms); ++i) {
+        // Keep writing until the daemon hangs up: a stall only means it is still working through the requests.
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (std::chrono::steady_clock::now() < until) {
+            if (sink.send(burst, 200ms)) continue;
+            if (errno == EPIPE || errno == ECONNRESET) break;
         }
         EXPECT_TRUE(sink.closed_by_peer(20s)) << "a client that never reads must be dropped";
     }
@@ -91,7 +96,10 @@ TEST_P(FailoverdHostileInput, ControlSocketSurvivesTheBatteryAndTrafficFlows) {
     std::cout << "failoverd control counters after the battery: " << s["control"].dump() << "\n";
     EXPECT_GE(s["control"]["bad_requests"].get<std::uint64_t>(), lines.size());
     EXPECT_GE(s["control"]["oversized_requests"].get<std::uint64_t>(), 1u);
-    EXPECT_GE(s["control"]["clients_accepted"].get<std::uint64_t>(), 10000u);
+    // Every connection was taken in or turned away, counted (a cycle whose predecessor's close was still
+    // queued can meet a full table and be refused: the split varies, the sum does not).
+    EXPECT_GE(s["control"]["clients_accepted"].get<std::uint64_t>() + s["control"]["clients_refused"].get<std::uint64_t>(),
+              10000u + 40u);
     EXPECT_GE(s["control"]["clients_refused"].get<std::uint64_t>(), 8u);
     EXPECT_GE(s["control"]["slow_clients_dropped"].get<std::uint64_t>(), 1u);
     EXPECT_GE(s["control"]["peers_refused"].get<std::uint64_t>(), 1u);

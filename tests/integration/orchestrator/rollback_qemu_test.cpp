@@ -102,10 +102,14 @@ TEST(RollbackQemu, MigrateTimeoutCancelsTheRunningMigration) {
     EXPECT_NE(out["error"].get<std::string>().find("not completed within 1 ms"), std::string::npos) << out["error"];
     Strings commands = timeline_names(out, "command");
     EXPECT_NE(std::find(commands.begin(), commands.end(), "migrate_cancel"), commands.end());
-    // The destination QEMU quits when its incoming migration fails: undoing its capabilities cannot work
-    // and does not matter (a warning, not a failed rollback).
-    ASSERT_TRUE(out.contains("warnings")) << out.dump(2);
-    EXPECT_NE(out["warnings"][0].get<std::string>().find("undo capabilities on the destination"), std::string::npos);
+    // The destination QEMU quits when its incoming migration fails. When it is gone before the undo runs
+    // (a race with QEMU's exit), undoing its capabilities fails: a warning, never a failed rollback (the
+    // exit status is 1 above, not 4), and never a warning about the source.
+    if (out.contains("warnings")) {
+        for (const auto& warning : out["warnings"]) {
+            EXPECT_NE(warning.get<std::string>().find("on the destination"), std::string::npos) << warning;
+        }
+    }
     auto src = p.source().qmp();
     EXPECT_EQ(src.execute_ok("query-migrate").value("status", ""), "cancelled");
     EXPECT_EQ(run_state(src), "running");
