@@ -88,8 +88,12 @@ std::optional<VmmOptions> parse_command_line(int argc, char** argv) {
     app.add_option("--device", devices)->take_all()->allow_extra_args(false);
     app.add_option("--log-level", o.log_level);
     app.add_option("--incoming", o.incoming);
+    app.set_version_flag("--version", "failover-vmm (netfailover) " NF_VERSION);
     try {
         app.parse(argc, argv);
+    } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << '\n';
+        return std::nullopt;
     } catch (const CLI::ParseError& e) {
         throw ConfigError(e.what() + std::string(" (see failover-vmm --help)"));
     }

@@ -105,6 +105,7 @@ int run(int argc, char** argv) {
     CLI::App app(kLabDescription, "failover-lab");
     app.footer(kLabFooter);
     app.require_subcommand(1);
+    app.set_version_flag("--version", "failover-lab (netfailover) " NF_VERSION);
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
 
@@ -113,6 +114,11 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() != 0 && !app.remaining().empty()) {
+            // Name the argument CLI11 could not place (it would report a missing subcommand first).
+            std::cerr << "failover-lab: unknown argument " << app.remaining().front() << " (see failover-lab --help)\n";
+            return kExitUsage;
+        }
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
     try {

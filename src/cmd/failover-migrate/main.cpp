@@ -32,7 +32,7 @@ struct CommandLine {
     int announce_rounds = 5;
 };
 
-// nullopt after --help.
+// nullopt after --help or --version (answered on stdout).
 std::optional<CommandLine> parse(int argc, char** argv) {
     CommandLine c;
     bool help = false;
@@ -58,12 +58,19 @@ std::optional<CommandLine> parse(int argc, char** argv) {
     app.add_option("--announce-rounds", c.announce_rounds)->check(CLI::Range(1, 100));
     app.add_flag("--json", c.json_out);
     app.add_flag("--dry-run", c.dry_run);
+    app.set_version_flag("--version", "failover-migrate (netfailover) " NF_VERSION);
     try {
         app.parse(argc, argv);
+    } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << '\n';
+        return std::nullopt;
     } catch (const CLI::ParseError& e) {
         throw std::invalid_argument(e.what());
     }
-    if (help) return std::nullopt;
+    if (help) {
+        std::cout << migrate_help_text();
+        return std::nullopt;
+    }
     for (auto [value, name] : {std::pair{&c.source, "--source"}, std::pair{&c.destination, "--destination"},
                                std::pair{&c.request.uri, "--uri"}})
         if (value->empty()) throw std::invalid_argument(std::string(name) + " is required");
@@ -151,10 +158,7 @@ int main(int argc, char** argv) {
     std::optional<CommandLine> cl;
     try {
         cl = parse(argc, argv);
-        if (!cl) {
-            std::cout << migrate_help_text();
-            return 0;
-        }
+        if (!cl) return 0;  // --help or --version answered
     } catch (const std::exception& e) {
         std::cerr << "failover-migrate: " << e.what() << " (see failover-migrate --help)\n";
         return kExitUsage;

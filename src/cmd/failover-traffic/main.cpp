@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
         "  ip netns exec client failover-traffic send --to 10.0.0.2:5001 --rate 1000 --duration 5 --log send.json\n"
         "Both ends must run on one machine: latency is CLOCK_MONOTONIC receive time minus send time.",
         "failover-traffic"};
+    app.set_version_flag("--version", "failover-traffic (netfailover) " NF_VERSION);
     app.require_subcommand(1);
     std::string log_level;
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (default: $NF_LOG_LEVEL or info)");
@@ -168,7 +169,19 @@ int main(int argc, char** argv) {
     recv_cmd->add_option("--json", recv.json_file, "Write the analysis as JSON here");
     recv_cmd->add_option("--svg", recv.svg_file, "Write the timeline SVG here");
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // CLI11's own codes (100+) are not ours: --help/--version are 0, any usage error is 2 (the message
+        // app.exit prints names the flag).
+        if (e.get_exit_code() != 0 && !app.remaining().empty()) {
+            // Name the argument CLI11 could not place (it would report a missing subcommand first).
+            std::cerr << "failover-traffic: unknown argument " << app.remaining().front()
+                      << " (see failover-traffic --help)\n";
+            return 2;
+        }
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     try {
         nf::init_logging("failover-traffic", log_level);
         if (*send_cmd) return do_send(send);

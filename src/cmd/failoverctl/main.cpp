@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() != 0 && !app.remaining().empty()) {
+            // Name the argument CLI11 could not place (it would report a missing subcommand first).
+            std::cerr << "failoverctl: unknown argument " << app.remaining().front() << " (see failoverctl --help)\n";
+            return kUsage;
+        }
         return app.exit(e) == 0 ? kOk : kUsage;
     }
 

@@ -66,6 +66,18 @@ TEST_F(Installed, EveryBinaryIsInstalledAndRuns) {
         const CommandResult help = run(binary.string() + " --help");
         EXPECT_EQ(help.status, 0) << name << ": " << help.output;
         EXPECT_NE(help.output.find(name), std::string::npos) << name;
+        const CommandResult version = run(binary.string() + " --version");
+        EXPECT_EQ(version.status, 0) << name << ": " << version.output;
+        EXPECT_NE(version.output.find(std::string(name) + " (netfailover) "), std::string::npos) << version.output;
+    }
+}
+
+// One convention across the binaries: a usage error is exit 2 and names what was wrong.
+TEST_F(Installed, UnknownFlagIsExit2AndNamed) {
+    for (const auto& [name, section] : kBinaries) {
+        const CommandResult bad = run((prefix() / "bin" / name).string() + " --no-such-flag");
+        EXPECT_EQ(bad.status, 2) << name << ": " << bad.output;
+        EXPECT_NE(bad.output.find("--no-such-flag"), std::string::npos) << name << ": " << bad.output;
     }
 }
 
