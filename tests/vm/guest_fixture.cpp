@@ -55,9 +55,19 @@ void GuestSuite::TearDown() {
     }
 }
 
-bool GuestSuite::wait_guest_reaches_host() {
+bool GuestSuite::wait_guest_reaches_host(std::chrono::milliseconds timeout) {
     return wait_until([] { return vm_->run(std::string("/bin/ping -c 1 -W 1 ") + kHostIp + " >/dev/null").status == 0; },
-                      std::chrono::seconds(30), std::chrono::milliseconds(200));
+                      timeout, std::chrono::milliseconds(200));
+}
+
+std::string GuestSuite::network_state() {
+    std::string out = "guest:\n" + vm_->run("/bin/ip -s link; /bin/ip neigh").output;
+    try {
+        out += "host bridge fdb:\n" + sh("bridge -n " + net_->netns() + " fdb show br br0 | grep -i " + kGuestMac);
+    } catch (const std::exception& e) {
+        out += std::string("host bridge fdb: ") + e.what();
+    }
+    return out;
 }
 
 }  // namespace nf::vmtest

@@ -32,7 +32,9 @@ protected:
     // Bounded wait until one ping from the guest reaches the host: right after `ip link set up` the
     // guest's first ARP can go unanswered for seconds (the kernel's master waits for the e1000e's
     // carrier), and a phase starts from flowing traffic.
-    static bool wait_guest_reaches_host();
+    static bool wait_guest_reaches_host(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000));
+    // What the guest and the host bridge hold (links, neighbours, the bridge's FDB), for a failure message.
+    static std::string network_state();
 
     // A measured phase "migrate (<how>)": the suite's guest is migrated to a second QEMU (started before
     // the phase: an operator has it ready) under pings both ways; `settled` is asked about the destination.
