@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <string>
 
 #include "guest_fixture.h"
@@ -26,10 +27,13 @@ constexpr int kMaxReplugLoss = 1;
 // costs seconds), with room for a loaded machine.
 constexpr int kMaxUnplugLoss = 20;
 // Migration with failover-migrate, failover=off: the VF's unplug has the same missing eject handshake as
-// above (1-5 lost per direction measured), and the stop-and-copy pause of the guest (QEMU's downtime,
-// 80-150 ms under TCG) loses the host's requests sent meanwhile (1-3); re-plug on the destination loses none.
-// Measured 3-7 per direction; the kernel's net_failover loses ~50 (2.8 s) on the same migration. The
-// bound (1 s) catches a failoverd that does not switch on either side of the migration.
+// above (0-5 lost per direction), and QEMU 7.2 has no netpass: the host's requests sent while the guest is
+// paused for stop-and-copy (QEMU's downtime, 100-450 ms under TCG) or before the bridge has learnt the
+// destination's port are lost; re-plug on the destination loses none (failoverd waits for the e1000e's
+// carrier). Measured 6-19 host -> guest (19 with a 673 ms downtime at a load average of ~9), 1-3
+// guest -> host; the kernel's net_failover loses 35-55 (1.5-2.8 s) on the same migration. The bound is
+// what QEMU's reported pause explains (downtime at 20/s) plus 20 (1 s): it catches a failoverd that does
+// not switch on either side of the migration (that costs seconds, as the kernel shows).
 constexpr int kMaxMigrateLoss = 20;
 
 class FailoverdGuest : public GuestSuite {
@@ -147,8 +151,11 @@ protected:
         EXPECT_TRUE(active_is("primary")) << status().dump();
         EXPECT_EQ(r.host_port_after, vm().primary_tap()) << "traffic must go through the destination's VF";
         if (how == MigrateHow::failover_migrate) {
-            EXPECT_LE(r.to_guest.lost(), kMaxMigrateLoss) << r.describe();
-            EXPECT_LE(r.to_host.lost(), kMaxMigrateLoss) << r.describe();
+            const int paused = report.downtime_ms > 0
+                                   ? static_cast<int>(std::ceil(report.downtime_ms / (kPingInterval * 1000)))
+                                   : 0;
+            EXPECT_LE(r.to_guest.lost(), kMaxMigrateLoss + paused) << r.describe() << "; " << report.describe();
+            EXPECT_LE(r.to_host.lost(), kMaxMigrateLoss + paused) << r.describe() << "; " << report.describe();
         }
     }
 
