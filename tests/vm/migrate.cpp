@@ -59,7 +59,8 @@ int wait_child(pid_t pid, Millis timeout, bool& timed_out) {
     return -1;
 }
 
-MigrationReport run_failover_migrate(QemuVm& source, QemuVm& destination, Millis timeout) {
+MigrationReport run_failover_migrate(QemuVm& source, QemuVm& destination, Millis timeout,
+                                     const std::vector<std::string>& tool_args) {
     MigrationReport report;
     report.how = MigrateHow::failover_migrate;
     std::vector<std::string> args = {failover_migrate_binary(),
@@ -74,6 +75,7 @@ MigrationReport run_failover_migrate(QemuVm& source, QemuVm& destination, Millis
         args.insert(args.end(), {"--standby", "standby", "--primary", "primary", "--primary-device",
                                  source.primary_device().dump()});
     }
+    args.insert(args.end(), tool_args.begin(), tool_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -211,8 +213,9 @@ std::unique_ptr<QemuVm> start_destination(const QemuVm& source, HostNet& net, Mi
     return destination;
 }
 
-MigrationReport migrate(QemuVm& source, QemuVm& destination, const HostNet& net, MigrateHow how, Millis timeout) {
-    return how == MigrateHow::failover_migrate ? run_failover_migrate(source, destination, timeout)
+MigrationReport migrate(QemuVm& source, QemuVm& destination, const HostNet& net, MigrateHow how, Millis timeout,
+                        const std::vector<std::string>& tool_args) {
+    return how == MigrateHow::failover_migrate ? run_failover_migrate(source, destination, timeout, tool_args)
                                                : run_manual_script(source, destination, net, timeout);
 }
 

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "host_net.h"
 #include "qemu_vm.h"
@@ -63,8 +64,10 @@ std::unique_ptr<QemuVm> start_destination(const QemuVm& source, HostNet& net, Mi
 // Migrates the guest from `source` to `destination` (from start_destination). Throws only when the
 // harness itself fails (a bound of the manual script passed, failover-migrate could not be run); a
 // failover-migrate that fails is reported in exit_code/output.
+// `tool_args` are appended to failover-migrate's command line (ignored by the manual script).
 MigrationReport migrate(QemuVm& source, QemuVm& destination, const HostNet& net, MigrateHow how,
-                        std::chrono::milliseconds timeout = std::chrono::milliseconds(180000));
+                        std::chrono::milliseconds timeout = std::chrono::milliseconds(180000),
+                        const std::vector<std::string>& tool_args = {});
 
 struct Migrated {
     std::unique_ptr<QemuVm> destination;

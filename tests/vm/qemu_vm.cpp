@@ -108,6 +108,7 @@ void QemuVm::start_qemu() {
     };
     if (options_.with_primary) args.insert(args.end(), {"-device", primary_device().dump()});
     if (options_.incoming) args.insert(args.end(), {"-incoming", "defer"});
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/unique_fd.h"
 #include "host_net.h"
@@ -51,6 +52,9 @@ struct QemuOptions {
     // The primary on the command line. A failover=off destination starts without it (the source unplugs
     // it before migrating, and the device sets must match); failover=on keeps it (QEMU hides it).
     bool with_primary = true;
+    // Appended to QEMU's command line (e.g. another suite's extra device or object); a destination made by
+    // start_destination() gets them too.
+    std::vector<std::string> extra_args;
 };
 
 struct GuestResult {
