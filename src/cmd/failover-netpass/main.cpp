@@ -10,39 +10,56 @@ namespace {
 
 constexpr int kExitUsage = 2;
 
-constexpr const char* kHelp = R"(failover-netpass - host netpass: no frame toward a migrating VM lost at switchover
+constexpr const char* kHelp = R"(failover-netpass — host netpass: no frame toward a migrating VM lost at switchover
 
-Usage:
-  failover-netpass source      --tap TAP [--netns NAME] --peer HOST:PORT   --session TOKEN [bounds]
+SYNOPSIS
+  failover-netpass source      --tap TAP [--netns NAME] --peer HOST:PORT --session TOKEN [bounds]
   failover-netpass destination --tap TAP [--netns NAME] [--listen HOST:PORT] --session TOKEN [bounds]
 
-The source half attaches a tc program to TAP's egress (the VM's PV backend as the bridge sees it). From
-"arm" (the source VM stopped) it keeps every frame bound for the guest and sends it to the destination half;
-after "resumed" (the VM runs on the destination) it forwards what still reaches TAP until no frame came for
---quiet-ms (the bridge learnt the new port; at most --forward-ms), then detaches. The destination half holds
-its own tap's new guest-bound frames from "arm", injects the source's frames first once "resumed", then
-releases what it held: nothing lost, nothing reordered. Both detach on success, "abort", end of input,
-SIGINT/SIGTERM; on "abort" the source gives the frames it kept back to the source guest.
+DESCRIPTION
+  One half of host netpass, for VMMs without their own (stock QEMU). failover-migrate --netpass host starts
+  one per host through a hook command and drives it over stdin/stdout (docs/failover-netpass.1.md).
+  The source half attaches a tc program to TAP's egress (the VM's PV backend as the bridge sees it), first
+  mirroring what the VMM reads. From "arm" (the source VM stopped) it keeps every frame bound for the guest
+  in a BPF ring buffer, plus the last frames the VMM never read (the tap's tx_packets counts reads), and
+  sends them to the destination half over TCP. After "resumed" (the VM runs on the destination) it forwards
+  what still reaches TAP until no frame came for --quiet-ms (the bridge learnt the new port; at most
+  --forward-ms), then detaches. The destination half holds its own tap's new guest-bound frames from "arm",
+  injects the source's frames first once "resumed", then releases what it held in order: nothing lost,
+  nothing reordered. Both detach on success, "abort", end of input, SIGINT/SIGTERM; on "abort" the source
+  gives the frames it kept back to the source guest. Attached through a tcx link (kernel 6.6+: it dies with
+  the process, even a killed one), else a clsact filter (handle 0x6e70).
 
-Options:
+OPTIONS
   --tap TAP            the VM's PV backend (tap) on this host
   --netns NAME         TAP lives in /run/netns/NAME (TCP stays in the current namespace)
   --peer HOST:PORT     source: the destination half (numeric address)
   --listen HOST:PORT   destination: where to wait for the source half (default 127.0.0.1:0; the port is
                        reported in the "ready" line)
   --session TOKEN      the same on both halves; the destination refuses any other peer
-Bounds (per migration; past one a frame takes its normal path and is counted as dropped):
+  -h, --help           this text
+  --version            the version
+
+BOUNDS
+  Per migration; past one a frame takes its normal path and is counted (source: dropped).
   --max-frames N       frames kept / held (default 4096)
   --max-bytes N        bytes kept / held, also the ring's size (default 4194304)
   --keep-ms MS         source: keeping stops this long after "arm" (default 10000)
   --forward-ms MS      source: forwarding stops at the latest this long after "resumed" (default 2000)
   --quiet-ms MS        source: ... or once no frame came for this long (default 200)
   --hold-ms MS         destination: held frames are released this long after "arm" (default 15000)
-  --help, --version
 
-Control (stdin, one word a line): arm | resumed | abort. Reports (stdout, one JSON object a line):
-  {"event":"ready",...,"port":N}  {"event":"armed"}  {"event":"done","kept"|"injected"|...}
-Exit: 0 done or aborted cleanly, 1 error, 2 usage, 130 interrupted.
+CONTROL
+  stdin, one word a line: arm | resumed | abort (end of input = abort).
+  stdout, one JSON object a line: {"event":"ready",...,"port":N}, {"event":"armed"},
+  {"event":"done","outcome":...} with source: kept, recovered, forwarded, dropped, mirrored;
+  destination: received, injected, held, dropped, passed-over-bound, refused-peers; {"event":"error"}.
+
+EXIT STATUS
+  0  done, or aborted cleanly
+  1  an error (reported as an "error" line)
+  2  bad command line
+  130  interrupted (SIGINT/SIGTERM/SIGHUP): detached first
 )";
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -96,6 +98,13 @@ TEST(MigrateQemuNetpass, HostNetpassKeepsAndInjectsWithStockQemu) {
     EXPECT_EQ(n["source"]["outcome"], "done");
     EXPECT_EQ(n["destination"]["outcome"], "done");
     EXPECT_GT(stream.sent(), 0);
+    if (const char* path = std::getenv("NF_NETPASS_RESULTS")) {  // scripts/netpass-compare
+        if (FILE* f = std::fopen(path, "a")) {
+            const nlohmann::json line{{"qemu", true}, {"netpass", n}, {"downtime_ms", out["migration"].value("downtime", 0)}};
+            std::fprintf(f, "%s\n", line.dump().c_str());
+            std::fclose(f);
+        }
+    }
     // Started before `migrate`, armed on QEMU's STOP, resumed at the switch, finished last.
     EXPECT_EQ(timeline_names(out, "note"), (Strings{"netpass-armed", "switched", "netpass-resumed"}));
     const auto steps = timeline_names(out, "step", "ok");
