@@ -148,5 +148,35 @@ TEST(MigrateQemuNetpass, AHalfThatCannotAttachRollsBackAndLeavesNothing) {
     EXPECT_EQ(programs_on(p.source().ns()).find("np_egress"), std::string::npos);
 }
 
+// Ctrl-C while migrating (a migration slowed to a crawl): the run rolls back, the halves are aborted and
+// detached on both hosts, the source VM runs again.
+TEST(MigrateQemuNetpass, SigtermWhileMigratingAbortsTheHalvesAndLeavesNothing) {
+    QemuPair p;
+    p.source().start({});
+    p.destination().start({.incoming = true});
+    {
+        auto src = p.source().qmp();  // QEMU serves one client per socket: released before the run
+        src.execute_ok("migrate-set-parameters", {{"max-bandwidth", 4096}});
+    }
+    Stream stream(p.source().ns());
+    const MigrateRun run = run_migrate_terminated(
+        {"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(), "--uri",
+         p.destination().migration_uri(), "--primary-device", primary_device_json(), "--json", "--netpass", "host",
+         "--netpass-source-tap", "tap-sb", "--netpass-destination-tap", "tap-sb", "--netpass-source-netns",
+         p.source().ns(), "--netpass-destination-netns", p.destination().ns()},
+        2000ms);
+    ASSERT_EQ(run.status, 1) << run.out << run.err;
+    const auto out = run.json();
+    EXPECT_EQ(out["failed-step"], "migrate");
+    EXPECT_EQ(out["error"], "cancelled by the user (signal)");
+    EXPECT_EQ(out["netpass"]["aborted"], true) << out["netpass"].dump(2);
+    EXPECT_EQ(out["netpass"]["source"]["outcome"], "aborted") << out["netpass"].dump(2);
+    EXPECT_EQ(out["netpass"]["destination"]["outcome"], "aborted") << out["netpass"].dump(2);
+    auto src = p.source().qmp();
+    EXPECT_EQ(run_state(src), "running");
+    for (const auto& ns : {p.source().ns(), p.destination().ns()})
+        EXPECT_EQ(programs_on(ns).find("np_egress"), std::string::npos) << programs_on(ns);
+}
+
 }  // namespace
 }  // namespace nf::orchestrator::test
