@@ -36,6 +36,7 @@ struct MigrateRequest {
     std::optional<std::string> mac;             // the VM's MAC for the filters; else the standby's (qom-get)
     Bounds bounds;
     AnnounceParams announce;
+    bool netpass = true;  // turn netpass on where both VMMs offer it; false leaves it as found (failover-lab --no-netpass)
 };
 
 // Capabilities the run turns on where both VMMs offer them (events only needs the source).
@@ -53,6 +54,8 @@ struct Pairing {
     std::string mac;                 // the standby's MAC (qom-get), "" when the VMM does not say
     std::set<std::string> enable_on_source;       // capabilities the run turns on
     std::set<std::string> enable_on_destination;
+    std::set<std::string> disable_on_source;       // on, but the request wants it off (netpass with --no-netpass)
+    std::set<std::string> disable_on_destination;
     std::vector<std::string> notes;  // what preflight decided and why (shown by --dry-run)
 };
 

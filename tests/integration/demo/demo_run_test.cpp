@@ -108,7 +108,7 @@ TEST_F(DemoRunTest, HeadlineVariantUnplugsAndReplugsUnderTraffic) {
     ASSERT_EQ(report["variants"].size(), 1u);
     const auto& v = report["variants"][0];
     EXPECT_TRUE(v["ok"].get<bool>());
-    EXPECT_EQ(v["vf_filter"], "while-bound");
+    EXPECT_EQ(v["vf_filter"], "moved");
     EXPECT_EQ(v["rx_mode"], "make-before-break");
     EXPECT_EQ(v["svg"], "timeline-moved-mbb.svg");
     ASSERT_EQ(v["analysis"]["phases"].size(), 3u) << v["analysis"].dump(2);
