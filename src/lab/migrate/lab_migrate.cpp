@@ -172,6 +172,7 @@ MigrateReport lab_migrate(const std::string& prefix, const MigrateOptions& optio
     request.mac = c.vm.mac.to_string();
     request.bounds = options.bounds;
     request.netpass = options.netpass;
+    request.announce.enabled = options.announce;
     // No host filters for the orchestrator to move: each VMM moves its VF's filter itself, by the lab's
     // vf_filter policy (moved: off the VF while it leaves, on the destination's once the guest binds it;
     // stale: left on the source's VF, as QEMU leaves it), exactly as in the unplug demo.

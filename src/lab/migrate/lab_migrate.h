@@ -20,6 +20,7 @@ struct MigrateOptions {
     std::string vm;
     std::string to;        // a host of the lab's config
     bool netpass = true;   // false: the netpass capability stays off (frames reaching the paused source are lost)
+    bool announce = true;  // false: no announce-self from the orchestrator (the destination VMM's own RARP stays)
     std::vector<std::filesystem::path> binary_dirs;  // where failover-vmm is; empty: next to us, then PATH
     std::chrono::milliseconds vmm_ready_timeout{10'000};  // the destination's QMP socket accepts
     std::chrono::milliseconds qmp_timeout{5'000};         // connecting to a VMM, and each command's reply
