@@ -305,6 +305,14 @@ void MigrationRun::do_preflight(Pairing& pairing) {
             if (d && !*d) pairing.enable_on_destination.insert(name);
             continue;
         }
+        if (name == "netpass" && (request_.netpass == NetpassMode::Off || request_.netpass == NetpassMode::Host)) {
+            // Not the VMMs' netpass, by request: off on both (a VMM that received a VM with netpass on still has
+            // it on, and the stream's capabilities must agree).
+            if (s.value_or(false)) pairing.disable_on_source.insert(name);
+            if (d.value_or(false)) pairing.disable_on_destination.insert(name);
+            pairing.notes.push_back("netpass: not turned on (by request)");
+            continue;
+        }
         if (!s || !d) {
             if (s || d)
                 pairing.notes.push_back("'" + name + "' is offered only by the " + (s ? "source" : "destination") +
@@ -313,10 +321,7 @@ void MigrationRun::do_preflight(Pairing& pairing) {
         }
         if (name == "netpass" && !(pairing.enable_on_source.contains("return-path") || state(0, "return-path") == true))
             continue;  // netpass needs the return path (qemu-failover.md §5.6)
-        if (name == "netpass") {
-            vmm_netpass = true;
-            if (request_.netpass != NetpassMode::Vmm && request_.netpass != NetpassMode::Auto) continue;
-        }
+        if (name == "netpass") vmm_netpass = true;
         if (!*s) pairing.enable_on_source.insert(name);
         if (!*d) pairing.enable_on_destination.insert(name);
     }
@@ -428,20 +433,25 @@ void MigrationRun::find_pair(Pairing& pairing, const json& source_pci) {
 
 void MigrationRun::do_capabilities() {
     begin(step::kCapabilities, Side::Host);
-    if (pairing_.enable_on_source.empty() && pairing_.enable_on_destination.empty()) {
+    if (pairing_.enable_on_source.empty() && pairing_.enable_on_destination.empty() &&
+        pairing_.disable_on_source.empty() && pairing_.disable_on_destination.empty()) {
         end("skipped", {{"reason", "nothing to turn on"}});
         return;
     }
     for (Side side : {Side::Source, Side::Destination}) {
-        const auto& names = side == Side::Source ? pairing_.enable_on_source : pairing_.enable_on_destination;
-        if (names.empty()) continue;
-        const auto list = [&](bool on) {
+        const bool source = side == Side::Source;
+        const auto& on = source ? pairing_.enable_on_source : pairing_.enable_on_destination;
+        const auto& off = source ? pairing_.disable_on_source : pairing_.disable_on_destination;
+        if (on.empty() && off.empty()) continue;
+        // The change, or (undo) its reverse: each capability to the other state.
+        const auto list = [&](bool forward) {
             json caps = json::array();
-            for (const auto& n : names) caps.push_back({{"capability", n}, {"state", on}});
+            for (const auto& n : off) caps.push_back({{"capability", n}, {"state", !forward}});
+            for (const auto& n : on) caps.push_back({{"capability", n}, {"state", forward}});
             return json{{"capabilities", caps}};
         };
         call_ok(side, "migrate-set-capabilities", list(true));
-        push_undo(side, [this, side, off = list(false)] { call_ok(side, "migrate-set-capabilities", off); });
+        push_undo(side, [this, side, back = list(false)] { call_ok(side, "migrate-set-capabilities", back); });
     }
     end("ok");
 }

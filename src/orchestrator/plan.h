@@ -63,6 +63,8 @@ struct Pairing {
     std::set<std::string> enable_on_source;       // capabilities the run turns on
     std::set<std::string> enable_on_destination;
     NetpassMode netpass = NetpassMode::Off;  // what the run uses (Off, Host or Vmm)
+    std::set<std::string> disable_on_source;       // on, but the request wants it off (netpass with --no-netpass)
+    std::set<std::string> disable_on_destination;
     std::vector<std::string> notes;  // what preflight decided and why (shown by --dry-run)
 };
 

@@ -18,7 +18,11 @@ std::vector<PlannedStep> MigrationRun::plan() const {
     std::vector<PlannedStep> steps;
     steps.push_back({step::kCapabilities, Side::Host,
                      "migrate-set-capabilities: source " + joined(p.enable_on_source) + "; destination " +
-                         joined(p.enable_on_destination),
+                         joined(p.enable_on_destination) +
+                         (p.disable_on_source.empty() && p.disable_on_destination.empty()
+                              ? std::string()
+                              : "; off: source " + joined(p.disable_on_source) + "; destination " +
+                                    joined(p.disable_on_destination)),
                      "set them back off"});
     steps.push_back({step::kStandbyLinkUp, Side::Source, "set_link " + p.standby + " up",
                      "none: the standby stays up (the guest's path while the VF is away)"});

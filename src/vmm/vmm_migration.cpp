@@ -80,7 +80,11 @@ std::optional<qmp::QmpResult> Vmm::migration_command(const std::string& command,
 qmp::QmpResult Vmm::migrate(const nlohmann::json& arguments) {
     if (!arguments.contains("uri") || !arguments["uri"].is_string())
         return qmp::QmpError{"GenericError", "Parameter 'uri' is missing"};
-    if (role_ == MigrationRole::Destination || machine_.run_state() == device::RunState::InMigrate)
+    // A destination whose incoming migration completed runs the guest: it may send it on, as QEMU allows
+    // (a VM migrates back and forth between hosts).
+    const bool arrived = role_ == MigrationRole::Destination && incoming_.status() == migration::Status::Completed &&
+                         incoming_.guest_started();
+    if ((role_ == MigrationRole::Destination && !arrived) || machine_.run_state() == device::RunState::InMigrate)
         return qmp::QmpError{"GenericError", "Guest is waiting for an incoming migration"};
     if (guest_released_) return qmp::QmpError{"GenericError", "The guest has already migrated away from this VMM"};
     if (migration::is_running(outgoing_.status()))
@@ -99,6 +103,7 @@ qmp::QmpResult Vmm::migrate(const nlohmann::json& arguments) {
             }
     if (auto error = migration_settings_.check(migration_settings_.capabilities()))
         return qmp::QmpError{"GenericError", *error};
+    if (arrived) close_migration_stream();  // the incoming one is done; the source may not have hung up yet
     UniqueFd fd;
     try {
         fd = start_connect(uri);
@@ -140,7 +145,8 @@ qmp::QmpResult Vmm::migrate_incoming(const std::string& uri_text) {
 }
 
 nlohmann::json Vmm::query_migrate() const {
-    if (role_ == MigrationRole::Destination || incoming_.status() != migration::Status::None) {
+    // A VM that arrived here and left again reports its outgoing migration.
+    if (role_ == MigrationRole::Destination || (role_ != MigrationRole::Source && incoming_.status() != migration::Status::None)) {
         migration::NetpassCounters counters;
         for (const auto& [id, standby] : standbys_) {
             const auto c = standby->ordering_counters();

@@ -15,7 +15,7 @@ struct DemoArgs {
     std::string out_dir = "out/demo";
     double rate = 1000;
     long phase_ms = 1500;
-    std::string variants = "moved-mbb,stale-mbb,moved-kernel";
+    std::string variants = "moved-mbb,stale-mbb,moved-kernel,moved-mbb-no-netpass,reference";
     unsigned port = 47000;
 };
 
@@ -31,7 +31,7 @@ std::vector<demo::Variant> parse_variants(const std::string& text) {
         }
         const auto variant = demo::find_variant(name);
         if (!variant) throw ConfigError("--variants: unknown variant '" + name +
-                                        "' (known: moved-mbb, stale-mbb, moved-kernel, stale-kernel, all)");
+                                        "' (known: moved-mbb, stale-mbb, moved-kernel, stale-kernel, moved-mbb-no-netpass, reference, all)");
         out.push_back(*variant);
     }
     if (out.empty()) throw ConfigError("--variants: nothing to run");
@@ -54,7 +54,7 @@ DemoCommand register_demo_command(CLI::App& app) {
         ->check(CLI::Range(50L, 600000L))
         ->capture_default_str();
     command->add_option("--variants", args->variants,
-                        "comma-separated: moved-mbb, stale-mbb, moved-kernel, stale-kernel, or all")
+                        "comma-separated: moved-mbb, stale-mbb, moved-kernel, stale-kernel, moved-mbb-no-netpass, reference, or all")
         ->capture_default_str();
     command->add_option("--port", args->port, "UDP port of the stream")->check(CLI::Range(1u, 65535u))->capture_default_str();
     command->footer(demo::demo_help_footer());

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "lab/migrate/lab_migrate.h"
 #include "lab/topology/lab.h"
 #include "demo_command.h"
 #include "lab_help.h"
@@ -97,8 +98,35 @@ Command register_config(CLI::App& app) {
     }};
 }
 
+Command register_migrate(CLI::App& app) {
+    auto* command = app.add_subcommand(
+        "migrate", "live-migrate a VM to another host over QMP (failover-migrate's steps; exit 0 migrated, 1 failed and "
+                   "undone, 2 bad input: nothing changed)");
+    auto selection = std::make_shared<LabSelection>();
+    selection->add_to(*command, true);
+    auto options = std::make_shared<MigrateOptions>();
+    auto as_json = std::make_shared<bool>(false);
+    auto no_netpass = std::make_shared<bool>(false);
+    command->add_option("vm", options->vm, "the VM (a name in the lab's config)")->required();
+    command->add_option("--to", options->to, "the destination host (a name in the lab's config)")->required();
+    command->add_flag("--no-netpass", *no_netpass,
+                      "leave the netpass capability off: frames reaching the paused source are dropped, not passed on");
+    command->add_flag("--json", *as_json,
+                      "machine-readable: result, from/to host and QMP socket, query-migrate of both VMMs, the timeline");
+    return {command, [selection, options, as_json, no_netpass] {
+        options->netpass = !*no_netpass;
+        const auto report = lab_migrate(selection->resolved_prefix(), *options);
+        if (*as_json)
+            std::cout << to_json(report).dump(2) << '\n';
+        else
+            std::cout << to_text(report);
+        return exit_code(report);
+    }};
+}
+
 // ---- Subcommands. Add demo/run here: a register_* function returning its Command. ------------------
 const std::vector<Command (*)(CLI::App&)> kCommands = {register_up, register_down, register_status, register_config,
+    register_migrate,
     [](CLI::App& app) -> Command { auto demo = register_demo_command(app); return {demo.app, demo.run}; }};
 
 int run(int argc, char** argv) {

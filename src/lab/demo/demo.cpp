@@ -132,7 +132,8 @@ int run_demo(DemoOptions options, std::ostream& out, std::ostream& err) {
 
     const auto report = report_json(outcomes, options_json(options));
     write_file(options.out_dir / "report.json", report.dump(2) + '\n');
-    out << '\n' << format_comparison(outcomes) << '\n' << verdict(outcomes).line << "\n\n";
+    out << '\n' << format_comparison(outcomes) << '\n' << verdict(outcomes).line << '\n'
+        << migration_verdict(outcomes).line << "\n\n";
     out << "files: " << (options.out_dir / "report.json").string();
     for (const auto& o : outcomes)
         if (!o.svg.empty()) out << ", " << (options.out_dir / o.svg).string();
@@ -153,15 +154,22 @@ std::string demo_help_footer() {
      moves TX to the standby, acks); wait for DEVICE_DELETED; phase "standby only" (from device_del,
      --phase-ms after DEVICE_DELETED); QMP device_add of the primary with the lab's own arguments; wait
      until failoverd reports the primary active; phase "re-plugged" (from device_add, then --phase-ms).
+  4. `failover-lab migrate` to the other host (a destination failover-vmm with --incoming, the orchestrator's
+     steps over QMP, the source VMM stopped): phase "migrated" (from the migrate command until failoverd
+     reports the destination's VF active, then --phase-ms); and back: phase "migrated back".
   Packet sockets on the host's VF bridge port (vf-<vm>) and PV backend port (<vm>-pv) tell which path
-  carried each packet; QMP events and failoverd's active-slave changes are marks on the timeline.
+  carried each packet (until the first migration); QMP events, the migrations' states (MIGRATION events of
+  both VMMs) and failoverd's active-slave changes are marks on the timeline.
 
-Variants (--variants, comma-separated; default moved-mbb,stale-mbb,moved-kernel):
+Variants (--variants, comma-separated; default moved-mbb,stale-mbb,moved-kernel,moved-mbb-no-netpass,reference):
   moved-mbb     VF filter follows the VF (failover-vmm --vf-filter while-bound) + failoverd
                 --rx-mode make-before-break: the headline; target 0 lost both ways on unplug and re-plug
   stale-mbb     the filter stays on the unplugged VF (--vf-filter stale), as QEMU leaves it
   moved-kernel  filter moved, but RX on the standby stops as soon as a primary registers (kernel net_failover)
   stale-kernel  both weaknesses of the reference
+  moved-mbb-no-netpass  the headline with netpass off: frames reaching the paused source are dropped
+  reference     stale filter + kernel RX + netpass off + no announce-self from the orchestrator: how QEMU
+                and the kernel's net_failover migrate (the destination VMM's own RARP still goes out)
 
 Output (in --out DIR):
   timeline-<variant>.svg   every packet's fate over time, per direction and path, with phase/event marks
@@ -169,6 +177,10 @@ Output (in --out DIR):
   logs/<variant>/          the lab's failover-vmm and failoverd logs, copied before its teardown
   report.json              options, per variant: phase x direction analysis, loss on unplug/re-plug,
                            switch times, packets per path, QMP and failoverd events; the target verdict
+Migration table (per variant and migration): result, downtime reported by query-migrate vs the network
+outage measured (longest gap per direction in that phase), lost each way, netpass kept/injected; then a
+comparison across variants and a PASS/MISS line for the migration target (ours: 0 lost both ways, outage
+<= 2 x downtime).
 Printed: per variant a phase x direction table (sent, delivered, lost, not sent, dup, reordered, p50/p99/max
 latency, longest gap, delivered per path), packets seen per host port, switch times (device_del -> guest
 active standby, device_add -> guest active primary); then a comparison across variants and a PASS/MISS line.

@@ -82,6 +82,60 @@ Verdict verdict(const std::vector<VariantOutcome>& outcomes) {
     return v;
 }
 
+std::int64_t migration_outage_ns(const VariantResult& r, const MigrationResult& m) {
+    std::int64_t longest = 0;
+    for (const auto& p : r.analysis.phases)
+        if (p.label == m.phase)
+            for (const auto& d : p.directions)
+                if (d.longest_gap) longest = std::max(longest, d.longest_gap->duration_ns());
+    return longest;
+}
+
+Verdict migration_verdict(const std::vector<VariantOutcome>& outcomes) {
+    Verdict v;
+    const auto it = std::find_if(outcomes.begin(), outcomes.end(),
+                                 [](const VariantOutcome& o) { return o.variant.name == kHeadline; });
+    if (it == outcomes.end() || !it->result || it->result->migrations.empty()) {
+        v.line = std::string("NOT CHECKED: no migration of the headline variant ") + kHeadline;
+        return v;
+    }
+    v.checked = true;
+    v.pass = true;
+    std::string detail;
+    for (const auto& m : it->result->migrations) {
+        const Loss loss = phase_loss(it->result->analysis, m.phase);
+        const std::int64_t outage = migration_outage_ns(*it->result, m);
+        const bool ok = m.status == "migrated" && loss.total() == 0 && m.downtime_ms &&
+                        outage <= 2 * *m.downtime_ms * 1'000'000;
+        v.pass = v.pass && ok;
+        detail += (detail.empty() ? "" : "; ") + m.from + "->" + m.to + " lost " + std::to_string(loss.c2v) +
+                  " client->vm, " + std::to_string(loss.v2c) + " vm->client, outage " + ms(outage) + " vs downtime " +
+                  (m.downtime_ms ? std::to_string(*m.downtime_ms) + " ms" : std::string("not reported"));
+    }
+    v.line = std::string(v.pass ? "PASS" : "MISS") +
+             ": target 0 lost both ways on a live migration and outage <= 2 x downtime (" +
+             it->variant.description() + "): " + detail;
+    return v;
+}
+
+namespace {
+
+std::string migrations_table(const VariantResult& r) {
+    std::vector<std::vector<std::string>> rows{{"  phase", "route", "result", "downtime", "outage", "lost c->vm",
+                                                "lost vm->c", "netpass kept/injected", "to primary"}};
+    for (const auto& m : r.migrations) {
+        const Loss loss = phase_loss(r.analysis, m.phase);
+        rows.push_back({"  " + m.phase, m.from + "->" + m.to, m.status,
+                        m.downtime_ms ? std::to_string(*m.downtime_ms) + " ms" : "-", ms(migration_outage_ns(r, m)),
+                        std::to_string(loss.c2v), std::to_string(loss.v2c),
+                        m.netpass ? std::to_string(m.netpass_kept) + "/" + std::to_string(m.netpass_injected) : "off",
+                        since(m.guest_primary_ns, m.start_ns)});
+    }
+    return columns(rows);
+}
+
+}  // namespace
+
 std::string format_variant(const VariantResult& r) {
     std::string out;
     out += "== " + r.variant.name + ": " + r.variant.description() + " (lab prefix " + r.prefix + ")\n";
@@ -96,6 +150,10 @@ std::string format_variant(const VariantResult& r) {
     out += "  unplug:  device_del -> DEVICE_DELETED " + since(s.device_deleted_ns, s.device_del_ns) +
            ", -> guest active standby " + since(s.guest_standby_ns, s.device_del_ns) + '\n';
     out += "  re-plug: device_add -> guest active primary " + since(s.guest_primary_ns, s.device_add_ns) + '\n';
+    if (!r.migrations.empty()) {
+        out += "migrations (downtime: query-migrate; outage: the longest gap of either direction in the phase):\n";
+        out += migrations_table(r);
+    }
     return out;
 }
 
@@ -115,8 +173,48 @@ std::string format_comparison(const std::vector<VariantOutcome>& outcomes) {
                         since(r.switches.guest_standby_ns, r.switches.device_del_ns),
                         since(r.switches.guest_primary_ns, r.switches.device_add_ns)});
     }
-    return "== comparison: packets lost (incl. not sent) on unplug and re-plug\n" + columns(rows);
+    std::string out = "== comparison: packets lost (incl. not sent) on unplug and re-plug\n" + columns(rows);
+    std::vector<std::vector<std::string>> mrows{{"variant", "migration", "downtime", "outage", "lost c->vm",
+                                                 "lost vm->c", "netpass kept/injected"}};
+    for (const auto& o : outcomes) {
+        if (!o.result) continue;
+        for (const auto& m : o.result->migrations) {
+            const Loss loss = phase_loss(o.result->analysis, m.phase);
+            mrows.push_back({o.variant.name, m.from + "->" + m.to + (m.status == "migrated" ? "" : " " + m.status),
+                             m.downtime_ms ? std::to_string(*m.downtime_ms) + " ms" : "-",
+                             ms(migration_outage_ns(*o.result, m)), std::to_string(loss.c2v), std::to_string(loss.v2c),
+                             m.netpass ? std::to_string(m.netpass_kept) + "/" + std::to_string(m.netpass_injected) : "off"});
+        }
+    }
+    if (mrows.size() > 1) out += "== comparison: live migration (downtime reported vs network outage measured)\n" + columns(mrows);
+    return out;
 }
+
+namespace {
+
+nlohmann::json migrations_json(const VariantResult& r) {
+    auto out = nlohmann::json::array();
+    for (const auto& m : r.migrations) {
+        const Loss loss = phase_loss(r.analysis, m.phase);
+        out.push_back({{"phase", m.phase},
+                       {"from", m.from},
+                       {"to", m.to},
+                       {"result", m.status},
+                       {"error", m.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.error)},
+                       {"downtime_ms", m.downtime_ms ? nlohmann::json(*m.downtime_ms) : nlohmann::json(nullptr)},
+                       {"total_ms", m.total_ms ? nlohmann::json(*m.total_ms) : nlohmann::json(nullptr)},
+                       {"outage_ns", migration_outage_ns(r, m)},
+                       {"lost", {{"client-to-vm", loss.c2v}, {"vm-to-client", loss.v2c}}},
+                       {"netpass", {{"enabled", m.netpass}, {"kept", m.netpass_kept}, {"injected", m.netpass_injected},
+                                    {"dropped", m.netpass_dropped}}},
+                       {"migrate_to_guest_primary_ns", since_json(m.guest_primary_ns, m.start_ns)},
+                       {"migrate_ns", m.end_ns - m.start_ns},
+                       {"timeline", m.report.value("timeline", nlohmann::json::array())}});
+    }
+    return out;
+}
+
+}  // namespace
 
 nlohmann::json to_json(const VariantResult& r) {
     const std::int64_t origin = r.analysis.origin_ns;
@@ -139,15 +237,18 @@ nlohmann::json to_json(const VariantResult& r) {
               {"device_del_to_guest_standby", since_json(s.guest_standby_ns, s.device_del_ns)},
               {"device_add_to_guest_primary", since_json(s.guest_primary_ns, s.device_add_ns)}}},
             {"paths_seen", paths},
+            {"migrations", migrations_json(r)},
             {"qmp_events", events_json(r.qmp_events, origin)},
             {"guest_events", events_json(r.guest_events, origin)}};
 }
 
 nlohmann::json report_json(const std::vector<VariantOutcome>& outcomes, const nlohmann::json& options) {
     const Verdict v = verdict(outcomes);
+    const Verdict mv = migration_verdict(outcomes);
     nlohmann::json out{{"options", options},
                        {"headline", kHeadline},
-                       {"target", {{"checked", v.checked}, {"pass", v.pass}, {"line", v.line}}}};
+                       {"target", {{"checked", v.checked}, {"pass", v.pass}, {"line", v.line}}},
+                       {"migration_target", {{"checked", mv.checked}, {"pass", mv.pass}, {"line", mv.line}}}};
     out["variants"] = nlohmann::json::array();
     for (const auto& o : outcomes) {
         nlohmann::json entry = o.result ? to_json(*o.result)

@@ -39,6 +39,13 @@ struct Verdict {
 };
 Verdict verdict(const std::vector<VariantOutcome>& outcomes);
 
+// The migration target, for the headline variant: 0 lost both ways in every migration phase, and the
+// network outage (longest gap, either way) at most twice the downtime query-migrate reports.
+Verdict migration_verdict(const std::vector<VariantOutcome>& outcomes);
+
+// A migration's measured outage: the longest gap of either direction in its phase (0 when none).
+std::int64_t migration_outage_ns(const VariantResult& result, const MigrationResult& migration);
+
 std::string format_variant(const VariantResult& result);
 std::string format_comparison(const std::vector<VariantOutcome>& outcomes);
 nlohmann::json to_json(const VariantResult& result);

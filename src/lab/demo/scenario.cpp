@@ -13,6 +13,7 @@
 #include "daemon/control_client.h"
 #include "lab/demo/path_tap.h"
 #include "lab/demo/probe.h"
+#include "lab/migrate/lab_migrate.h"
 #include "lab/topology/lab.h"
 #include "lab/topology/lab_names.h"
 #include "lab/traffic/clock.h"
@@ -227,6 +228,48 @@ Endpoint open_endpoint(const std::string& netns, const std::string& ip, std::uin
     return {open_udp_socket(&bind), open_udp_socket(nullptr)};
 }
 
+// One `failover-lab migrate` (the library) of the scenario's VM to `to`, as a phase of the stream; done when
+// failoverd has made the destination's VF active.
+template <class Mark>
+MigrationResult migrate_once(const Context& ctx, const Variant& variant, const std::string& phase,
+                             const std::string& to, daemon::ControlClient& control, Mark& mark) {
+    MigrationResult m;
+    m.phase = phase;
+    m.to = to;
+    MigrateOptions options;
+    options.vm = ctx.vm.name;
+    options.to = to;
+    options.netpass = variant.netpass;
+    options.announce = variant.announce;
+    options.binary_dirs = ctx.options.binary_dirs;
+    spdlog::info("[{}] migrate {} to {}", variant.name, ctx.vm.name, to);
+    m.start_ns = monotonic_ns();
+    mark(m.start_ns, phase, MarkKind::Phase);
+    mark(m.start_ns, "migrate", MarkKind::Event);
+    const MigrateReport report = lab_migrate(ctx.config.prefix, options);
+    m.end_ns = monotonic_ns();
+    m.from = report.from.host;
+    m.status = orchestrator::to_string(report.result.status);
+    m.error = report.result.error;
+    m.report = to_json(report);
+    const auto& stats = report.result.migration_stats;
+    if (stats.contains("downtime")) m.downtime_ms = stats["downtime"].get<std::int64_t>();
+    if (stats.contains("total-time")) m.total_ms = stats["total-time"].get<std::int64_t>();
+    const auto netpass = stats.value("x-netfailover", nlohmann::json::object()).value("netpass", nlohmann::json::object());
+    m.netpass = netpass.value("enabled", false);
+    m.netpass_kept = netpass.value("kept", std::uint64_t{0});
+    m.netpass_dropped = netpass.value("dropped", std::uint64_t{0});
+    m.netpass_injected = stats.value("destination", nlohmann::json::object())
+                             .value("x-netfailover", nlohmann::json::object())
+                             .value("netpass", nlohmann::json::object())
+                             .value("injected", std::uint64_t{0});
+    if (report.result.status == orchestrator::RunStatus::Migrated) {
+        wait_guest_active(ctx, control, "primary", ctx.options.replug_timeout, "after the migration to " + to);
+        m.guest_primary_ns = monotonic_ns();
+    }
+    return m;
+}
+
 bool lab_present(const std::string& prefix) {
     return std::filesystem::exists(LabNames(prefix).run_dir()) || !lab_namespaces(prefix).empty() ||
            !lab_cgroups(prefix).empty();
@@ -265,8 +308,8 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
     const std::int64_t wall_offset = wall_minus_monotonic_ns();
 
     // The stream: one recorder for both directions, path taps on the host's VF port and PV backend port.
-    const double budget_s = 3.0 * static_cast<double>(options.phase.count()) / 1000.0 +
-                            static_cast<double>((options.unplug_timeout + options.replug_timeout).count()) / 1000.0 + 5.0;
+    const double budget_s = 5.0 * static_cast<double>(options.phase.count()) / 1000.0 +
+                            static_cast<double>((options.unplug_timeout + 3 * options.replug_timeout).count()) / 1000.0 + 5.0;
     const std::size_t capacity = log_capacity_for(options.rate, budget_s);
     Recorder recorder({.capacity_per_stream = capacity, .max_streams = 4});
     const StreamKey c2v{1, Direction::ClientToVm}, v2c{2, Direction::VmToClient};
@@ -352,6 +395,29 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
                               "after device_add of '" + vm.primary.id + "'");
             ctx.sleep(options.phase);
             check_workers();
+
+            if (options.migrate) {
+                // The taps watch the source host's ports, and the migration deletes its PV port.
+                tap_vf.stop_and_join();
+                tap_pv.stop_and_join();
+                tap_vf.rethrow();
+                tap_pv.rethrow();
+                // The source VMM goes away with the migration: what its QMP said until now is kept.
+                for (const auto& event : qmp.take_events()) result.qmp_events.push_back(timed(event, wall_offset));
+                const auto other = std::find_if(config.hosts.begin(), config.hosts.end(),
+                                                [&](const HostConfig& h) { return h.name != vm.host; });
+                if (other == config.hosts.end()) throw ConfigError("the demo's migration needs a lab with two hosts");
+                for (const auto& [phase, to] : {std::pair{kPhaseMigrated, other->name}, std::pair{kPhaseMigratedBack, vm.host}}) {
+                    MigrationResult m = migrate_once(ctx, variant, phase, to, control, mark);
+                    spdlog::info("[{}] {} -> {}: {}", variant.name, m.from, m.to, m.status);
+                    const bool ok = m.status == "migrated";
+                    const std::string error = m.error;
+                    result.migrations.push_back(std::move(m));
+                    if (!ok) throw ScenarioError("migration to " + to + " failed: " + error + ctx.logs());
+                    ctx.sleep(options.phase);
+                    check_workers();
+                }
+            }
         } catch (...) {
             stop_senders();
             throw;
@@ -363,9 +429,12 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
     }
     guest_events.stop();
 
-    // Whatever else QMP said meanwhile (already read, or arriving now).
-    (void)qmp.wait_event("NF-DEMO-NO-SUCH-EVENT", Millis(50));
-    for (const auto& event : qmp.take_events()) result.qmp_events.push_back(timed(event, wall_offset));
+    // Whatever else QMP said meanwhile (already read, or arriving now); after the migrations both VMMs'
+    // events are in their timelines instead.
+    if (result.migrations.empty()) {
+        (void)qmp.wait_event("NF-DEMO-NO-SUCH-EVENT", Millis(50));
+        for (const auto& event : qmp.take_events()) result.qmp_events.push_back(timed(event, wall_offset));
+    }
     std::sort(result.qmp_events.begin(), result.qmp_events.end(),
               [](const TimedEvent& a, const TimedEvent& b) { return a.time_ns < b.time_ns; });
     result.guest_events = guest_events.events();
@@ -377,6 +446,18 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
     const std::int64_t start_ns = marks.front().time_ns;
     for (const auto& e : result.qmp_events)
         if (e.time_ns >= start_ns) mark(e.time_ns, e.name, MarkKind::Event);
+    // The migrations' states: MIGRATION status changes, STOP and RESUME of both VMMs (QMP's own stamps).
+    for (const auto& m : result.migrations)
+        for (const auto& entry : m.report.value("timeline", nlohmann::json::array())) {
+            if (entry.value("kind", "") != "event") continue;
+            const std::string name = entry.value("name", "");
+            const std::string side = entry.value("side", "") == "source" ? "src " : "dst ";
+            const std::int64_t at = entry.value("wall_us", std::int64_t{0}) * 1000 - wall_offset;
+            if (name == "MIGRATION")
+                mark(at, side + entry["detail"].value("status", "?"), MarkKind::Event);
+            else if (name == "STOP" || name == "RESUME" || name == "FAILOVER_NEGOTIATED")
+                mark(at, side + name, MarkKind::Event);
+        }
     for (const auto& e : result.guest_events)
         if (e.name == "active-changed" && e.time_ns >= start_ns)
             mark(e.time_ns, "guest active " + e.data.value("active", "?"), MarkKind::Event);

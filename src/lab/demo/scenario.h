@@ -33,6 +33,7 @@ struct ScenarioOptions {
     Millis ready_timeout{20'000};      // lab up -> failoverd reports active primary
     Millis unplug_timeout{10'000};     // device_del -> DEVICE_DELETED
     Millis replug_timeout{15'000};     // device_add -> failoverd reports active primary
+    bool migrate = true;               // phases 4 and 5: migrate to the other host and back
     Millis drain{200};                 // after the senders stop, for packets in flight
     std::vector<std::filesystem::path> binary_dirs;  // failover-vmm/failoverd; empty: next to us, then PATH
     std::filesystem::path keep_logs;   // the lab's process logs are copied here before it goes down; empty: not
@@ -71,6 +72,22 @@ struct PathCount {
     std::array<std::uint64_t, kDirectionCount> seen{};  // stream packets seen there, by Direction
 };
 
+// One `failover-lab migrate` of the scenario.
+struct MigrationResult {
+    std::string phase;             // kPhaseMigrated / kPhaseMigratedBack
+    std::string from, to;          // hosts
+    std::string status;            // the orchestrator's result ("migrated", "rolled-back", ...)
+    std::string error;
+    std::int64_t start_ns = 0;     // the migrate call (CLOCK_MONOTONIC)
+    std::int64_t end_ns = 0;       // it returned
+    std::optional<std::int64_t> guest_primary_ns;  // failoverd: the destination's VF active
+    std::optional<std::int64_t> downtime_ms;       // query-migrate "downtime" (the source's)
+    std::optional<std::int64_t> total_ms;          // query-migrate "total-time"
+    bool netpass = false;                          // the capability was on
+    std::uint64_t netpass_kept = 0, netpass_injected = 0, netpass_dropped = 0;
+    nlohmann::json report;                         // failover-lab migrate --json's object
+};
+
 struct VariantResult {
     Variant variant;
     std::string prefix;
@@ -80,6 +97,7 @@ struct VariantResult {
     std::vector<PathCount> paths;
     std::vector<TimedEvent> qmp_events;
     std::vector<TimedEvent> guest_events;
+    std::vector<MigrationResult> migrations;
 };
 
 // Runs one variant on `config` (already carrying the variant, see apply_variant) with its first VM and
@@ -91,5 +109,7 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
 inline constexpr const char* kPhasePrimary = "primary";
 inline constexpr const char* kPhaseStandbyOnly = "standby only";
 inline constexpr const char* kPhaseReplugged = "re-plugged";
+inline constexpr const char* kPhaseMigrated = "migrated";
+inline constexpr const char* kPhaseMigratedBack = "migrated back";
 
 }  // namespace nf::lab::demo

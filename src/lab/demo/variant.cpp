@@ -6,7 +6,7 @@ std::string_view to_string(RxMode mode) { return mode == RxMode::Kernel ? "kerne
 
 std::string Variant::description() const {
     return std::string(filter == VfFilter::WhileBound ? "filter moved (while-bound)" : "stale filter") + " + " +
-           std::string(to_string(rx)) + " RX";
+           std::string(to_string(rx)) + " RX" + (netpass ? "" : ", netpass off") + (announce ? "" : ", no announce-self");
 }
 
 const std::vector<Variant>& all_variants() {
@@ -15,6 +15,8 @@ const std::vector<Variant>& all_variants() {
         {"stale-mbb", VfFilter::Stale, RxMode::MakeBeforeBreak},
         {"moved-kernel", VfFilter::WhileBound, RxMode::Kernel},
         {"stale-kernel", VfFilter::Stale, RxMode::Kernel},
+        {"moved-mbb-no-netpass", VfFilter::WhileBound, RxMode::MakeBeforeBreak, false},
+        {"reference", VfFilter::Stale, RxMode::Kernel, false, false},
     };
     return variants;
 }
@@ -27,7 +29,7 @@ std::optional<Variant> find_variant(std::string_view name) {
 
 std::vector<Variant> default_variants() {
     const auto& all = all_variants();
-    return {all[0], all[1], all[2]};
+    return {all[0], all[1], all[2], all[4], all[5]};
 }
 
 LabConfig apply_variant(LabConfig base, const Variant& variant) {

@@ -16,13 +16,16 @@ struct Variant {
     std::string name;  // "moved-mbb", ...
     VfFilter filter = VfFilter::WhileBound;
     RxMode rx = RxMode::MakeBeforeBreak;
+    bool netpass = true;   // the migration phases: the netpass capability (failover-lab migrate --no-netpass)
+    bool announce = true;  // the migration phases: the orchestrator's announce-self on the destination
     std::string description() const;  // "filter moved (while-bound) + make-before-break RX"
 };
 
-// moved-mbb (the headline), stale-mbb, moved-kernel, stale-kernel.
+// moved-mbb (the headline), stale-mbb, moved-kernel, stale-kernel, moved-mbb-no-netpass, and reference
+// (stale filter, kernel RX, no netpass, no announce-self: how QEMU + the kernel's net_failover migrate).
 const std::vector<Variant>& all_variants();
 std::optional<Variant> find_variant(std::string_view name);
-// The default set: the first three.
+// The default set: moved-mbb, stale-mbb, moved-kernel, moved-mbb-no-netpass, reference.
 std::vector<Variant> default_variants();
 
 std::string_view to_string(RxMode mode);

@@ -22,6 +22,11 @@ struct UpOptions {
     std::chrono::milliseconds guest_ready_timeout{10'000};  // failoverd's control socket, then its master
 };
 
+// Where the lab finds failover-vmm and failoverd: in `binary_dirs` when given, else next to the running
+// binary, then in $PATH.
+std::optional<std::filesystem::path> locate_lab_binary(const std::string& name,
+                                                       const std::vector<std::filesystem::path>& binary_dirs);
+
 // Builds the topology and starts each VM's VMM (in its host's netns, cgroup netfailover/<prefix>/vmm.<vm>)
 // and failoverd (in the VM's netns and cgroup), as docs/lab-contract.md writes them, then puts the VM's IP
 // on the master. Idempotent: a running lab with the same config is left as is, dead processes are restarted.

@@ -45,7 +45,9 @@ LabConfig default_lab_config() {
     return config;
 }
 
-const char* to_string(VfFilter filter) { return filter == VfFilter::Stale ? "stale" : "while-bound"; }
+const char* to_string(VfFilter filter) { return filter == VfFilter::Stale ? "stale" : "moved"; }
+
+const char* vmm_policy(VfFilter filter) { return filter == VfFilter::Stale ? "stale" : "while-bound"; }
 
 // Ordered: the written-out config reads top-down like the docs (prefix first, devices last).
 nlohmann::ordered_json to_json(const LabConfig& config) {

@@ -47,7 +47,8 @@ struct VmConfig {
     PrimaryConfig primary;
 };
 
-// How the NIC's MAC filter follows the VF (failover-vmm --vf-filter): see docs/lab-contract.md.
+// How the NIC's MAC filter follows the VF: "moved" (failover-vmm --vf-filter while-bound, the fixed
+// behaviour and the default) or "stale" (as QEMU leaves it, a variant); see docs/lab-contract.md.
 enum class VfFilter { Stale, WhileBound };
 
 struct GuestConfig {
@@ -65,7 +66,7 @@ struct LabConfig {
     std::vector<HostConfig> hosts;
     std::vector<ClientConfig> clients;
     std::vector<VmConfig> vms;
-    VfFilter vf_filter = VfFilter::Stale;
+    VfFilter vf_filter = VfFilter::WhileBound;
     GuestConfig guest;
     VmmConfig vmm;
 
@@ -87,6 +88,9 @@ void validate_lab_config(const LabConfig& config);
 // Every field written out, in the order of the docs: parse_lab_config(to_json(c)) == c.
 nlohmann::ordered_json to_json(const LabConfig& config);
 
+// The config's name: "moved" or "stale".
 const char* to_string(VfFilter filter);
+// failover-vmm's --vf-filter for it: "while-bound" or "stale".
+const char* vmm_policy(VfFilter filter);
 
 }  // namespace nf::lab

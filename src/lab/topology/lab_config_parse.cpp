@@ -105,8 +105,9 @@ std::vector<VmConfig> parse_vms(const nlohmann::json& array, const os::IpPrefix&
 
 VfFilter parse_vf_filter(const std::string& path, const std::string& text) {
     if (text == "stale") return VfFilter::Stale;
-    if (text == "while-bound") return VfFilter::WhileBound;
-    throw ConfigError(path + ": '" + text + "' is not one of stale, while-bound");
+    // "while-bound" is the VMM's name for the moved filter, accepted for configs written before "moved".
+    if (text == "moved" || text == "while-bound") return VfFilter::WhileBound;
+    throw ConfigError(path + ": '" + text + "' is not one of moved, stale");
 }
 
 }  // namespace

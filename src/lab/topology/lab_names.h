@@ -14,6 +14,12 @@ inline constexpr const char* kClientLink = "eth0";   // client end of the client
 inline constexpr const char* kRunRoot = "/run/netfailover";
 inline constexpr const char* kCgroupRoot = "netfailover";  // below the cgroup2 mount
 
+// The state file's process names: the VM's current VMM, a migration's destination VMM while it runs,
+// and failoverd.
+inline std::string vmm_process_name(const std::string& vm) { return "vmm-" + vm; }
+inline std::string incoming_vmm_process_name(const std::string& vm) { return "vmm-" + vm + ".incoming"; }
+inline std::string guest_process_name(const std::string& vm) { return "guest-" + vm; }
+
 class LabNames {
 public:
     explicit LabNames(std::string prefix) : prefix_(std::move(prefix)) {}
@@ -43,6 +49,13 @@ public:
     std::filesystem::path logs_dir() const { return run_dir() / "logs"; }
     std::filesystem::path log_file(const std::string& process) const { return logs_dir() / (process + ".log"); }
     std::filesystem::path qmp_socket(const std::string& vm) const { return run_dir() / (vm + ".qmp"); }
+    // The VM's QMP socket while its VMM runs on `host`: <vm>.qmp on the VM's configured host `home`,
+    // <vm>.<host>.qmp elsewhere (a migration's source and destination VMM never share a path; names have no '.').
+    std::filesystem::path qmp_socket(const std::string& vm, const std::string& host, const std::string& home) const {
+        return host == home ? qmp_socket(vm) : run_dir() / (vm + "." + host + ".qmp");
+    }
+    // The migration stream's socket (failover-vmm --incoming unix:PATH): reachable from every namespace.
+    std::filesystem::path migration_socket(const std::string& vm) const { return run_dir() / (vm + ".mig"); }
     std::filesystem::path channel_socket(const std::string& vm) const { return run_dir() / (vm + ".chan"); }
     std::filesystem::path failoverd_control(const std::string& vm) const {
         return run_dir() / (vm + "-failoverd.sock");

@@ -24,13 +24,15 @@ json process_json(const LabState& state, const std::string& name) {
 json vm_json(const LabStatus& status, const VmConfig& vm) {
     const auto& state = *status.state;
     const LabNames names(status.prefix);
+    const auto placement = state.placement(vm);
     json out = namespace_json(status, names.netns(vm.name));
     out.update({{"name", vm.name},
-                {"host", vm.host},
-                {"host_netns", names.netns(vm.host)},
+                {"host", placement.host},            // where its VMM runs now (moved by `failover-lab migrate`)
+                {"home_host", vm.host},              // where the config put it
+                {"host_netns", names.netns(placement.host)},
                 {"mac", vm.mac.to_string()},
                 {"ip", vm.ip.to_string()},
-                {"qmp", names.qmp_socket(vm.name).string()},
+                {"qmp", placement.qmp.string()},
                 {"channel", names.channel_socket(vm.name).string()},
                 {"failoverd_control", names.failoverd_control(vm.name).string()},
                 {"cgroup", (os::Cgroup2::mount_point() / names.vm_cgroup(vm.name)).string()},
@@ -133,7 +135,8 @@ std::string to_text(const LabStatus& status) {
             << c["ip"].get<std::string>() << "\n";
     for (const auto& v : j["vms"]) {
         out << "  vm      " << v["netns"].get<std::string>() << " [" << alive(v) << "] on "
-            << v["host"].get<std::string>() << ", mac " << v["mac"].get<std::string>() << ", ip "
+            << v["host"].get<std::string>()
+            << (v["host"] == v["home_host"] ? "" : " (migrated from " + v["home_host"].get<std::string>() + ")") << ", mac " << v["mac"].get<std::string>() << ", ip "
             << v["ip"].get<std::string>() << "\n"
             << "          standby " << v["standby_id"].get<std::string>() << " (" << v["standby_ifname"].get<std::string>()
             << "), primary " << v["primary_id"].get<std::string>() << " (" << v["primary_ifname"].get<std::string>()

@@ -17,15 +17,8 @@
 namespace nf::lab {
 namespace {
 
-// The lab's own programs are looked up next to the running binary first (build/bin/), then in PATH.
 std::optional<std::filesystem::path> locate(const std::string& name, const UpOptions& options) {
-    if (!options.binary_dirs.empty()) return find_executable(name, options.binary_dirs);
-    std::vector<std::filesystem::path> dirs;
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) dirs.push_back(self.parent_path());
-    for (auto& dir : path_dirs()) dirs.push_back(std::move(dir));
-    return find_executable(name, dirs);
+    return locate_lab_binary(name, options.binary_dirs);
 }
 
 std::string require_binary(const std::string& name, const char* switch_field, const UpOptions& options) {
@@ -95,14 +88,17 @@ void start_vm_processes(LabState& state, const VmConfig& vm, const Binaries& bin
     const auto& config = state.config;
     const LabNames names(config.prefix);
     if (config.vmm.start) {
-        const ProcessSpec spec{"vmm-" + vm.name,
-                               vmm_command_line(config, vm, binaries.vmm, os::Cgroup2::mount_point()),
-                               names.netns(vm.host), names.vmm_cgroup(vm.name), names.log_file("vmm-" + vm.name)};
+        // Where the VM runs now: a VM migrated to another host is restarted there (on that host's VF).
+        const auto placement = state.placement(vm);
+        const ProcessSpec spec{vmm_process_name(vm.name),
+                               vmm_command_line(config, vm, binaries.vmm, os::Cgroup2::mount_point(), {placement.qmp, ""}),
+                               names.netns(placement.host), names.vmm_cgroup(vm.name),
+                               names.log_file(vmm_log_name(vm, placement.host))};
         const auto record = ensure_running(state, spec);
-        expect_ready(record, [&] { wait_for_unix_socket(names.qmp_socket(vm.name), options.vmm_ready_timeout, &record); });
+        expect_ready(record, [&] { wait_for_unix_socket(placement.qmp, options.vmm_ready_timeout, &record); });
     }
     if (config.guest.start) {
-        const ProcessSpec spec{"guest-" + vm.name, guest_command_line(config, vm, binaries.guest), names.netns(vm.name),
+        const ProcessSpec spec{guest_process_name(vm.name), guest_command_line(config, vm, binaries.guest), names.netns(vm.name),
                                names.vm_cgroup(vm.name), names.log_file("guest-" + vm.name)};
         const auto record = ensure_running(state, spec);
         expect_ready(record, [&] {
@@ -119,6 +115,18 @@ bool lab_exists(const std::string& prefix) {
 }
 
 }  // namespace
+
+// The lab's own programs are looked up next to the running binary first (build/bin/), then in PATH.
+std::optional<std::filesystem::path> locate_lab_binary(const std::string& name,
+                                                       const std::vector<std::filesystem::path>& binary_dirs) {
+    if (!binary_dirs.empty()) return find_executable(name, binary_dirs);
+    std::vector<std::filesystem::path> dirs;
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) dirs.push_back(self.parent_path());
+    for (auto& dir : path_dirs()) dirs.push_back(std::move(dir));
+    return find_executable(name, dirs);
+}
 
 void lab_up(const LabConfig& config, const UpOptions& options) {
     validate_lab_config(config);

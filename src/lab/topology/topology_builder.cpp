@@ -96,9 +96,11 @@ void build_client(const LabNames& names, const ClientConfig& client, os::Rtnl& t
 
 // The VF pair stays in the host: the VMM moves vf-<vm>g into the VM on plug. Its MAC is the VM's (a VF's
 // MAC is set by the host admin, `ip link set PF vf N mac ...`). It is left down: not bound to a driver yet.
-void build_vm(const LabNames& names, const VmConfig& vm) {
-    make_namespace(names.netns(vm.name));
-    const auto host = os::Netns::open_named(names.netns(vm.host));
+// Every host has one for every VM, as every host's NIC has VFs: the one on the VM's host is plugged at
+// start, the others wait for a migration to that host (`failover-lab migrate`), hidden in the destination
+// VMM until the guest's standby state arrives.
+void build_vf(const LabNames& names, const VmConfig& vm, const HostConfig& host_config) {
+    const auto host = os::Netns::open_named(names.netns(host_config.name));
     auto rtnl = os::Rtnl::in(host);
     const auto port = LabNames::vf_port(vm.name);
     if (!rtnl.find_link(port)) {
@@ -107,6 +109,11 @@ void build_vm(const LabNames& names, const VmConfig& vm) {
         rtnl.create_veth(port, LabNames::vf_netdev(vm.name), options);
     }
     make_port(rtnl, port, kHostBridge);
+}
+
+void build_vm(const LabNames& names, const LabConfig& config, const VmConfig& vm) {
+    make_namespace(names.netns(vm.name));
+    for (const auto& host : config.hosts) build_vf(names, vm, host);
     os::Cgroup2::create(names.vm_cgroup(vm.name));
     os::Cgroup2::create(names.vmm_cgroup(vm.name));
 }
@@ -123,7 +130,7 @@ void build_topology(const LabConfig& config) {
     make_bridge(tor_rtnl, kTorBridge);
     for (const auto& host : config.hosts) build_host(names, host, tor_rtnl);
     for (const auto& client : config.clients) build_client(names, client, tor_rtnl);
-    for (const auto& vm : config.vms) build_vm(names, vm);
+    for (const auto& vm : config.vms) build_vm(names, config, vm);
 }
 
 }  // namespace nf::lab

@@ -108,10 +108,10 @@ TEST_F(DemoRunTest, HeadlineVariantUnplugsAndReplugsUnderTraffic) {
     ASSERT_EQ(report["variants"].size(), 1u);
     const auto& v = report["variants"][0];
     EXPECT_TRUE(v["ok"].get<bool>());
-    EXPECT_EQ(v["vf_filter"], "while-bound");
+    EXPECT_EQ(v["vf_filter"], "moved");
     EXPECT_EQ(v["rx_mode"], "make-before-break");
     EXPECT_EQ(v["svg"], "timeline-moved-mbb.svg");
-    ASSERT_EQ(v["analysis"]["phases"].size(), 3u) << v["analysis"].dump(2);
+    ASSERT_EQ(v["analysis"]["phases"].size(), 5u) << v["analysis"].dump(2);
     for (const auto& key : {"device_del_to_device_deleted", "device_del_to_guest_standby", "device_add_to_guest_primary"}) {
         ASSERT_TRUE(v["switch_times_ns"].contains(key)) << key;
         EXPECT_TRUE(v["switch_times_ns"][key].is_number()) << key << ": " << v["switch_times_ns"].dump();
@@ -121,7 +121,7 @@ TEST_F(DemoRunTest, HeadlineVariantUnplugsAndReplugsUnderTraffic) {
     EXPECT_TRUE(saw_deleted);
 
     // Traffic flowed in every phase, both ways.
-    for (const char* label : {kPhasePrimary, kPhaseStandbyOnly, kPhaseReplugged}) {
+    for (const char* label : {kPhasePrimary, kPhaseStandbyOnly, kPhaseReplugged, kPhaseMigrated, kPhaseMigratedBack}) {
         const auto& p = phase(v, label);
         ASSERT_EQ(p["directions"].size(), 2u);
         for (const auto& d : p["directions"]) {
@@ -142,6 +142,27 @@ TEST_F(DemoRunTest, HeadlineVariantUnplugsAndReplugsUnderTraffic) {
         for (const char* direction : {"client-to-vm", "vm-to-client"})
             EXPECT_LE(v["loss"][step][direction].get<std::uint64_t>(), kLossBound)
                 << step << " " << direction << ": " << v["loss"].dump();
+    // A migration to hostB and back, each a phase of the stream, with query-migrate's downtime, the measured
+    // outage and netpass's counts; the migration states are marks on the timeline.
+    EXPECT_TRUE(report["migration_target"]["checked"].get<bool>());
+    ASSERT_EQ(v["migrations"].size(), 2u) << v["migrations"].dump(2);
+    const std::pair<const char*, const char*> routes[] = {{"hostA", "hostB"}, {"hostB", "hostA"}};
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& m = v["migrations"][i];
+        EXPECT_EQ(m["from"], routes[i].first);
+        EXPECT_EQ(m["to"], routes[i].second);
+        EXPECT_EQ(m["result"], "migrated") << m.dump(2);
+        EXPECT_GT(m["downtime_ms"].get<std::int64_t>(), 0);
+        EXPECT_TRUE(m["netpass"]["enabled"].get<bool>());
+        EXPECT_EQ(m["netpass"]["kept"], m["netpass"]["injected"]);
+        EXPECT_TRUE(m["outage_ns"].is_number());
+        for (const char* direction : {"client-to-vm", "vm-to-client"})
+            EXPECT_LE(m["lost"][direction].get<std::uint64_t>(), kLossBound) << m["phase"] << " " << direction;
+    }
+    EXPECT_NE(text.find("migrations (downtime"), std::string::npos);
+    EXPECT_NE(text.find("== comparison: live migration"), std::string::npos);
+    EXPECT_NE(svg_text.find("src wait-unplug"), std::string::npos);
+    EXPECT_NE(svg_text.find("dst RESUME"), std::string::npos);
     // The VMM's and failoverd's logs outlive the lab.
     EXPECT_TRUE(fs::exists(out_ / "logs" / "moved-mbb" / "vmm-vm1.log"));
     EXPECT_TRUE(fs::exists(out_ / "logs" / "moved-mbb" / "guest-vm1.log"));

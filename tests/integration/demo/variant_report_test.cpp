@@ -17,8 +17,15 @@ TEST(DemoVariant, SetsTheFilterAndReplacesAnyRxMode) {
     EXPECT_EQ(stale.vf_filter, VfFilter::Stale);
     EXPECT_EQ(stale.guest.args.back(), "kernel");
     EXPECT_FALSE(find_variant("nope"));
-    ASSERT_EQ(default_variants().size(), 3u);
+    ASSERT_EQ(default_variants().size(), 5u);
     EXPECT_EQ(default_variants().front().name, kHeadline);
+    const auto reference = *find_variant("reference");
+    EXPECT_EQ(reference.filter, VfFilter::Stale);
+    EXPECT_EQ(reference.rx, RxMode::Kernel);
+    EXPECT_FALSE(reference.netpass);
+    EXPECT_FALSE(reference.announce);
+    EXPECT_FALSE(find_variant("moved-mbb-no-netpass")->netpass);
+    EXPECT_TRUE(find_variant(kHeadline)->netpass);
 }
 
 VariantResult result_with_loss(std::uint64_t unplug_c2v, std::uint64_t replug_v2c) {

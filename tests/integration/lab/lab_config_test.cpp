@@ -57,7 +57,7 @@ TEST(LabConfigDefault, IsTheContractLab) {
     EXPECT_EQ(vm.primary.id, "primary0");
     EXPECT_EQ(vm.primary.driver, "vfio-pci");
     EXPECT_EQ(vm.primary.ifname, "ens4");
-    EXPECT_EQ(c.vf_filter, VfFilter::Stale);
+    EXPECT_EQ(c.vf_filter, VfFilter::WhileBound) << "the default lab shows the fixed behaviour: the filter moves";
     EXPECT_TRUE(c.vmm.start);
     EXPECT_TRUE(c.guest.start);
 }
@@ -66,6 +66,32 @@ TEST(LabConfigDefault, ShippedFileIsTheDefaultWrittenOut) {
     std::ifstream in(NF_SOURCE_DIR "/configs/lab-default.json");
     ASSERT_TRUE(in) << "configs/lab-default.json";
     EXPECT_EQ(json::parse(in), json(to_json(default_lab_config())));
+}
+
+// The stale filter (as QEMU leaves it) is the shipped variant: the default with only vf_filter changed.
+TEST(LabConfigDefault, ShippedStaleVariantDiffersOnlyInTheFilter) {
+    std::ifstream in(NF_SOURCE_DIR "/configs/lab-stale.json");
+    ASSERT_TRUE(in) << "configs/lab-stale.json";
+    const auto c = parse_lab_config(json::parse(in));
+    EXPECT_EQ(c.vf_filter, VfFilter::Stale);
+    auto expected = default_lab_config();
+    expected.vf_filter = VfFilter::Stale;
+    EXPECT_EQ(to_json(c), to_json(expected));
+}
+
+TEST(LabConfigParse, FilterNamesMovedAndStaleAndTheVmmsOldName) {
+    EXPECT_EQ(parse_lab_config(default_with("/vf_filter", "moved")).vf_filter, VfFilter::WhileBound);
+    EXPECT_EQ(parse_lab_config(default_with("/vf_filter", "while-bound")).vf_filter, VfFilter::WhileBound);
+    EXPECT_EQ(parse_lab_config(default_with("/vf_filter", "stale")).vf_filter, VfFilter::Stale);
+    EXPECT_STREQ(to_string(VfFilter::WhileBound), "moved");
+    EXPECT_STREQ(vmm_policy(VfFilter::WhileBound), "while-bound");
+    EXPECT_STREQ(vmm_policy(VfFilter::Stale), "stale");
+    try {
+        parse_lab_config(default_with("/vf_filter", "sticky"));
+        FAIL() << "an unknown filter was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("vf_filter: 'sticky' is not one of moved, stale"), std::string::npos) << e.what();
+    }
 }
 
 TEST(LabConfigParse, EmptyObjectIsTheDefault) {

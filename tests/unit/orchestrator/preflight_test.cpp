@@ -214,6 +214,38 @@ TEST(Preflight, NetpassWhenBothOfferIt) {
     EXPECT_TRUE(result.pairing->enable_on_destination.contains("netpass"));
 }
 
+// failover-lab migrate --no-netpass: offered on both sides, left off, and the plan says why.
+TEST(Preflight, NetpassLeftOffByRequest) {
+    World w;
+    w.setup(true);
+    w.source.capabilities["netpass"] = false;
+    w.destination.capabilities["netpass"] = false;
+    auto req = request();
+    req.netpass = NetpassMode::Off;
+    MigrationRun run(w.ports(), req);
+    const auto result = run.preflight();
+    EXPECT_FALSE(result.pairing->enable_on_source.contains("netpass"));
+    EXPECT_FALSE(result.pairing->enable_on_destination.contains("netpass"));
+    EXPECT_TRUE(result.pairing->enable_on_source.contains("return-path"));
+    EXPECT_NE(run.plan_text().find("netpass: not turned on (by request)"), std::string::npos) << run.plan_text();
+}
+
+// A VMM that received a VM with netpass on still has it on: --no-netpass turns it off there (the stream's
+// capabilities must agree), and a failed run turns it back on.
+TEST(Preflight, NetpassTurnedOffByRequestWhereItIsOn) {
+    World w;
+    w.setup(true);
+    w.source.capabilities["netpass"] = true;
+    w.destination.capabilities["netpass"] = false;
+    auto req = request();
+    req.netpass = NetpassMode::Off;
+    MigrationRun run(w.ports(), req);
+    const auto result = run.preflight();
+    EXPECT_TRUE(result.pairing->disable_on_source.contains("netpass"));
+    EXPECT_TRUE(result.pairing->disable_on_destination.empty());
+    EXPECT_NE(run.plan_text().find("off: source netpass"), std::string::npos) << run.plan_text();
+}
+
 TEST(Preflight, VmmWithoutCapabilitiesStillMigrates) {
     World w;
     w.setup(true);

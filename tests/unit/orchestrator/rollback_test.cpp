@@ -67,6 +67,25 @@ TEST(Rollback, MigrateRefusedReplugsTheVf) {
     EXPECT_NE(std::find(changes.begin(), changes.end(), "device_add primary0"), changes.end());
 }
 
+// --no-netpass turned netpass off on a source that had it on; the failed run turns it back on.
+TEST(Rollback, NetpassTurnedOffByRequestComesBackOn) {
+    World w;
+    w.setup(false);
+    w.source.capabilities["netpass"] = true;
+    w.source.capabilities["return-path"] = true;
+    w.source.override["migrate"] = [&w](const json&) {
+        EXPECT_FALSE(w.source.capabilities["netpass"]) << "netpass was still on when the migration started";
+        return QmpReply::failure("GenericError", "Failed to connect socket: No such file or directory");
+    };
+    auto req = request(w.primary_device());
+    req.netpass = NetpassMode::Off;
+    MigrationRun run(w.ports(), req);
+    const auto result = run.run();
+    EXPECT_EQ(result.status, RunStatus::RolledBack);
+    EXPECT_TRUE(w.source.capabilities["netpass"]);
+    EXPECT_TRUE(w.source.capabilities["return-path"]);
+}
+
 TEST(Rollback, MigrationFailsHalfWay) {
     World w;
     w.setup(false);
