@@ -25,7 +25,7 @@ std::vector<std::string> vmm_command_line(const LabConfig& config, const VmConfi
                             ",failover=on,bus=" + vm.standby.bus + ",ifname=" + vm.standby.ifname,
             "--device", vm.primary.driver + ",id=" + vm.primary.id + ",host=" + LabNames::vf_netdev(vm.name) +
                             ",failover_pair_id=" + vm.standby.id + ",bus=" + vm.primary.bus +
-                            ",ifname=" + vm.primary.ifname};
+                            ",ifname=" + vm.primary.ifname + (vm.primary.alias.empty() ? "" : ",alias=" + vm.primary.alias)};
 }
 
 std::vector<std::string> guest_command_line(const LabConfig& config, const VmConfig& vm, const std::string& binary) {
