@@ -4,6 +4,7 @@
 // failing test prints the guest's console and QEMU's log. Each ctest entry runs one suite (one boot).
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,7 +19,8 @@ std::string guest_dir();
 
 class GuestSuite : public ::testing::Test {
 protected:
-    static void boot(GuestKind kind, bool ipv6);
+    // `adjust` changes the QEMU options before the boot (a trusted VF's own MAC and id).
+    static void boot(GuestKind kind, bool ipv6, const std::function<void(QemuOptions&)>& adjust = {});
     static void shutdown();
     void SetUp() override;
     void TearDown() override;

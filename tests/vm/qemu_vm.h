@@ -37,6 +37,11 @@ struct QemuOptions {
     GuestKind kind = GuestKind::failoverd;
     bool ipv6 = true;       // false: ipv6.disable=1 on the guest's command line
     int memory_mib = 512;
+    // A trusted VF: the e1000e's own MAC (empty: the guest MAC, the standby's) and its ACPI index
+    // (acpi-index=N on the device; 0: none). QEMU 7.2's q35 hot-plugs root ports by ACPI, which makes the
+    // index visible in the guest's sysfs (docs/scenarios-qemu.md, TRUSTED VFS).
+    std::string primary_mac;
+    unsigned primary_acpi_index = 0;
 };
 
 struct GuestResult {
