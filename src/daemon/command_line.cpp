@@ -1,4 +1,5 @@
 #include "daemon/command_line.h"
+#include "daemon/primary_id.h"
 
 #include <CLI/CLI.hpp>
 
@@ -58,7 +59,7 @@ ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
         l.announce_interval = check_announce_interval(
             "--announce-interval", to_integer("--announce-interval", f.announce_interval));
     if (given("--pair-by")) l.pairing_by = parse_pairing_key("--pair-by", f.pair_by);
-    if (given("--primary-id")) l.primary_id = f.primary_id;
+    if (given("--primary-id")) l.primary_id = parse_primary_id("--primary-id", f.primary_id).canonical();
     if (given("--control")) {
         check_control_path("--control", f.control);
         l.control = f.control;

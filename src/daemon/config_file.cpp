@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/json_input.h"
 #include "daemon/config_layer.h"
+#include "daemon/primary_id.h"
 
 namespace nf::daemon {
 namespace {
@@ -125,7 +126,10 @@ void parse_pairing(const json& value, std::string_view origin, ConfigLayer& laye
         const auto by = r.string(value["by"], "by");
         layer.pairing_by = r.checked([&] { return parse_pairing_key("pairing.by", by); });
     }
-    if (value.contains("primary_id")) layer.primary_id = r.string(value["primary_id"], "primary_id");
+    if (value.contains("primary_id")) {
+        const auto id = r.string(value["primary_id"], "primary_id");
+        layer.primary_id = r.checked([&] { return parse_primary_id("pairing.primary_id", id).canonical(); });
+    }
 }
 
 }  // namespace

@@ -66,10 +66,19 @@ OPTIONS
         Milliseconds between announce rounds, 0..60000, default 50.
     --pair-by mac|id
         How a primary is paired with the standby (default mac): mac = the same permanent MAC as the
-        standby (the kernel's rule); id = a host-given pairing id (--primary-id), for VFs whose MAC
-        the host does not set.
-    --primary-id ID
-        The pairing id a primary must carry; implies --pair-by id.
+        standby (the kernel's rule); id = the id the host gives the VF (--primary-id), for "trusted
+        VFs" whose MAC the host does not set.
+    --primary-id SOURCE:VALUE
+        The id a primary must carry; implies --pair-by id. SOURCE is where the guest reads it:
+          slot:NAME        the PCI hotplug slot the device sits in (/sys/bus/pci/slots/NAME/address
+                           is its bus:device): the pcie-root-port's slot= number with native PCIe
+                           hotplug, "0", "0-2", ... with ACPI hotplug
+          acpi-index:N     the device's ACPI index (sysfs acpi_index; QEMU's acpi-index=N), 1..2^32-1
+          label:TEXT       the device's firmware label (sysfs label)
+          alias:TEXT       the link's alias (IFLA_IFALIAS; the lab VMM's alias= on a VF veth)
+        A primary paired by id takes the standby's MAC (set while it is down) and gets its own back
+        when it leaves or failoverd stops (also after a crash: the state file keeps it). A device
+        that refuses the MAC is logged and not used as the primary. A bad form is an error (exit 2).
     -c, --control PATH
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
         to start when another daemon answers on PATH and replaces a stale socket file. Two guests on
@@ -122,7 +131,7 @@ CONFIG FILE
         "rx_mode": "make-before-break",      "make-before-break" | "kernel"
         "rx_grace_ms": 100,                  0..10000; 0 = no grace
         "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
-        "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "vf0"}
+        "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "alias:vf0"}
         "control": "/run/netfailover/eth0.sock",
         "control_group": "netfailover",      optional: --control-group
         "device_channel": "/run/netfailover/nfl/vm1.chan",   lab VMM only

@@ -32,6 +32,7 @@ struct Slave {
     Netdev dev;
     Stats64 snapshot;
     bool flagged = true;  // carries the failover-slave flags; cleared first at unregister (R4)
+    bool address_taken = false;  // paired by id: it took the master's MAC, its own is restored at release
 };
 
 class FailoverMaster {

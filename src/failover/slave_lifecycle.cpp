@@ -53,9 +53,25 @@ std::error_code FailoverMaster::enslave(const Netdev& candidate, MatchKind how) 
         return ec;
     }
     undo.push([&] { log_undo_failure(name_, "slave flags", dev, ops_.clear_slave_flags(dev)); });
+    // Paired by id (netvsc N4, a trusted VF): the primary takes the master's MAC before it opens, so it
+    // never carries a frame under its own. A device that refuses is not used: no half-configured primary.
+    const bool take_address = how == MatchKind::pair_id && *role == Role::primary;
+    if (take_address) {
+        if (auto ec = ops_.take_address(dev, target_.perm_addr)) {
+            spdlog::error("{}: {} (pair id {}) refused the standby's MAC {}: {}; not used as the primary", name_,
+                          dev.name, dev.pair_id.value_or(""), target_.perm_addr.to_string(), ec.message());
+            FailoverEvent e{FailoverEventKind::slave_rejected, name_, dev.name, *role};
+            e.reason = "refused the MAC " + target_.perm_addr.to_string() + ": " + ec.message();
+            publish(std::move(e));
+            return ec;
+        }
+        dev.dev_addr = target_.perm_addr;
+        undo.push([&] { log_undo_failure(name_, "MAC", dev, ops_.restore_address(dev)); });
+    }
     // R1.6
     if (auto ec = register_slave(dev, *role)) return ec;
     undo.commit();
+    if (take_address) slot(*role)->address_taken = true;
     publish_changes(describe_join(*role, dev));
     return {};
 }
@@ -153,6 +169,8 @@ std::error_code FailoverMaster::release(NetdevKey key, std::string_view reason) 
     for (std::uint16_t vid : vids_) log_undo_failure(name_, "vlan id", dev, ops_.kill_vid(dev, vid));
     log_undo_failure(name_, "address sync", dev, ops_.unsync_addresses(dev));
     log_undo_failure(name_, "open", dev, ops_.close(dev));
+    // Its own MAC back, once closed (set while down); a device already gone has nothing to restore.
+    if (slot(*role)->address_taken) log_undo_failure(name_, "MAC", dev, ops_.restore_address(dev));
     // R5.3: the leaving slave's last counters (S4), or the kernel's reset (S5).
     stats_checkpoint();
     // R5.4

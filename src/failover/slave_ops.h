@@ -43,6 +43,13 @@ public:
     virtual std::error_code install_rx_handler(const Netdev& dev, const MasterIdentity& master) = 0;
     virtual std::error_code remove_rx_handler(const Netdev& dev) = 0;
     virtual StatsReading read_stats(const Netdev& dev) = 0;
+    // A primary paired by id (a trusted VF the host did not give the standby's MAC) takes the master's
+    // MAC: set while the device is down, as drivers require, its admin state as before afterwards. The
+    // edge remembers the device's own MAC (across a daemon crash too) and fails with the driver's errno
+    // when the MAC does not take, leaving the device with its own.
+    virtual std::error_code take_address(const Netdev& dev, const MacAddress& mac) = 0;
+    // The device's own MAC again, once it leaves; success when nothing was taken.
+    virtual std::error_code restore_address(const Netdev& dev) = 0;
 };
 
 inline std::error_code errno_code(int err) { return {err, std::generic_category()}; }

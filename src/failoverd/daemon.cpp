@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/unix_socket.h"
+#include "daemon/pair_id_rules.h"
 #include "daemon/standby_matcher.h"
 #include "daemon/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
@@ -206,6 +207,7 @@ void Daemon::adopt_or_clean_up() {
         state_owned_ = true;
         standby_name_ = state->standby;
         standby_was_up_ = state->standby_was_up;
+        inherited_taken_ = state->taken_addresses;
         if (master_takes_standby_name()) device_->standby_renamed(standby_name_, standby_name_now());
         spdlog::info("adopting master {} left by a previous failoverd", config_.master);
         return;
@@ -247,6 +249,8 @@ void Daemon::adopt_or_clean_up() {
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_->find_link(state->standby)) guest_rtnl_->set_up(state->standby);
         });
+    // Primaries paired by id wear the standby's MAC: their own comes back (they are in the guest again).
+    restore_taken_addresses(*guest_rtnl_, state->taken_addresses);
     remove_state(path);
     device_ = std::make_unique<MasterDevice>(layout, guest_);
 }
@@ -341,6 +345,8 @@ void Daemon::watch_links() {
     // Monitors before dumps: an event between the two is seen twice, never missed.
     guest_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
     guest_table_ = std::make_unique<LinkTable>(guest_inode_);
+    const auto rule = pair_id_rule();
+    guest_table_->set_pair_id_rule(rule);
     guest_table_->ignore(device_->master_ifindex());
     if (device_->holder_ifindex() > 0) guest_table_->ignore(device_->holder_ifindex());
     (void)guest_table_->resync(guest_monitor_->resync());
@@ -348,14 +354,26 @@ void Daemon::watch_links() {
     const os::Netns& priv = *device_->private_netns();
     private_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(priv));
     private_table_ = std::make_unique<LinkTable>(priv.inode());
+    private_table_->set_pair_id_rule(rule);
     if (device_->peer_ifindex() > 0) private_table_->ignore(device_->peer_ifindex());
     // Primaries that were there before us go where the standby went.
     for (const failover::Netdev& dev : guest_table_->netdevs()) hide_if_slave(dev);
     (void)private_table_->resync(private_monitor_->resync());
 }
 
+// --pair-by id: the rule that reads each netdev's id from the configured source (none by MAC).
+std::shared_ptr<const daemon::PairIdRule> Daemon::pair_id_rule() const {
+    if (config_.pairing.by != daemon::PairingKey::id) return nullptr;
+    return daemon::make_pair_id_rule(daemon::parse_primary_id("pairing.primary_id", config_.pairing.primary_id).source);
+}
+
 void Daemon::start_core(const os::LinkInfo& standby) {
     ops_ = std::make_unique<RtnlSlaveOps>(*slave_rtnl_, device_->slave_netns(), device_->holder_ifindex());
+    if (adopted_) ops_->inherit_taken_addresses(inherited_taken_);
+    // Every MAC given to (or given back by) a primary is in the state file at once: a crash never loses one.
+    ops_->on_taken_change([this] {
+        best_effort("failoverd", "record the primaries' MACs", [&] { record_state(state_phase_.c_str()); });
+    });
     registry_ = std::make_unique<failover::FailoverRegistry>(*ops_, *this);
     const os::LinkInfo master_link = guest_rtnl_->link(device_->master_ifindex());
 
@@ -407,9 +425,15 @@ void Daemon::start_services() {
 void Daemon::record_state(const char* phase) {
     system_changed_ = true;
     state_owned_ = true;
-    write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)),
-                {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
-                 standby_name_, standby_was_up_, phase});
+    state_phase_ = phase;
+    DaemonState state{config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
+                      standby_name_, standby_was_up_, phase};
+    state.taken_addresses = taken_addresses();
+    write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)), state);
+}
+
+std::vector<TakenAddress> Daemon::taken_addresses() const {
+    return ops_ ? ops_->taken_addresses() : inherited_taken_;
 }
 
 // Link events, signals and the loop's error hook; the control socket and the device channel watch their
@@ -509,8 +533,10 @@ void Daemon::stop() noexcept {
             // Kept, with what is left: the next start finishes the job (a slave still in the private
             // namespace goes back to the guest then).
             best_effort("failoverd", "record the leftovers", [&] {
-                write_state(path, {config_.master, std::string(daemon::to_string(config_.model)),
-                                   datapath_name(choice_.kind), standby_name_, standby_was_up_, "leftovers", left});
+                DaemonState state{config_.master, std::string(daemon::to_string(config_.model)),
+                                  datapath_name(choice_.kind), standby_name_, standby_was_up_, "leftovers", left};
+                state.taken_addresses = taken_addresses();
+                write_state(path, state);
             });
         }
     }

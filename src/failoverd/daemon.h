@@ -21,6 +21,7 @@
 #include "daemon/announcer.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_config.h"
+#include "daemon/pair_id_rules.h"
 #include "datapath/packet/select.h"
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
@@ -30,6 +31,7 @@
 #include "failoverd/owner_lock.h"
 #include "failoverd/rtnl_slave_ops.h"
 #include "failoverd/switch_timing.h"
+#include "failoverd/taken_address.h"
 #include "os/os.h"
 
 namespace nf::failoverd {
@@ -74,12 +76,15 @@ private:
     os::LinkInfo find_standby();
     void create_master_device(const os::LinkInfo& standby);
     void watch_links();
+    std::shared_ptr<const daemon::PairIdRule> pair_id_rule() const;
     void start_datapath(const os::LinkInfo& standby);
     void start_core(const os::LinkInfo& standby);
     void start_services();
     void abort_start() noexcept;
     // The state file, with the phase start-up has reached ("starting" | "running").
     void record_state(const char* phase);
+    // What the state file records of the primaries' MACs (the ops' record, or the inherited one before).
+    std::vector<TakenAddress> taken_addresses() const;
     void block_signals();
     void restore_signals() noexcept;
 
@@ -93,6 +98,7 @@ private:
     void on_slave_links();
     void feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received);
     void on_master_change(const os::LinkEvent& event);
+    bool pairs(const failover::Netdev& dev) const;
     void hide_if_slave(const failover::Netdev& dev);
     void return_if_unpaired(const failover::Netdev& dev);
     void resync(LinkTable& table, os::LinkMonitor& monitor, bool feed);
@@ -137,6 +143,8 @@ private:
     bool standby_was_up_ = false;
     std::string standby_name_;  // its own name, which it has again after stop
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC
+    std::string state_phase_ = "starting";  // the phase last recorded in the state file
+    std::vector<TakenAddress> inherited_taken_;  // adopting: the MACs the previous daemon gave primaries
 
     os::Netns guest_;
     std::uint64_t guest_inode_ = 0;

@@ -57,7 +57,7 @@ void Daemon::on_slave_links() {
 // hidden: a link in the private namespace that no longer pairs with the master (and is not the peer or a
 // slave) goes back where the guest can see it.
 void Daemon::return_if_unpaired(const failover::Netdev& dev) {
-    if (dev.perm_addr == pairing_key_ || private_table_->ignored(dev.ifindex)) return;
+    if (pairs(dev) || private_table_->ignored(dev.ifindex)) return;
     if (master_ && master_->role_of(dev.key())) return;
     try {
         slave_rtnl_->move_to_netns(dev.ifindex, guest_);
@@ -119,8 +119,14 @@ void Daemon::on_master_change(const os::LinkEvent& event) {
 }
 
 // hidden: a device with the master's key that appears in the guest is a slave; it goes out of sight.
+// By the standby's MAC, or (--pair-by id) by the primary's id.
+bool Daemon::pairs(const failover::Netdev& dev) const {
+    if (dev.perm_addr == pairing_key_) return true;
+    return config_.pairing.by == daemon::PairingKey::id && dev.pair_id == config_.pairing.primary_id;
+}
+
 void Daemon::hide_if_slave(const failover::Netdev& dev) {
-    if (dev.type != failover::NetdevType::ethernet || dev.perm_addr != pairing_key_) return;
+    if (dev.type != failover::NetdevType::ethernet || !pairs(dev)) return;
     if (guest_table_->ignored(dev.ifindex)) return;
     try {
         device_->hide_slave(*guest_rtnl_, dev.ifindex);

@@ -50,6 +50,12 @@ nlohmann::json Daemon::status() {
     j["master_ifindex"] = device_ ? device_->master_ifindex() : 0;
     if (device_ && device_->private_netns()) j["private_netns"] = private_netns_name(guest_inode_, config_.master);
     j["adopted"] = adopted_;
+    // Paired by id: the id, and the primaries wearing the standby's MAC with their own (restored at release).
+    j["pairing"] = {{"by", daemon::to_string(config_.pairing.by)}};
+    if (config_.pairing.by == daemon::PairingKey::id) {
+        j["pairing"]["primary_id"] = config_.pairing.primary_id;
+        j["pairing"]["taken_addresses"] = to_json(taken_addresses());
+    }
     j["pid"] = ::getpid();
     j["datapath_reason"] = choice_.reason;
     j["events_published"] = events_published_;

@@ -33,6 +33,7 @@ public:
     std::vector<failover::Netdev> netdevs();
     failover::Netdev describe(const os::LinkInfo& link) { return describer_.describe(link); }
     std::uint64_t netns() const { return describer_.netns(); }
+    void set_pair_id_rule(std::shared_ptr<const daemon::PairIdRule> rule) { describer_.set_pair_id_rule(std::move(rule)); }
 
 private:
     void diff(const os::LinkInfo& before, const os::LinkInfo& after, std::vector<failover::NetdevEvent>& out);

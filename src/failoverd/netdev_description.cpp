@@ -10,6 +10,19 @@ MacAddress pairing_mac(const os::LinkInfo& link) {
     return link.perm_mac && !link.perm_mac->is_zero() ? *link.perm_mac : link.mac;
 }
 
+std::optional<std::string> NetdevDescriber::pair_id(const os::LinkInfo& link) {
+    if (!rule_ || link.arptype != ARPHRD_ETHER) return std::nullopt;
+    const daemon::PrimaryFacts facts{link.name, link.parent_dev_name, link.parent_bus_name, link.alias};
+    const auto known = ids_.find(link.ifindex);
+    if (rule_->reads_sysfs() && known != ids_.end() && known->second.parent == link.parent_dev_name)
+        return known->second.id;
+    std::optional<std::string> id = rule_->read(facts);
+    if (id && (known == ids_.end() || known->second.id != id))
+        spdlog::info("{} (ifindex {}) carries pair id {}", link.name, link.ifindex, *id);
+    ids_[link.ifindex] = {link.parent_dev_name, id};
+    return id;
+}
+
 failover::Netdev NetdevDescriber::describe(const os::LinkInfo& link) {
     failover::Netdev dev;
     dev.name = link.name;
@@ -28,6 +41,7 @@ failover::Netdev NetdevDescriber::describe(const os::LinkInfo& link) {
     }
     dev.parent = link.parent_dev_name;
     dev.parent_is_pci = link.parent_bus_name == "pci";
+    dev.pair_id = pair_id(link);
     // netif_running() is IFF_UP as the kernel sees it; IFF_RUNNING in userspace is the operational state.
     dev.admin_up = link.admin_up;
     dev.running = link.admin_up;

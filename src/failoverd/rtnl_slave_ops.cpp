@@ -144,4 +144,60 @@ failover::StatsReading RtnlSlaveOps::read_stats(const Netdev& dev) {
     return reading;
 }
 
+std::error_code RtnlSlaveOps::take_address(const Netdev& dev, const MacAddress& mac) {
+    return attempt("take the standby's MAC on", dev, [&] {
+        const os::LinkInfo link = rtnl_.link(dev.ifindex);
+        const auto known = taken_.find(dev.ifindex);
+        if (link.mac == mac) {
+            // Already so: the host gave it this MAC (nothing to restore), or we did before a crash (inherited).
+            if (known != taken_.end()) spdlog::info("{} still has the MAC {} (own {})", link.name, mac.to_string(),
+                                                    known->second.own.to_string());
+            return;
+        }
+        set_mac_while_down(rtnl_, dev.ifindex, mac);
+        taken_[dev.ifindex] = {dev.ifindex, link.name, link.mac, mac};
+        spdlog::info("{} takes the standby's MAC {} (its own: {})", link.name, mac.to_string(), link.mac.to_string());
+        taken_changed();
+    });
+}
+
+std::error_code RtnlSlaveOps::restore_address(const Netdev& dev) {
+    const auto it = taken_.find(dev.ifindex);
+    if (it == taken_.end()) return {};
+    const TakenAddress t = it->second;
+    auto ec = gone_is_done(attempt("restore the own MAC of", dev, [&] {
+        const auto link = rtnl_.find_link(dev.ifindex);
+        if (!link) throw SystemError(ENODEV, t.name + " is gone");
+        // Someone else gave it another MAC meanwhile: theirs stays.
+        if (link->mac != t.taken) return;
+        set_mac_while_down(rtnl_, dev.ifindex, t.own);
+        spdlog::info("{}: its own MAC {} restored", link->name, t.own.to_string());
+    }));
+    taken_.erase(dev.ifindex);  // restored, gone, or not ours to restore any more: a failure is logged by the core
+    taken_changed();
+    return ec;
+}
+
+void RtnlSlaveOps::inherit_taken_addresses(const std::vector<TakenAddress>& taken) {
+    for (const auto& t : taken) {
+        const auto link = rtnl_.find_link(t.ifindex);
+        if (link && link->mac == t.taken) {
+            taken_[t.ifindex] = {t.ifindex, link->name, t.own, t.taken};
+            spdlog::info("{} wears the MAC {} a previous failoverd gave it; its own {} comes back at release", link->name,
+                         t.taken.to_string(), t.own.to_string());
+        }
+    }
+    taken_changed();
+}
+
+std::vector<TakenAddress> RtnlSlaveOps::taken_addresses() const {
+    std::vector<TakenAddress> out;
+    for (const auto& [ifindex, t] : taken_) out.push_back(t);
+    return out;
+}
+
+void RtnlSlaveOps::taken_changed() {
+    if (on_taken_change_) on_taken_change_();
+}
+
 }  // namespace nf::failoverd

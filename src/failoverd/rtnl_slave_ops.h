@@ -15,11 +15,17 @@
 //                   net_failover. hidden: nothing (only the daemon sees the slaves).
 //   rx handler      success: the datapath claims RX when the program attaches the slave
 //   stats           IFLA_STATS64
+//   take/restore    a primary paired by id takes the standby's MAC (down, set, up as before) and gets its
+//   address         own back at release; each taken MAC is recorded (taken_addresses(), on_taken_change)
+//                   for the state file, so a daemon restarted after a crash can restore it
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "failover/slave_ops.h"
+#include "failoverd/taken_address.h"
 #include "os/netns.h"
 #include "os/rtnl.h"
 
@@ -45,8 +51,19 @@ public:
     std::error_code install_rx_handler(const failover::Netdev& dev, const failover::MasterIdentity& master) override;
     std::error_code remove_rx_handler(const failover::Netdev& dev) override;
     failover::StatsReading read_stats(const failover::Netdev& dev) override;
+    std::error_code take_address(const failover::Netdev& dev, const MacAddress& mac) override;
+    std::error_code restore_address(const failover::Netdev& dev) override;
+
+    // Adopting after a crash: the MACs the previous daemon gave, for devices still wearing them (the
+    // others are dropped), so their own come back at release.
+    void inherit_taken_addresses(const std::vector<TakenAddress>& taken);
+    std::vector<TakenAddress> taken_addresses() const;
+    // Called after every change of the taken addresses (the daemon rewrites its state file).
+    void on_taken_change(std::function<void()> callback) { on_taken_change_ = std::move(callback); }
 
 private:
+    void taken_changed();
+
     os::Rtnl& rtnl_;
     const os::Netns& netns_;
     int holder_ifindex_;
@@ -55,6 +72,8 @@ private:
         std::string disable_ipv6;
     };
     std::map<int, SavedIpv6> saved_ipv6_;  // by ifindex, restored at clear_slave_flags
+    std::map<int, TakenAddress> taken_;     // by ifindex, restored at restore_address
+    std::function<void()> on_taken_change_;
 };
 
 }  // namespace nf::failoverd

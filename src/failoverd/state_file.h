@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "failoverd/taken_address.h"
+
 namespace nf::failoverd {
 
 struct DaemonState {
@@ -21,6 +23,7 @@ struct DaemonState {
     // "leftovers": a stop could not undo everything (listed below); the next start finishes the job.
     std::string phase = "running";
     std::vector<std::string> leftovers;  // phase "leftovers": what is still there, for humans
+    std::vector<TakenAddress> taken_addresses;  // primaries paired by id wearing the standby's MAC
 };
 
 // <directory>/<key>.state; `key` is system_key(guest inode, master).

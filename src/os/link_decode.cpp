@@ -36,6 +36,7 @@ void decode_standard(nl_msg* msg, LinkInfo& info) {
     if (!link) throw SystemError(EBADMSG, "decode link message: libnl could not parse it");
     if (const char* name = rtnl_link_get_name(link.get())) info.name = name;
     if (const char* kind = rtnl_link_get_type(link.get())) info.kind = kind;
+    if (const char* alias = rtnl_link_get_ifalias(link.get())) info.alias = alias;
     if (nl_addr* addr = rtnl_link_get_addr(link.get()); addr && nl_addr_get_len(addr) == 6)
         info.mac = MacAddress::from_bytes(static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(addr)));
     info.operstate = rtnl_link_get_operstate(link.get());

@@ -28,6 +28,7 @@ struct LinkInfo {
     int master = 0;              // ifindex of the master (bridge, failover master); 0 if none
     std::string parent_dev_name;  // IFLA_PARENT_DEV_NAME, e.g. the PCI address of a VF; empty for virtual links
     std::string parent_bus_name;  // IFLA_PARENT_DEV_BUS_NAME, e.g. "pci", "virtio"
+    std::string alias;            // IFLA_IFALIAS (`ip link set X alias TEXT`); empty when none
     std::optional<int> link_netnsid;  // the peer's namespace id, for a veth whose peer lives elsewhere
     // IFLA_LINK: the link this one sits on (a veth: its peer's ifindex, in link_netnsid's namespace when that
     // is set); 0 when not reported, as for a physical device (its own link).

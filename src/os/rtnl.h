@@ -87,6 +87,8 @@ public:
     void set_down(const LinkRef& ref);
     void set_mtu(const LinkRef& ref, unsigned mtu);
     void set_mac(const LinkRef& ref, const MacAddress& mac);
+    // IFLA_IFALIAS; "" removes it. At most 255 bytes (the kernel's IFALIASZ - 1).
+    void set_alias(const LinkRef& ref, const std::string& alias);
     void rename(const LinkRef& ref, const std::string& new_name);  // link must be down
     void set_master(const LinkRef& ref, const LinkRef& master);
     void clear_master(const LinkRef& ref);

@@ -189,6 +189,13 @@ void Rtnl::set_mac(const LinkRef& ref, const MacAddress& mac) {
     change(ref, changes.get(), "set mac " + mac.to_string() + " on");
 }
 
+void Rtnl::set_alias(const LinkRef& ref, const std::string& alias) {
+    if (alias.size() > 255) throw SystemError(EINVAL, "set alias on " + ref.describe() + ": longer than 255 bytes");
+    RtnlLinkPtr changes = alloc_link("set alias");
+    rtnl_link_set_ifalias(changes.get(), alias.c_str());
+    change(ref, changes.get(), "set alias '" + alias + "' on");
+}
+
 void Rtnl::rename(const LinkRef& ref, const std::string& new_name) {
     RtnlLinkPtr changes = alloc_link("rename");
     rtnl_link_set_name(changes.get(), new_name.c_str());

@@ -18,6 +18,10 @@ SplitDevice split_device_arguments(const nlohmann::json& arguments) {
         out.props.ifname = text_of(*it);
         args.erase("ifname");
     }
+    if (const auto it = args.find("alias"); it != args.end()) {
+        out.props.alias = text_of(*it);
+        args.erase("alias");
+    }
     if (const auto it = args.find("host"); it != args.end()) {
         out.props.host = text_of(*it);
         // Ours for every NIC model; vfio-pci keeps it (QEMU's vfio-pci has `host` too).

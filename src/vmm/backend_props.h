@@ -17,6 +17,9 @@ struct BackendProps {
     std::string ifname;   // empty: default from the id
     std::string host;     // primary: the VF's host end
     std::string netdev;   // standby: the netdev id
+    // primary: the VF's id as the guest sees it, its link alias (IFLA_IFALIAS), set before the VF enters the
+    // VM: the lab's stand-in for QEMU's acpi-index= / the root port's slot, which a veth cannot carry.
+    std::string alias;
     std::optional<MacAddress> mac;
     bool has_pair_id = false;  // a failover primary (failover_pair_id set)
 };

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "vmm/undo.h"
 
@@ -22,7 +24,10 @@ VfPort find_vf_port(os::Rtnl& host, const std::string& host_if) {
 }
 
 std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, const std::string& host_if,
-                                               const std::string& ifname, const std::optional<MacAddress>& mac) {
+                                               const std::string& ifname, const std::optional<MacAddress>& mac,
+                                               const std::string& alias) {
+    if (alias.size() > 255 || std::any_of(alias.begin(), alias.end(), [](char c) { return c < 0x20 || c > 0x7e; }))
+        throw ConfigError("alias: 1..255 printable characters");
     const VfPort port = find_vf_port(ns.host_rtnl, host_if);
     if (ns.guest_rtnl.find_link(ifname)) throw ConfigError("the VM already has a link named '" + ifname + "'");
     const os::LinkInfo before = ns.host_rtnl.link(host_if);
@@ -37,6 +42,7 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
             }
         }
         if (ns.host_rtnl.link(host_if).mac != before.mac) ns.host_rtnl.set_mac(host_if, before.mac);
+        if (ns.host_rtnl.link(host_if).alias != before.alias) ns.host_rtnl.set_alias(host_if, before.alias);
         if (before.admin_up) ns.host_rtnl.set_up(host_if);
     });
     if (mac && before.mac != *mac) {
@@ -44,6 +50,8 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
         ns.host_rtnl.set_mac(host_index, *mac);
     }
     const MacAddress vf_mac = ns.host_rtnl.link(host_index).mac;
+    // Before the move, so the guest's first message about the VF already carries its id.
+    if (!alias.empty()) ns.host_rtnl.set_alias(host_index, alias);
     // Renamed and moved in one call (nf_os renames just before the move), so the VM only ever sees `ifname`:
     // a guest daemon that grabbed the VF under its host name would lose it to the rename (sysctls are by name).
     // Only if the host has a link of the VM's name does the VF arrive under its host name and get renamed there.
@@ -65,7 +73,8 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
     restore.dismiss();
     spdlog::info("primary {}: {} plugged into the VM as {} ({}), bridge port {}", id, host_if, ifname,
                  vf_mac.to_string(), port.name);
-    return std::unique_ptr<PrimaryVeth>(new PrimaryVeth(ns, std::move(id), host_if, ifname, port, vf_mac, guest_index));
+    return std::unique_ptr<PrimaryVeth>(
+        new PrimaryVeth(ns, std::move(id), host_if, ifname, port, vf_mac, alias, guest_index));
 }
 
 PrimaryVeth::~PrimaryVeth() {
@@ -87,11 +96,20 @@ void PrimaryVeth::unplug() {
     // Renamed inside the VM first, so the move cannot clash with a host link of the VM's name.
     ns_.guest_rtnl.move_to_netns(guest_ifindex_, ns_.host, host_if_);
     spdlog::info("primary {}: {} moved back to the host as {}", id_, ifname_, host_if_);
+    // The VF reset: a trusted guest may have given it another MAC (failoverd gives it the standby's).
+    const os::LinkInfo back = ns_.host_rtnl.link(host_if_);
+    if (back.mac != mac_) {
+        ns_.host_rtnl.set_down(host_if_);
+        ns_.host_rtnl.set_mac(host_if_, mac_);
+        spdlog::info("primary {}: {} reset to its MAC {} (the guest had set {})", id_, host_if_, mac_.to_string(),
+                     back.mac.to_string());
+    }
+    // The alias stays: the id belongs to the VF (the slot), so a re-plug without alias= still carries it.
 }
 
 nlohmann::json PrimaryVeth::describe() const {
     return {{"id", id_}, {"host", host_if_}, {"ifname", ifname_}, {"mac", mac_.to_string()},
-            {"bridge-port", port_.name}, {"plugged", plugged_}, {"leaving", leaving_}};
+            {"bridge-port", port_.name}, {"plugged", plugged_}, {"leaving", leaving_}, {"alias", alias_}};
 }
 
 }  // namespace nf::vmm

@@ -26,14 +26,18 @@ VfPort find_vf_port(os::Rtnl& host, const std::string& host_if);
 
 class PrimaryVeth {
 public:
-    // Moves IF into the VM as `ifname` (after setting `mac`, when given). Throws; on failure IF stays put.
+    // Moves IF into the VM as `ifname` (after setting `mac` and the alias `alias`, when given). Throws
+    // (ConfigError for an alias that is not 1..255 printable characters); on failure IF stays put.
     static std::unique_ptr<PrimaryVeth> plug(Namespaces& ns, std::string id, const std::string& host_if,
-                                             const std::string& ifname, const std::optional<MacAddress>& mac);
+                                             const std::string& ifname, const std::optional<MacAddress>& mac,
+                                             const std::string& alias = {});
     ~PrimaryVeth();  // unplugs if still plugged
     PrimaryVeth(const PrimaryVeth&) = delete;
     PrimaryVeth& operator=(const PrimaryVeth&) = delete;
 
-    // Moves the VF back to the host namespace under its own name. A VF that is gone (its veth deleted) is
+    // Moves the VF back to the host namespace under its own name, with the MAC it was plugged with: what
+    // a VF reset does to a VF whose (trusted) guest changed its MAC. Its alias stays (the id is the VF's,
+    // like a slot's: a later plug without alias= keeps it). A VF that is gone (its veth deleted) is
     // simply forgotten.
     void unplug();
     // The host deleted the veth: nothing left to move.
@@ -44,6 +48,7 @@ public:
     const std::string& ifname() const { return ifname_; }
     const VfPort& port() const { return port_; }
     const MacAddress& mac() const { return mac_; }
+    const std::string& alias() const { return alias_; }
     int guest_ifindex() const { return guest_ifindex_; }
     bool plugged() const { return plugged_; }
     // Its unplug was requested (eject request sent to the guest) and not cancelled: the MAC filter goes.
@@ -53,9 +58,9 @@ public:
 
 private:
     PrimaryVeth(Namespaces& ns, std::string id, std::string host_if, std::string ifname, VfPort port, MacAddress mac,
-                int guest_ifindex)
+                std::string alias, int guest_ifindex)
         : ns_(ns), id_(std::move(id)), host_if_(std::move(host_if)), ifname_(std::move(ifname)), port_(port),
-          mac_(mac), guest_ifindex_(guest_ifindex) {}
+          mac_(mac), alias_(std::move(alias)), guest_ifindex_(guest_ifindex) {}
 
     Namespaces& ns_;
     std::string id_;
@@ -63,6 +68,7 @@ private:
     std::string ifname_;
     VfPort port_;
     MacAddress mac_;
+    std::string alias_;
     int guest_ifindex_;
     bool plugged_ = true;
     bool leaving_ = false;

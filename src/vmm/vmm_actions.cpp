@@ -102,7 +102,8 @@ void Vmm::plug_primary(const device::PlugPrimary& action) {
         spdlog::info("primary {}: no host= device, present in the model only", action.id);
         return;
     }
-    auto primary = PrimaryVeth::plug(*ns_, action.id, props->host, ifname_for(action.id, props), mac_of(action.mac));
+    auto primary = PrimaryVeth::plug(*ns_, action.id, props->host, ifname_for(action.id, props), mac_of(action.mac),
+                                     props->alias);
     const std::string host_if = primary->host_if();
     auto& filter = filters_[host_if];
     if (!filter || filter->port_ifindex() != primary->port().ifindex || filter->mac() != primary->mac())
@@ -141,15 +142,25 @@ void Vmm::update_filter(const std::string& host_if) {
     const auto it = filters_.find(host_if);
     if (it == filters_.end()) return;
     bool plugged = false, leaving = false;
+    const PrimaryVeth* vf = nullptr;
     for (const auto& [id, primary] : primaries_)
         if (primary->host_if() == host_if && primary->plugged()) {
             plugged = true;
             leaving = primary->leaving();
+            vf = primary.get();
         }
     const auto port = ns_->host_rtnl.find_link(it->second->port_ifindex());
     if (!port) {
         it->second->forget();
         return;
+    }
+    // A trusted VF: the guest may set the VF's MAC (failoverd gives it the standby's); the NIC's filter
+    // follows the MAC the VF has now, as a PF does for a trusted VF.
+    if (const auto link = vf ? ns_->guest_rtnl.find_link(vf->guest_ifindex()) : std::nullopt;
+        link && link->mac != it->second->mac() && !link->mac.is_zero()) {
+        spdlog::info("primary {}: the guest set the VF's MAC to {}; the MAC filter follows", vf->id(), link->mac.to_string());
+        it->second = std::make_unique<VfMacFilter>(ns_->host_rtnl, options_.vf_filter, vf->port().ifindex,
+                                                   vf->port().name, link->mac);
     }
     it->second->update(plugged, port->carrier, leaving);
 }

@@ -57,13 +57,18 @@ DEVICES (QEMU keyval syntax; also the arguments of QMP device_add)
   virtio-net-pci,id=ID,netdev=NETDEV,mac=MAC,failover=on|off,bus=BUS[,addr=SLOT.FN][,ifname=NAME]
       the standby (failover=on offers STANDBY, bit 62). The VMM creates a tap with MAC, moves it into the VM
       as NAME (default: ID) and forwards it to NETDEV.
-  vfio-pci,id=ID,host=IF,failover_pair_id=STANDBY,bus=BUS[,mac=MAC][,ifname=NAME]
+  vfio-pci,id=ID,host=IF,failover_pair_id=STANDBY,bus=BUS[,mac=MAC][,ifname=NAME][,alias=TEXT]
       the primary: IF is a veth end in the VMM's netns (the "VF"); its peer must be a port of the host
       bridge. Plug moves IF into the VM as NAME (default: ID), unplug moves it back under its own name.
-      mac= sets IF's address before plug (the admin's `ip link set PF vf N mac`).
+      mac= sets IF's address before plug (the admin's `ip link set PF vf N mac`). alias= (1-255
+      printable characters) gives IF that link alias before it enters the VM: the VF's id for a
+      trusted VF (failoverd --primary-id alias:TEXT), standing in for QEMU's acpi-index=; it stays on
+      IF, so a later device_add without alias= keeps it. A trusted
+      guest may change the VF's MAC: the MAC filter follows it, and unplug gives IF its plugged MAC
+      back (a VF reset).
   Other models the device model knows (e1000e, virtio-blk-pci) are accepted without a backend.
   Buses: pcie.0 (root complex, no hotplug), root0..root3 (hotpluggable root ports), pci.1 (conventional).
-  `ifname` and `host` are ours (QEMU has no such properties); everything else is QEMU's.
+  `ifname`, `alias` and `host` are ours (QEMU has no such properties); everything else is QEMU's.
 
 QMP
   qmp_capabilities, query-version, query-status, query-pci, qom-get, stop, cont, device_add, device_del,

@@ -12,22 +12,15 @@
 #include <string>
 
 #include "guest_fixture.h"
+#include "loss_bounds.h"
 
 namespace nf::vmtest {
 namespace {
 
 using Millis = std::chrono::milliseconds;
 
-// The target (issue 8): at most one packet lost per direction on re-plug, where the kernel loses seconds.
-constexpr int kMaxReplugLoss = 1;
-// Unplug is not announced to userspace in a real guest (ACPI eject unbinds the driver; there is no device
-// channel to ack first, as with failover-vmm), so frames in flight on the VF are lost until failoverd has
-// switched and announced: 1-4 per direction at 20/s measured under TCG (7 once, on a machine with a load
-// average of 15), the kernel loses 2-4. The bound (1 s) catches a failoverd that does not switch (that
-// costs seconds), with room for a loaded machine.
-constexpr int kMaxUnplugLoss = 20;
 // Migration with failover-migrate, failover=off: the VF's unplug has the same missing eject handshake as
-// above (0-5 lost per direction), and QEMU 7.2 has no netpass: the host's requests sent while the guest is
+// an unplug (loss_bounds.h; 0-5 lost per direction), and QEMU 7.2 has no netpass: the host's requests sent while the guest is
 // paused for stop-and-copy (QEMU's downtime, 100-450 ms under TCG) or before the bridge has learnt the
 // destination's port are lost; re-plug on the destination loses none (failoverd waits for the e1000e's
 // carrier). Measured 6-19 host -> guest (19 with a 673 ms downtime at a load average of ~9), 1-3

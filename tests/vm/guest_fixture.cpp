@@ -10,7 +10,7 @@ std::string guest_dir() {
     return dir && *dir ? dir : NF_VM_GUEST_DIR;
 }
 
-void GuestSuite::boot(GuestKind kind, bool ipv6) {
+void GuestSuite::boot(GuestKind kind, bool ipv6, const std::function<void(QemuOptions&)>& adjust) {
     ipv6_ = ipv6;
     boot_error_.clear();
     try {
@@ -24,6 +24,7 @@ void GuestSuite::boot(GuestKind kind, bool ipv6) {
     options.netns = net_->netns();
     options.kind = kind;
     options.ipv6 = ipv6;
+    if (adjust) adjust(options);
     try {
         vm_ = std::make_unique<QemuVm>(options);
         net_->attach_tap(vm_->standby_tap());

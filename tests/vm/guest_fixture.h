@@ -20,7 +20,8 @@ std::string guest_dir();
 
 class GuestSuite : public ::testing::Test {
 protected:
-    static void boot(GuestKind kind, bool ipv6);
+    // `adjust` changes the QEMU options before the boot (a trusted VF's own MAC and id).
+    static void boot(GuestKind kind, bool ipv6, const std::function<void(QemuOptions&)>& adjust = {});
     static void shutdown();
     void SetUp() override;
     void TearDown() override;

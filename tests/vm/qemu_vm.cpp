@@ -80,8 +80,13 @@ QemuVm::QemuVm(QemuOptions options, Millis boot_timeout) : options_(std::move(op
 QemuVm::~QemuVm() { stop(); }
 
 nlohmann::json QemuVm::primary_device() const {
-    nlohmann::json device = {{"driver", "e1000e"}, {"id", "primary"}, {"netdev", "hostvf"},
-                             {"mac", kGuestMac},   {"bus", "rp2"},    {"romfile", ""}};
+    nlohmann::json device = {{"driver", "e1000e"},
+                             {"id", "primary"},
+                             {"netdev", "hostvf"},
+                             {"mac", options_.primary_mac.empty() ? std::string(kGuestMac) : options_.primary_mac},
+                             {"bus", "rp2"},
+                             {"romfile", ""}};
+    if (options_.primary_acpi_index) device["acpi-index"] = options_.primary_acpi_index;
     if (options_.kind == GuestKind::kernel) device["failover_pair_id"] = "standby";
     return device;
 }

@@ -55,6 +55,11 @@ struct QemuOptions {
     // Appended to QEMU's command line (e.g. another suite's extra device or object); a destination made by
     // start_destination() gets them too.
     std::vector<std::string> extra_args;
+    // A trusted VF: the e1000e's own MAC (empty: the guest MAC, the standby's) and its ACPI index
+    // (acpi-index=N on the device; 0: none). QEMU 7.2's q35 hot-plugs root ports by ACPI, which makes the
+    // index visible in the guest's sysfs (docs/scenarios-qemu.md, TRUSTED VFS).
+    std::string primary_mac;
+    unsigned primary_acpi_index = 0;
 };
 
 struct GuestResult {

@@ -19,6 +19,7 @@ struct FakeFailures {
     std::optional<int> sync_addresses;
     std::optional<int> slave_flags;
     std::optional<int> read_stats;
+    std::optional<int> take_address;         // e.g. EADDRNOTAVAIL: a driver that refuses the MAC
 };
 
 struct FakeNetdev {
@@ -27,6 +28,7 @@ struct FakeNetdev {
     std::optional<std::string> rx_handler_owner;  // who claimed the receive path (bridge, a master)
     std::optional<std::string> upper;             // the master it is linked under
     bool failover_slave_flag = false;             // failover-slave + no-addrconf (O4)
+    std::optional<MacAddress> own_addr;           // set by take_address, cleared by restore_address
     std::vector<std::string> op_log;              // every operation applied, in order ("open", "set_mtu 1500")
 
     bool enslaved() const { return upper.has_value() || rx_handler_owner.has_value() || failover_slave_flag; }

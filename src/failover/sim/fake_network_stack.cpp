@@ -1,5 +1,7 @@
 #include "failover/sim/fake_network_stack.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <cerrno>
 
@@ -219,6 +221,27 @@ StatsReading FakeNetworkStack::read_stats(const Netdev& d) {
     if (!dev) return {errno_code(ENODEV), {}};
     if (dev->fail.read_stats) return {errno_code(*dev->fail.read_stats), {}};
     return {{}, dev->desc.stats};
+}
+
+// As the daemon does it: down, set, up again if it was (drivers refuse a MAC change while up).
+std::error_code FakeNetworkStack::take_address(const Netdev& d, const MacAddress& mac) {
+    FakeNetdev* dev = find(d.key());
+    if (!dev) return errno_code(ENODEV);
+    dev->op_log.push_back("take_address " + mac.to_string());
+    if (dev->fail.take_address) return errno_code(*dev->fail.take_address);
+    if (dev->desc.dev_addr == mac) return {};
+    if (!dev->own_addr) dev->own_addr = dev->desc.dev_addr;
+    dev->desc.dev_addr = mac;
+    return {};
+}
+
+std::error_code FakeNetworkStack::restore_address(const Netdev& d) {
+    FakeNetdev* dev = find(d.key());
+    if (!dev) return errno_code(ENODEV);
+    dev->op_log.push_back("restore_address");
+    if (!dev->own_addr) return {};
+    dev->desc.dev_addr = *std::exchange(dev->own_addr, std::nullopt);
+    return {};
 }
 
 }  // namespace nf::failover::sim

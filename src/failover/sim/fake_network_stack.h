@@ -58,6 +58,8 @@ public:
     std::error_code install_rx_handler(const Netdev& dev, const MasterIdentity& master) override;
     std::error_code remove_rx_handler(const Netdev& dev) override;
     StatsReading read_stats(const Netdev& dev) override;
+    std::error_code take_address(const Netdev& dev, const MacAddress& mac) override;
+    std::error_code restore_address(const Netdev& dev) override;
 
 private:
     void emit(NetdevEventKind kind, const FakeNetdev& dev);

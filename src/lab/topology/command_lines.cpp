@@ -34,7 +34,7 @@ std::vector<std::string> vmm_command_line(const LabConfig& config, const VmConfi
                             ",failover=on,bus=" + vm.standby.bus + ",ifname=" + vm.standby.ifname,
             "--device", vm.primary.driver + ",id=" + vm.primary.id + ",host=" + LabNames::vf_netdev(vm.name) +
                             ",failover_pair_id=" + vm.standby.id + ",bus=" + vm.primary.bus +
-                            ",ifname=" + vm.primary.ifname};
+                            ",ifname=" + vm.primary.ifname + (vm.primary.alias.empty() ? "" : ",alias=" + vm.primary.alias)};
     if (!instance.incoming.empty()) argv.insert(argv.end(), {"--incoming", instance.incoming});
     return argv;
 }

@@ -56,16 +56,18 @@ nlohmann::ordered_json to_json(const LabConfig& config) {
     for (const auto& host : config.hosts) hosts.push_back({{"name", host.name}});
     for (const auto& client : config.clients) clients.push_back({{"name", client.name}, {"ip", client.ip.to_string()}});
     for (const auto& vm : config.vms) {
+        nlohmann::ordered_json primary{{"id", vm.primary.id},
+                                       {"driver", vm.primary.driver},
+                                       {"bus", vm.primary.bus},
+                                       {"ifname", vm.primary.ifname}};
+        if (!vm.primary.alias.empty()) primary["alias"] = vm.primary.alias;
+        if (vm.primary.random_mac) primary["random_mac"] = true;
         vms.push_back({{"name", vm.name},
                        {"host", vm.host},
                        {"mac", vm.mac.to_string()},
                        {"ip", vm.ip.to_string()},
                        {"standby", {{"id", vm.standby.id}, {"bus", vm.standby.bus}, {"ifname", vm.standby.ifname}}},
-                       {"primary",
-                        {{"id", vm.primary.id},
-                         {"driver", vm.primary.driver},
-                         {"bus", vm.primary.bus},
-                         {"ifname", vm.primary.ifname}}}});
+                       {"primary", primary}});
     }
     return json{{"prefix", config.prefix},
                 {"subnet", config.subnet.to_string()},

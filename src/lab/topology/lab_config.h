@@ -36,6 +36,12 @@ struct PrimaryConfig {
     std::string driver = "vfio-pci";
     std::string bus = "root1";
     std::string ifname = "ens4";  // its name inside the guest once plugged
+    // A "trusted VF" (issue 13): the host does not give the VF the VM's MAC (it comes up with a random
+    // one) and names it by an id instead, here its link alias (the VMM's `alias=`); failoverd pairs it by
+    // that id (guest args `--primary-id alias:<alias>`) and gives it the standby's MAC. Both written out
+    // only when set.
+    std::string alias;        // empty: none
+    bool random_mac = false;  // the VF veth gets the kernel's random MAC instead of the VM's
 };
 
 struct VmConfig {

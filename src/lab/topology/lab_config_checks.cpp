@@ -67,6 +67,7 @@ void check_vm(const LabConfig& config, std::size_t i, std::map<std::string, std:
     check_id(at + ".primary.driver", vm.primary.driver);
     check_id(at + ".primary.bus", vm.primary.bus);
     check_ifname(at + ".primary.ifname", vm.primary.ifname);
+    if (!vm.primary.alias.empty()) check_id(at + ".primary.alias", vm.primary.alias);
     if (vm.primary.id == vm.standby.id)
         throw ConfigError(at + ".primary.id: '" + vm.primary.id + "' is also the standby's id");
     if (vm.primary.ifname == vm.standby.ifname)

@@ -84,6 +84,8 @@ void parse_primary(JsonFields& vm_fields, PrimaryConfig& primary) {
     fields.read("driver", primary.driver);
     fields.read("bus", primary.bus);
     fields.read("ifname", primary.ifname);
+    fields.read("alias", primary.alias);
+    fields.read("random_mac", primary.random_mac);
     fields.reject_unknown();
 }
 

@@ -105,7 +105,7 @@ void build_vf(const LabNames& names, const VmConfig& vm, const HostConfig& host_
     const auto port = LabNames::vf_port(vm.name);
     if (!rtnl.find_link(port)) {
         os::VethOptions options;
-        options.peer_mac = vm.mac;
+        if (!vm.primary.random_mac) options.peer_mac = vm.mac;  // a trusted VF keeps the kernel's random one
         rtnl.create_veth(port, LabNames::vf_netdev(vm.name), options);
     }
     make_port(rtnl, port, kHostBridge);

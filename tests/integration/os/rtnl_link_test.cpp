@@ -76,6 +76,23 @@ TEST_F(RtnlLinks, UpDownMtuMacRename) {
     EXPECT_FALSE(a.find_link("nfosa1").has_value());  // veth dies in pairs
 }
 
+// The alias travels with the link into another namespace (the lab VMM sets a VF's id there before the move).
+TEST_F(RtnlLinks, AliasSetReadMovedAndCleared) {
+    Rtnl a = a_.rtnl();
+    Rtnl b = b_.rtnl();
+    a.create_veth("nfosal0", "nfosal1");
+    EXPECT_EQ(a.link("nfosal0").alias, "");
+    a.set_alias("nfosal0", "vf0");
+    EXPECT_EQ(a.link("nfosal0").alias, "vf0");
+    EXPECT_EQ(a.link("nfosal1").alias, "");
+    a.move_to_netns("nfosal0", b_.ns());
+    EXPECT_EQ(b.link("nfosal0").alias, "vf0");
+    b.set_alias("nfosal0", "");
+    EXPECT_EQ(b.link("nfosal0").alias, "");
+    EXPECT_THROW(b.set_alias("nfosal0", std::string(256, 'a')), SystemError);
+    b.delete_link("nfosal0");
+}
+
 TEST_F(RtnlLinks, BridgeMasterSetAndClear) {
     Rtnl a = a_.rtnl();
     const LinkInfo br = a.create_bridge("nfosbr0");

@@ -61,7 +61,7 @@ TEST(DaemonConfig, DefaultsFromStandbyAlone) {
 TEST(DaemonConfig, EveryFlag) {
     const auto c = config({"--standby", "ens4", "--master", "eth0", "--model", "hidden", "--datapath", "packet",
                            "--rx-mode", "kernel", "--announce", "3", "--announce-interval", "200", "--primary-id",
-                           "vf0", "--control", "/tmp/x.sock", "--log-level", "debug", "--foreground"});
+                           "alias:vf0", "--control", "/tmp/x.sock", "--log-level", "debug", "--foreground"});
     EXPECT_EQ(c.master, "eth0");
     EXPECT_EQ(c.model, DeviceModel::hidden);
     EXPECT_EQ(c.datapath, DatapathChoice::packet);
@@ -69,7 +69,7 @@ TEST(DaemonConfig, EveryFlag) {
     EXPECT_EQ(c.announce.count, 3u);
     EXPECT_EQ(c.announce.interval, std::chrono::milliseconds(200));
     EXPECT_EQ(c.pairing.by, PairingKey::id);   // implied by --primary-id
-    EXPECT_EQ(c.pairing.primary_id, "vf0");
+    EXPECT_EQ(c.pairing.primary_id, "alias:vf0");
     EXPECT_EQ(c.control, "/tmp/x.sock");
     EXPECT_EQ(c.log_level, "debug");
     EXPECT_TRUE(c.foreground);
@@ -121,7 +121,7 @@ TEST(DaemonConfig, ReadsEveryFieldFromFile) {
     const auto path = dir.write("c.json", R"({
         "standby_match": {"driver": "virtio_net", "name_glob": "ens*", "virtio_standby_feature": true},
         "master": "eth0", "model": "hidden", "datapath": "bpf", "rx_mode": "kernel",
-        "announce": {"count": 5, "interval_ms": 100}, "pairing": {"by": "id", "primary_id": "slot-3"},
+        "announce": {"count": 5, "interval_ms": 100}, "pairing": {"by": "id", "primary_id": "slot:3"},
         "control": "/tmp/f.sock", "log_level": "warn", "foreground": true})");
     const auto c = config({"--config", path});
     EXPECT_EQ(c.standby.driver, "virtio_net");
@@ -132,7 +132,7 @@ TEST(DaemonConfig, ReadsEveryFieldFromFile) {
     EXPECT_EQ(c.datapath, DatapathChoice::bpf);
     EXPECT_EQ(c.rx_mode, RxMode::kernel);
     EXPECT_EQ(c.announce, (AnnouncePolicy{5, std::chrono::milliseconds(100)}));
-    EXPECT_EQ(c.pairing, (Pairing{PairingKey::id, "slot-3"}));
+    EXPECT_EQ(c.pairing, (Pairing{PairingKey::id, "slot:3"}));
     EXPECT_EQ(c.control, "/tmp/f.sock");
     EXPECT_EQ(c.log_level, "warn");
     EXPECT_TRUE(c.foreground);
@@ -159,7 +159,7 @@ TEST(DaemonConfig, StandbyFlagReplacesFileRules) {
 }
 
 TEST(DaemonConfig, ToJsonRoundTripsThroughTheFileParser) {
-    const auto c = config({"--match-driver", "virtio_net", "--model", "hidden", "--primary-id", "p", "--announce", "7"});
+    const auto c = config({"--match-driver", "virtio_net", "--model", "hidden", "--primary-id", "acpi-index:7", "--announce", "7"});
     const auto again = resolve(parse_config_json(to_json(c), "dump"), {});
     EXPECT_EQ(again, c);
 }
@@ -242,7 +242,7 @@ TEST(DaemonConfigErrors, FlagErrorsNameTheFlag) {
     EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "serial"}).find("--pair-by: 'serial' is not one of mac, id"),
               std::string::npos);
     EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "id"}).find("pairing.primary_id"), std::string::npos);
-    EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "mac", "--primary-id", "x"}).find("pairing.primary_id"),
+    EXPECT_NE(error_of({"--standby", "ens4", "--pair-by", "mac", "--primary-id", "alias:x"}).find("pairing.primary_id"),
               std::string::npos);
     EXPECT_NE(error_of({"--standby", "ens4", "--control", "relative.sock"}).find("--control"), std::string::npos);
     EXPECT_NE(error_of({"--standby", "ens4", "--control", "/" + std::string(200, 'a')}).find("--control"),

@@ -136,6 +136,73 @@ TEST_F(FailoverCore, PairsPrimaryByIdWhenItsMacIsUnknown) {
     EXPECT_FALSE(other.enslaved());
 }
 
+// A trusted VF (paired by id, its own MAC) takes the standby's MAC before it opens, and gets its own back when
+// it leaves; the standby and MAC-paired primaries are never touched.
+TEST_F(FailoverCore, PrimaryPairedByIdTakesTheStandbysMacAndGetsItsOwnBack) {
+    MasterSpec spec;
+    spec.name = "eth0";
+    spec.standby = make_pv("eth0sby", "vmbus0");
+    spec.primary_pair_id = "slot:7";
+    stack.add(spec.standby);
+    FailoverMaster& m = registry.create_master(spec, stack.snapshot());
+    ASSERT_EQ(m.open(), std::error_code());
+    Netdev vf = make_vf("enP7s1");
+    vf.dev_addr = vf.perm_addr = kMacOther;
+    vf.pair_id = "slot:7";
+    FakeNetdev& dev = stack.add(vf);
+    ASSERT_NE(m.slave(Role::primary), nullptr);
+    EXPECT_EQ(dev.desc.dev_addr, kMacM);
+    EXPECT_EQ(m.slave(Role::primary)->dev_addr, kMacM);
+    const auto& log = dev.op_log;
+    const auto taken = std::find(log.begin(), log.end(), "take_address " + kMacM.to_string());
+    ASSERT_NE(taken, log.end());
+    EXPECT_LT(taken - log.begin(), std::find(log.begin(), log.end(), "open") - log.begin()) << "taken before open";
+    EXPECT_EQ(std::count(stack.get("eth0sby").op_log.begin(), stack.get("eth0sby").op_log.end(), "take_address " + kMacM.to_string()), 0);
+
+    registry.destroy_master("eth0");
+    EXPECT_EQ(dev.desc.dev_addr, kMacOther);
+    const auto closed = std::find(log.begin(), log.end(), "close");
+    const auto restored = std::find(log.begin(), log.end(), "restore_address");
+    ASSERT_NE(restored, log.end());
+    EXPECT_LT(closed - log.begin(), restored - log.begin()) << "restored while down";
+}
+
+TEST_F(FailoverCore, APrimaryThatRefusesTheMacIsNotUsed) {
+    MasterSpec spec;
+    spec.name = "eth0";
+    spec.standby = make_pv("eth0sby", "vmbus0");
+    spec.primary_pair_id = "slot:7";
+    stack.add(spec.standby);
+    FailoverMaster& m = registry.create_master(spec, stack.snapshot());
+    ASSERT_EQ(m.open(), std::error_code());
+    FakeNetdev prototype{make_vf("enP7s1")};
+    prototype.desc.dev_addr = prototype.desc.perm_addr = kMacOther;
+    prototype.desc.pair_id = "slot:7";
+    prototype.fail.take_address = EADDRNOTAVAIL;
+    FakeNetdev& dev = stack.add(prototype);
+    EXPECT_EQ(m.slave(Role::primary), nullptr);
+    EXPECT_FALSE(dev.enslaved()) << "rolled back: no upper, no rx handler, no slave flags";
+    EXPECT_EQ(dev.desc.dev_addr, kMacOther);
+    EXPECT_EQ(std::count(dev.op_log.begin(), dev.op_log.end(), "open"), 0) << "never opened as a slave";
+    const FailoverEvent* rejected = sink.last(FailoverEventKind::slave_rejected);
+    ASSERT_NE(rejected, nullptr);
+    EXPECT_NE(rejected->reason.find("refused the MAC " + kMacM.to_string()), std::string::npos) << rejected->reason;
+}
+
+TEST_F(FailoverCore, APrimaryPairedByMacNeverHasItsMacSet) {
+    create_ready();
+    for (const char* name : {"ens10nsby", "ens11"}) {
+        const auto& log = stack.get(name).op_log;
+        EXPECT_TRUE(std::none_of(log.begin(), log.end(), [](const std::string& op) { return op.starts_with("take_address"); }))
+            << name;
+    }
+    registry.destroy_master("ens10");
+    for (const char* name : {"ens10nsby", "ens11"}) {
+        const auto& log = stack.get(name).op_log;
+        EXPECT_EQ(std::count(log.begin(), log.end(), "restore_address"), 0) << name;
+    }
+}
+
 // CHANGEADDR (issue 9, defect 7): a device paired by its current MAC that gets the master's MAC after it
 // appeared is enslaved then; a primary whose MAC changes away is released; the standby stays.
 TEST_F(FailoverCore, AddressChangesPairAndReleaseThePrimary) {
