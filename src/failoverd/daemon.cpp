@@ -207,6 +207,7 @@ void Daemon::adopt_or_clean_up() {
         standby_name_ = state->standby;
         standby_was_up_ = state->standby_was_up;
         if (master_takes_standby_name()) device_->standby_renamed(standby_name_, standby_name_now());
+        snapshots_ = LinkSnapshots::from_json(state->links);
         spdlog::info("adopting master {} left by a previous failoverd", config_.master);
         return;
     }
@@ -247,6 +248,8 @@ void Daemon::adopt_or_clean_up() {
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_->find_link(state->standby)) guest_rtnl_->set_up(state->standby);
         });
+    for (const auto& failed : LinkSnapshots::from_json(state->links).restore_all(guest_))
+        spdlog::warn("cleaning up: could not restore {}", failed);
     remove_state(path);
     device_ = std::make_unique<MasterDevice>(layout, guest_);
 }
@@ -268,6 +271,7 @@ os::LinkInfo Daemon::find_standby() {
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
         pairing_key_ = pairing_mac(*link);
+        snapshots_.capture_once(guest_, link->ifindex, link->name);
         return *link;
     }
     const auto names = standbys_matching_rules({config_.master, holder_bridge_name(config_.master)});
@@ -278,6 +282,7 @@ os::LinkInfo Daemon::find_standby() {
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
         pairing_key_ = pairing_mac(*link);
+        snapshots_.capture_once(guest_, link->ifindex, link->name);
         spdlog::info("standby {} found by rule", link->name);
         return *link;
     }
@@ -356,6 +361,10 @@ void Daemon::watch_links() {
 
 void Daemon::start_core(const os::LinkInfo& standby) {
     ops_ = std::make_unique<RtnlSlaveOps>(*slave_rtnl_, device_->slave_netns(), device_->holder_ifindex());
+    // A primary's state before its first change (3dev; a hidden one was recorded before it was moved).
+    ops_->before_change([this](const failover::Netdev& dev) {
+        if (dev.name != standby_name_now()) remember_link(device_->slave_netns(), dev.ifindex, dev.name);
+    });
     registry_ = std::make_unique<failover::FailoverRegistry>(*ops_, *this);
     const os::LinkInfo master_link = guest_rtnl_->link(device_->master_ifindex());
 
@@ -407,9 +416,17 @@ void Daemon::start_services() {
 void Daemon::record_state(const char* phase) {
     system_changed_ = true;
     state_owned_ = true;
-    write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)),
-                {config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
-                 standby_name_, standby_was_up_, phase});
+    phase_ = phase;
+    DaemonState state{config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
+                      standby_name_, standby_was_up_, phase};
+    state.links = snapshots_.to_json();
+    write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)), state);
+}
+
+void Daemon::remember_link(const os::Netns& netns, int ifindex, const std::string& name) noexcept {
+    best_effort("failoverd", "record a link's state before the first change", [&] {
+        if (snapshots_.capture_once(netns, ifindex, name) && state_owned_) record_state(phase_.c_str());
+    });
 }
 
 // Link events, signals and the loop's error hook; the control socket and the device channel watch their
@@ -501,6 +518,9 @@ void Daemon::stop() noexcept {
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });
+    // Last: the slaves are back in the guest under their own names now.
+    for (const auto& failed : snapshots_.restore_all(guest_))
+        spdlog::warn("{}: could not restore {}", config_.master, failed);
     if (state_owned_) {
         const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
         if (left.empty()) {
@@ -509,8 +529,10 @@ void Daemon::stop() noexcept {
             // Kept, with what is left: the next start finishes the job (a slave still in the private
             // namespace goes back to the guest then).
             best_effort("failoverd", "record the leftovers", [&] {
-                write_state(path, {config_.master, std::string(daemon::to_string(config_.model)),
-                                   datapath_name(choice_.kind), standby_name_, standby_was_up_, "leftovers", left});
+                DaemonState state{config_.master, std::string(daemon::to_string(config_.model)),
+                                  datapath_name(choice_.kind), standby_name_, standby_was_up_, "leftovers", left};
+                state.links = snapshots_.to_json();
+                write_state(path, state);
             });
         }
     }

@@ -25,6 +25,7 @@
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
 #include "failoverd/guest_channel.h"
+#include "failoverd/link_snapshot.h"
 #include "failoverd/link_table.h"
 #include "failoverd/master_device.h"
 #include "failoverd/owner_lock.h"
@@ -80,6 +81,9 @@ private:
     void abort_start() noexcept;
     // The state file, with the phase start-up has reached ("starting" | "running").
     void record_state(const char* phase);
+    // Exact restore: `ifindex` in `netns` as it is now, before our first change to it (once per name); kept
+    // in the state file so that a successor restores it too.
+    void remember_link(const os::Netns& netns, int ifindex, const std::string& name) noexcept;
     void block_signals();
     void restore_signals() noexcept;
 
@@ -137,6 +141,8 @@ private:
     bool standby_was_up_ = false;
     std::string standby_name_;  // its own name, which it has again after stop
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC
+    LinkSnapshots snapshots_;  // every link we touched, as it was before
+    std::string phase_;        // the state file's phase
 
     os::Netns guest_;
     std::uint64_t guest_inode_ = 0;

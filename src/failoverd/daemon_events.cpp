@@ -122,6 +122,8 @@ void Daemon::on_master_change(const os::LinkEvent& event) {
 void Daemon::hide_if_slave(const failover::Netdev& dev) {
     if (dev.type != failover::NetdevType::ethernet || dev.perm_addr != pairing_key_) return;
     if (guest_table_->ignored(dev.ifindex)) return;
+    // A namespace move drops its addresses: recorded first, for stop to put back.
+    remember_link(guest_, dev.ifindex, dev.name);
     try {
         device_->hide_slave(*guest_rtnl_, dev.ifindex);
         spdlog::info("{} (ifindex {}) moved into the private namespace", dev.name, dev.ifindex);

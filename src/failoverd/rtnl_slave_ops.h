@@ -15,6 +15,7 @@
 //                   net_failover. hidden: nothing (only the daemon sees the slaves).
 //   rx handler      success: the datapath claims RX when the program attaches the slave
 //   stats           IFLA_STATS64
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,10 @@ public:
     std::error_code remove_rx_handler(const failover::Netdev& dev) override;
     failover::StatsReading read_stats(const failover::Netdev& dev) override;
 
+    // Called before every change to a slave (open, MTU, slave flags, link to master), so the daemon can
+    // record the link's state before its first change (exact restore at stop).
+    void before_change(std::function<void(const failover::Netdev&)> hook) { before_change_ = std::move(hook); }
+
 private:
     os::Rtnl& rtnl_;
     const os::Netns& netns_;
@@ -55,6 +60,10 @@ private:
         std::string disable_ipv6;
     };
     std::map<int, SavedIpv6> saved_ipv6_;  // by ifindex, restored at clear_slave_flags
+    std::function<void(const failover::Netdev&)> before_change_;
+    void about_to_change(const failover::Netdev& dev) {
+        if (before_change_) before_change_(dev);
+    }
 };
 
 }  // namespace nf::failoverd

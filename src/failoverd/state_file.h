@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace nf::failoverd {
 
 struct DaemonState {
@@ -21,6 +23,9 @@ struct DaemonState {
     // "leftovers": a stop could not undo everything (listed below); the next start finishes the job.
     std::string phase = "running";
     std::vector<std::string> leftovers;  // phase "leftovers": what is still there, for humans
+    // LinkSnapshots::to_json(): every link as it was before the daemon first touched it, restored at stop
+    // (also by the daemon that adopts or cleans up after this one).
+    nlohmann::json links = nlohmann::json::array();
 };
 
 // <directory>/<key>.state; `key` is system_key(guest inode, master).
