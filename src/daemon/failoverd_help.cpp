@@ -70,6 +70,13 @@ OPTIONS
         the host does not set.
     --primary-id ID
         The pairing id a primary must carry; implies --pair-by id.
+    --standby-config takeover|refuse
+        What to do with addresses and routes already on the standby at start (DHCP or the
+        distribution's network configuration got there first; the standby's MTU always becomes the
+        master's) (default takeover):
+          takeover  move them to the master (IPv6 link-local and learnt addresses excepted: the
+                    kernel remakes those); at stop they go back to the standby.
+          refuse    do not start: exit 2, naming what is configured, nothing changed.
     -c, --control PATH
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
         to start when another daemon answers on PATH and replaces a stale socket file. Two guests on
@@ -123,6 +130,7 @@ CONFIG FILE
         "rx_grace_ms": 100,                  0..10000; 0 = no grace
         "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
         "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "vf0"}
+        "standby_config": "takeover",        "takeover" | "refuse"
         "control": "/run/netfailover/eth0.sock",
         "control_group": "netfailover",      optional: --control-group
         "device_channel": "/run/netfailover/nfl/vm1.chan",   lab VMM only
@@ -141,7 +149,8 @@ CONTROL
 
 SIGNALS
     SIGTERM, SIGINT  stop: detach the datapath, remove the master, restore the slaves (the standby
-                     gets its name back), exit 0.
+                     gets its name back), exit 0. Every slave gets back what it had before
+                     failoverd first touched it: up/down, MTU, IPv6 settings, addresses, routes.
     SIGHUP           resync: dump the links again and bring the failover state up to date; the
                      config is not re-read (systemctl reload sends it).
     An error while handling one event is logged, counted (status: event_loop.handler_errors) and

@@ -180,8 +180,8 @@ void Daemon::name_master_by_rule() {
             if (private_rtnl.find_link(daemon::renamed_standby(s.standby))) left.push_back(s.master);
         }
         if (left.size() != 1)
-            throw SystemError(ENODEV, "no netdev matches the standby rules (" +
-                                          daemon::StandbyMatcher(config_.standby).describe() + ")");
+            throw ConfigError("--match-*: no netdev matches the standby rules (" +
+                              daemon::StandbyMatcher(config_.standby).describe() + ")");
         name = left.front();
     }
     daemon::name_master_after(config_, name);
@@ -267,7 +267,8 @@ os::LinkInfo Daemon::find_standby() {
     const std::string wanted = config_.standby.name ? *config_.standby.name : standby_name_;
     if (!wanted.empty()) {
         auto link = guest_rtnl_->find_link(wanted);
-        if (!link) throw SystemError(ENODEV, "standby " + wanted + " not found in this namespace");
+        // Nothing changed yet (a successor's clean-up aside, which makes this exit 1): a usage error, exit 2.
+        if (!link) throw ConfigError("--standby: no netdev named " + wanted + " in this namespace");
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
         pairing_key_ = pairing_mac(*link);
@@ -276,8 +277,8 @@ os::LinkInfo Daemon::find_standby() {
     }
     const auto names = standbys_matching_rules({config_.master, holder_bridge_name(config_.master)});
     if (names.empty())
-        throw SystemError(ENODEV, "no netdev matches the standby rules (" +
-                                      daemon::StandbyMatcher(config_.standby).describe() + ")");
+        throw ConfigError("--match-*: no netdev matches the standby rules (" +
+                          daemon::StandbyMatcher(config_.standby).describe() + ")");
     if (const auto link = guest_rtnl_->find_link(names.front())) {
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
@@ -295,8 +296,10 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     if (device_->layout().uses_holder() && holder_bridge_name(config_.master) == standby.name)
         throw ConfigError("master " + config_.master + ": its holder bridge would be named " + standby.name +
                           ", the standby's name; give another --master");
+    check_standby_config(standby);
     // Before the first change: a daemon killed from here on leaves a file that says what to remove.
     record_state("starting");
+    clear_standby_config(standby);
     if (master_takes_standby_name()) device_->rename_standby(*guest_rtnl_, standby.name, standby_name_now());
     if (guest_rtnl_->find_link(config_.master))
         throw SystemError(EEXIST, "a link named " + config_.master + " already exists");
@@ -385,7 +388,10 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     // A fresh master comes up at once (it replaces the standby, which was in use); an adopted one stays
     // as the guest left it.
     const bool up = adopted_ ? master_link.admin_up : true;
-    if (!adopted_) guest_rtnl_->set_up(device_->master_ifindex());
+    if (!adopted_) {
+        guest_rtnl_->set_up(device_->master_ifindex());
+        take_over_standby_config();
+    }
     if (up) {
         if (auto ec = master_->open()) spdlog::warn("{}: opening the slaves failed: {}", config_.master, ec.message());
     }
@@ -405,6 +411,17 @@ void Daemon::start_services() {
     daemon::ControlHandlers handlers;
     handlers.status = [this] { return status(); };
     handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
+    handlers.resync = [this]() -> std::optional<std::string> {
+        // What SIGHUP does: a failed dump is reported to the asker, the daemon goes on.
+        try {
+            resync(*guest_table_, *guest_monitor_, !hidden());
+            if (private_table_) resync(*private_table_, *private_monitor_, true);
+        } catch (const std::exception& e) {
+            return std::string("resync failed: ") + e.what();
+        }
+        spdlog::info("{}: resynced on request", config_.master);
+        return std::nullopt;
+    };
     control_ = std::make_unique<daemon::ControlServer>(loop_, config_.control, std::move(handlers),
                                                        daemon::ControlLimits{}, control_access_);
     watch_events();
@@ -538,7 +555,9 @@ void Daemon::stop() noexcept {
     }
     restore_signals();  // after the datapath's threads are gone
     owner_lock_.reset();  // last: a next daemon may start now
-    if (left.empty()) {
+    if (!system_changed_) {
+        spdlog::debug("{}: stopped before any change", config_.master);  // a refused start: its error says why
+    } else if (left.empty()) {
         spdlog::info("{}: stopped, system restored", config_.master);
     } else {
         std::string list;

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -78,6 +79,10 @@ private:
     void start_datapath(const os::LinkInfo& standby);
     void start_core(const os::LinkInfo& standby);
     void start_services();
+    // --- the standby's IP configuration (daemon_takeover.cpp) ---
+    void check_standby_config(const os::LinkInfo& standby);  // --standby-config refuse: ConfigError
+    void clear_standby_config(const os::LinkInfo& standby);
+    void take_over_standby_config();
     void abort_start() noexcept;
     // The state file, with the phase start-up has reached ("starting" | "running").
     void record_state(const char* phase);
@@ -143,6 +148,7 @@ private:
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC
     LinkSnapshots snapshots_;  // every link we touched, as it was before
     std::string phase_;        // the state file's phase
+    std::vector<std::string> taken_over_;  // what moved from the standby to the master (status)
 
     os::Netns guest_;
     std::uint64_t guest_inode_ = 0;
@@ -173,11 +179,13 @@ private:
     EventLoop::TimerId rx_grace_timer_ = 0;
     std::optional<Clock::time_point> rx_grace_until_;  // the standby's RX is held delivered until then
 
+    Clock::time_point started_at_ = Clock::now();
     SwitchTiming timing_;
     std::optional<failover::Role> last_tx_;
     std::optional<failover::Role> last_slave_tx_;  // the last slot TX used, for counting failovers
     std::uint64_t failovers_ = 0;
     std::uint64_t events_published_ = 0;
+    std::map<std::string, std::pair<bool, bool>> last_lower_state_;  // slave -> {link_up, tx_enabled} last published
     std::uint64_t handler_errors_ = 0;
     int exit_status_ = 0;
 };

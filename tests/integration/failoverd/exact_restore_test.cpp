@@ -6,6 +6,8 @@
 //   - links and address lists are keyed by name, and `ifindex` is dropped: moving a link into the
 //     private namespace and back (hidden model) re-registers it, and the kernel gives it a new ifindex;
 //     the order of `ip` output follows the ifindex, hence keying by name.
+//   - route lists are sorted: routes of one prefix on two links (fe80::/64) are listed in the order they
+//     were made, and the links come up in another order at stop than at set-up;
 //   - the DAD state (`tentative`, `dadfailed`) of the kernel's own link-local fe80:: addresses: the
 //     standby and the primary share a MAC, so they get the same EUI-64 link-local address on one L2 and
 //     the kernel's DAD marks whichever comes up second as failed; which one that is depends on the order
@@ -13,6 +15,7 @@
 // Counters are not in the output (no -s).
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 
 #include "failoverd_fixture.h"
@@ -65,6 +68,8 @@ protected:
         s.addrs = by_name(json::parse(sh(lab_->in_guest("-j addr"))));
         s.routes = json::parse(sh(lab_->in_guest("-j route")));
         s.routes6 = json::parse(sh(lab_->in_guest("-6 -j route")));
+        for (json* list : {&s.routes, &s.routes6})
+            std::sort(list->begin(), list->end(), [](const json& a, const json& b) { return a.dump() < b.dump(); });
         return s;
     }
 
