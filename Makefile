@@ -60,9 +60,10 @@ demo: build
 bench: build
 	scripts/bench
 
-# failoverd vs the kernel's net_failover in real QEMU guests, side by side (also run by `make bench`).
+# failoverd vs the kernel's net_failover in real QEMU guests, side by side (also run by `make bench`);
+# PART=replug or PART=migrate reruns one table only.
 compare: build
-	scripts/compare
+	scripts/compare $(if $(PART),--part $(PART))
 
 clean:
 	rm -rf $(BUILD)

@@ -26,8 +26,8 @@ void GuestSuite::boot(GuestKind kind, bool ipv6) {
     options.ipv6 = ipv6;
     try {
         vm_ = std::make_unique<QemuVm>(options);
-        net_->attach_tap(kStandbyTap);
-        net_->attach_tap(kPrimaryTap);
+        net_->attach_tap(vm_->standby_tap());
+        net_->attach_tap(vm_->primary_tap());
         std::cout << "[vm] guest booted in " << vm_->boot_seconds() << " s ("
                   << (kind == GuestKind::kernel ? "kernel net_failover" : "failoverd") << ", IPv6 "
                   << (ipv6 ? "on" : "off") << ")" << std::endl;
@@ -55,9 +55,56 @@ void GuestSuite::TearDown() {
     }
 }
 
-bool GuestSuite::wait_guest_reaches_host() {
+bool GuestSuite::wait_guest_reaches_host(std::chrono::milliseconds timeout) {
     return wait_until([] { return vm_->run(std::string("/bin/ping -c 1 -W 1 ") + kHostIp + " >/dev/null").status == 0; },
-                      std::chrono::seconds(30), std::chrono::milliseconds(200));
+                      timeout, std::chrono::milliseconds(200));
+}
+
+std::string GuestSuite::network_state() {
+    std::string out = "guest:\n" + vm_->run("/bin/ip -s link; /bin/ip neigh").output;
+    try {
+        out += "host bridge fdb:\n" + sh("bridge -n " + net_->netns() + " fdb show br br0 | grep -i " + kGuestMac);
+    } catch (const std::exception& e) {
+        out += std::string("host bridge fdb: ") + e.what();
+    }
+    return out;
+}
+
+}  // namespace nf::vmtest
+
+namespace nf::vmtest {
+
+PhaseResult GuestSuite::migrate_phase(const std::string& guest, MigrateHow how,
+                                      const std::function<bool(QemuVm&)>& settled, MigrationReport& report,
+                                      std::chrono::milliseconds recover_timeout) {
+    std::unique_ptr<QemuVm> destination = start_destination(*vm_, *net_, how);
+    bool moved = false;
+    PhaseSpec spec{guest, ipv6_, std::string("migrate (") + to_string(how) + ")"};
+    spec.action = [&] {
+        report = migrate(*vm_, *destination, *net_, how);
+        moved = report.ok();
+        if (!moved) throw std::runtime_error(guest + ": " + report.describe());
+    };
+    spec.guest_after_action = [&]() -> QemuVm& { return *destination; };
+    spec.settled = [&] { return settled(*destination); };
+    spec.details = [&] {
+        return nlohmann::json{{"how", to_string(how)}, {"exit", report.exit_code}, {"seconds", report.seconds},
+                              {"downtime_ms", report.downtime_ms}};
+    };
+    spec.settle_timeout = std::chrono::milliseconds(60000);
+    spec.recover_timeout = recover_timeout;
+    const auto adopt = [&] {
+        if (moved) vm_ = std::move(destination);  // the source (paused, postmigrate) goes with its taps
+    };
+    try {
+        PhaseResult result = run_phase(*vm_, *net_, spec);
+        std::cout << "[vm] " << report.describe() << "\n" << report.timeline_text() << std::flush;
+        adopt();
+        return result;
+    } catch (...) {
+        adopt();
+        throw;
+    }
 }
 
 }  // namespace nf::vmtest

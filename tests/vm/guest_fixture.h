@@ -4,10 +4,12 @@
 // failing test prints the guest's console and QEMU's log. Each ctest entry runs one suite (one boot).
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "host_net.h"
+#include "migrate.h"
 #include "phase.h"
 #include "qemu_vm.h"
 
@@ -30,7 +32,17 @@ protected:
     // Bounded wait until one ping from the guest reaches the host: right after `ip link set up` the
     // guest's first ARP can go unanswered for seconds (the kernel's master waits for the e1000e's
     // carrier), and a phase starts from flowing traffic.
-    static bool wait_guest_reaches_host();
+    static bool wait_guest_reaches_host(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000));
+    // What the guest and the host bridge hold (links, neighbours, the bridge's FDB), for a failure message.
+    static std::string network_state();
+
+    // A measured phase "migrate (<how>)": the suite's guest is migrated to a second QEMU (started before
+    // the phase: an operator has it ready) under pings both ways; `settled` is asked about the destination.
+    // Afterwards vm() is the destination and the source is gone, also when the phase failed after the
+    // guest moved. `report` is filled once the migration command has returned.
+    static PhaseResult migrate_phase(const std::string& guest, MigrateHow how,
+                                     const std::function<bool(QemuVm&)>& settled, MigrationReport& report,
+                                     std::chrono::milliseconds recover_timeout = std::chrono::milliseconds(20000));
 
     static inline std::unique_ptr<HostNet> net_;
     static inline std::unique_ptr<QemuVm> vm_;

@@ -4,7 +4,8 @@
 // Made with iproute2 (test set-up only); the destructor deletes the namespace (and so the bridge and
 // the taps: QEMU must be gone first), also when the test failed; the constructor sweeps what dead runs left.
 //
-//   netns nfvm-<tag>:  bridge br0 10.219.0.1/24, ports tpv (virtio standby) and tvf (e1000e primary)
+//   netns nfvm-<tag>:  bridge br0 10.219.0.1/24, ports tpv (virtio standby) and tvf (e1000e primary);
+//                      a migration destination's QEMU adds tpv2 and tvf2 (tests/vm/migrate.h)
 //   guest:             10.219.0.2/24 on the failover master
 #include <chrono>
 #include <functional>

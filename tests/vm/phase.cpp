@@ -41,8 +41,8 @@ std::string PhaseResult::describe() const {
            (host_port_after.empty() ? "?" : host_port_after);
 }
 
-GuestPing::GuestPing(QemuVm& vm) : vm_(vm) {
-    pid_ = trim(vm_.run_ok(std::string("/bin/ping -D -n -i 0.05 -W 1 -w 600 ") + kHostIp + " > /tmp/gping 2>&1 & echo $!"));
+GuestPing::GuestPing(QemuVm& vm) : vm_(&vm) {
+    pid_ = trim(vm_->run_ok(std::string("/bin/ping -D -n -i 0.05 -W 1 -w 600 ") + kHostIp + " > /tmp/gping 2>&1 & echo $!"));
     if (pid_.empty() || pid_.find_first_not_of("0123456789") != std::string::npos)
         throw std::runtime_error("guest ping did not start: '" + pid_ + "'");
 }
@@ -54,14 +54,14 @@ GuestPing::~GuestPing() {
     }
 }
 
-PingSummary GuestPing::read() { return parse_ping_output(vm_.run_ok("tail -n 40 /tmp/gping")); }
+PingSummary GuestPing::read() { return parse_ping_output(vm_->run_ok("tail -n 40 /tmp/gping")); }
 
 PingSummary GuestPing::stop(int after_seq) {
     if (!pid_.empty()) {
-        vm_.run("kill -INT " + pid_ + "; wait " + pid_);
+        vm_->run("kill -INT " + pid_ + "; wait " + pid_);
         pid_.clear();
     }
-    return parse_ping_output(vm_.run_ok("cat /tmp/gping", Millis(60000)), after_seq);
+    return parse_ping_output(vm_->run_ok("cat /tmp/gping", Millis(60000)), after_seq);
 }
 
 PhaseResult run_phase(QemuVm& vm, const HostNet& net, const PhaseSpec& spec) {
@@ -85,6 +85,7 @@ PhaseResult run_phase(QemuVm& vm, const HostNet& net, const PhaseSpec& spec) {
     const int guest_from = guest_seq();
     const auto acted = Clock::now();
     if (spec.action) spec.action();
+    if (spec.guest_after_action) to_host.moved_to(spec.guest_after_action());
     if (spec.settled && !wait_until(spec.settled, spec.settle_timeout, Millis(200)))
         throw std::runtime_error(context + ": not settled within " + std::to_string(spec.settle_timeout.count()) + " ms");
     result.settle_s = std::chrono::duration<double>(Clock::now() - acted).count();
@@ -104,6 +105,11 @@ PhaseResult run_phase(QemuVm& vm, const HostNet& net, const PhaseSpec& spec) {
     result.to_guest = to_guest.stop(host_from);
     result.to_host = to_host.stop(guest_from);
     result.host_port_after = net.port_of_guest_mac();
+    const QemuVm& guest_vm = spec.guest_after_action ? spec.guest_after_action() : vm;
+    result.host_port_role = result.host_port_after == guest_vm.primary_tap()   ? "VF"
+                            : result.host_port_after == guest_vm.standby_tap() ? "standby"
+                                                                               : "other";
+    if (spec.details) result.details = spec.details();
     std::cout << "[vm] " << result.describe() << std::endl;
     record(result);
     if (!recovered)
@@ -121,7 +127,9 @@ void record(const PhaseResult& r) {
                         {"to_guest", {{"lost", r.to_guest.lost()}, {"outage_ms", r.to_guest.outage_ms()}, {"answered", r.to_guest.answered}}},
                         {"to_host", {{"lost", r.to_host.lost()}, {"outage_ms", r.to_host.outage_ms()}, {"answered", r.to_host.answered}}},
                         {"settle_s", r.settle_s},
-                        {"host_port_after", r.host_port_after}};
+                        {"host_port_after", r.host_port_after},
+                        {"host_port_role", r.host_port_role}};
+    if (!r.details.is_null()) j["details"] = r.details;
     std::ofstream(path, std::ios::app) << j.dump() << "\n";
 }
 

@@ -4,8 +4,13 @@
 // reports the primary active), then a bounded wait until traffic flows again both ways; loss and outage
 // per direction, counted by sequence number.
 //
+// A migration phase (tests/vm/migrate.h) moves the guest to a second QEMU in the action; the guest's ping
+// is then read there.
+//
 // Results are also appended, one JSON object per line, to the file named by NF_VM_RESULTS when it is
 // set: `make compare` (scripts/compare) turns them into the table in docs/bench.md.
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -23,6 +28,8 @@ struct PhaseResult {
     PingSummary to_guest, to_host;
     double settle_s = 0;  // action -> settled condition
     std::string host_port_after;  // bridge port the guest MAC is learnt on once recovered
+    std::string host_port_role;   // what that port is for the guest's QEMU: "VF", "standby" or "other"
+    nlohmann::json details;       // what the action reports (a migration: how, exit, seconds, downtime)
 
     std::string describe() const;
 };
@@ -32,7 +39,12 @@ struct PhaseSpec {
     bool ipv6 = true;
     std::string phase;
     std::function<void()> action;     // may be empty
+    // When the action moves the guest to another QEMU (a migration): the VM it runs in afterwards, for the
+    // guest's half of the pings; that VM and the one given to run_phase must both live until it returns.
+    std::function<QemuVm&()> guest_after_action;
     std::function<bool()> settled;    // polled until true; may be empty
+    // Asked once the phase has ended: what the action reports, into PhaseResult::details.
+    std::function<nlohmann::json()> details;
     std::chrono::milliseconds settle_timeout{30000};
     // After settling: how long traffic may take to flow again both ways (the kernel's net_failover can
     // need tens of seconds on re-plug with IPv6 off).
@@ -51,9 +63,11 @@ public:
     GuestPing& operator=(const GuestPing&) = delete;
     PingSummary read();
     PingSummary stop(int after_seq = 0);
+    // The guest (and its ping) now answers on another QEMU's console: it was migrated there.
+    void moved_to(QemuVm& vm) { vm_ = &vm; }
 
 private:
-    QemuVm& vm_;
+    QemuVm* vm_;
     std::string pid_;
 };
 

@@ -48,6 +48,8 @@ QemuVm::QemuVm(QemuOptions options, Millis boot_timeout) : options_(std::move(op
         qmp_->negotiate();
         console_ = connect_unix(run_dir_ + "/console.sock", Millis(20000));
         console_reader_ = std::thread([this] { read_console(); });
+        // A destination holds no guest until the migration has brought it.
+        if (options_.incoming) return;
         // The shell exists once init has loaded the modules; until then input can be lost (the UART is
         // reset by its driver), so probe until one answers.
         const auto deadline = started + boot_timeout;
@@ -96,14 +98,17 @@ void QemuVm::start_qemu() {
         "-chardev", "socket,id=console,path=" + run_dir_ + "/console.sock,server=on,wait=off",
         "-serial", "chardev:console",
         "-qmp", "unix:" + run_dir_ + "/qmp.sock,server=on,wait=off",
+        "-qmp", "unix:" + tool_qmp_path() + ",server=on,wait=off",
         "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x2",
         "-device", "pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x3",
-        "-netdev", std::string("tap,id=hostpv,ifname=") + kStandbyTap + ",script=no,downscript=no",
+        "-netdev", "tap,id=hostpv,ifname=" + options_.standby_tap + ",script=no,downscript=no",
         "-device", std::string("virtio-net-pci,id=standby,netdev=hostpv,bus=rp1,romfile=,mac=") + kGuestMac +
                        ",failover=" + failover,
-        "-netdev", std::string("tap,id=hostvf,ifname=") + kPrimaryTap + ",script=no,downscript=no",
-        "-device", primary_device().dump(),
+        "-netdev", "tap,id=hostvf,ifname=" + options_.primary_tap + ",script=no,downscript=no",
     };
+    if (options_.with_primary) args.insert(args.end(), {"-device", primary_device().dump()});
+    if (options_.incoming) args.insert(args.end(), {"-incoming", "defer"});
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

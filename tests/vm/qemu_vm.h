@@ -9,6 +9,11 @@
 // (id "primary") with the same MAC standing in for the VF, each on a tap in the test's namespace. The
 // primary is given as JSON (`-device {...}`): with key=value syntax a re-add after device_del fails with
 // "Duplicate ID"; `romfile=""` because the e1000e option ROM breaks migration ("Unknown ramblock").
+//
+// A migration destination (QemuOptions::incoming) is started with `-incoming defer` and the same devices
+// (the primary left out when the source unplugs it before migrating): it has no guest of its own to wait
+// for, its shell is the source's guest once the migration completed (tests/vm/migrate.h). Each QEMU has a
+// second QMP socket for a tool run beside the test (QEMU serves one client per -qmp socket).
 #include <nlohmann/json.hpp>
 
 #include <sys/types.h>
@@ -20,8 +25,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/unique_fd.h"
+#include "host_net.h"
 #include "qmp/qmp_client.h"
 
 namespace nf::vmtest {
@@ -37,6 +44,17 @@ struct QemuOptions {
     GuestKind kind = GuestKind::failoverd;
     bool ipv6 = true;       // false: ipv6.disable=1 on the guest's command line
     int memory_mib = 512;
+    // The taps QEMU creates in `netns`: a destination on the same bridge needs names of its own.
+    std::string standby_tap = kStandbyTap;
+    std::string primary_tap = kPrimaryTap;
+    // `-incoming defer`: a migration destination; the constructor waits for QMP only, not for a shell.
+    bool incoming = false;
+    // The primary on the command line. A failover=off destination starts without it (the source unplugs
+    // it before migrating, and the device sets must match); failover=on keeps it (QEMU hides it).
+    bool with_primary = true;
+    // Appended to QEMU's command line (e.g. another suite's extra device or object); a destination made by
+    // start_destination() gets them too.
+    std::vector<std::string> extra_args;
 };
 
 struct GuestResult {
@@ -57,6 +75,14 @@ public:
     // Private to this VM, removed with it: sockets, QEMU's log, the host ping's output.
     const std::string& run_dir() const { return run_dir_; }
     double boot_seconds() const { return boot_seconds_; }
+    const QemuOptions& options() const { return options_; }
+    GuestKind kind() const { return options_.kind; }
+    const std::string& standby_tap() const { return options_.standby_tap; }
+    const std::string& primary_tap() const { return options_.primary_tap; }
+    // The second QMP socket, for a tool (failover-migrate) beside the test's own client.
+    std::string tool_qmp_path() const { return run_dir_ + "/tool-qmp.sock"; }
+    // Where a destination listens for the migration stream (migrate-incoming).
+    std::string incoming_uri() const { return "unix:" + run_dir_ + "/migration.sock"; }
 
     // One shell command line in the guest; its exit status and output (stdout + stderr). Throws when no
     // answer comes within `timeout` (the guest hung or died).
