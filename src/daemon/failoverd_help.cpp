@@ -155,6 +155,9 @@ SIGNALS
                      config is not re-read (systemctl reload sends it).
     An error while handling one event is logged, counted (status: event_loop.handler_errors) and
     followed by a resync; the daemon goes on.
+    Started in a private mount namespace (ip netns exec, unshare -m), failoverd joins PID 1's (or the
+    one NF_HOST_MOUNT_NS=PATH names) so that the private namespace and the BPF pins outlive it and a
+    successor adopts them after SIGKILL; where it cannot, it warns at start-up.
 
 EXIT STATUS
     0  stopped by a signal, or --help / --version
