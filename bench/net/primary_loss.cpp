@@ -41,16 +41,6 @@ PhaseCount count(const std::vector<Sent>& sent, const std::vector<Arrival>& arri
     return c;
 }
 
-TopologyOptions topology_for(const std::string& name, const MasterMode& mode) {
-    TopologyOptions o;
-    o.tag = "l" + name.substr(0, 1) + name.substr(name.find('-') + 1, 1);
-    o.kind = name.starts_with("bpf") ? MasterKind::bpf : MasterKind::packet;
-    o.model = name.ends_with("hidden") ? Model::hidden : Model::three_dev;
-    o.far = FarSide::bridge;
-    o.external_master = !mode.failoverd.empty();
-    return o;
-}
-
 }  // namespace
 
 nlohmann::json run_primary_loss(const LossOptions& options, std::ostream& md) {
@@ -86,7 +76,7 @@ nlohmann::json run_primary_loss(const LossOptions& options, std::ostream& md) {
         }
     }
     for (const auto& [name, datapath_name, mode] : runs) {
-        FailoverTopology topo(topology_for(datapath_name, mode));
+        FailoverTopology topo(topology_for(datapath_name, 'l', FarSide::bridge, !mode.failoverd.empty()));
         const auto owned = make_master(topo, mode);
         Master& master = *owned;
         // [direction][phase] over the repetitions

@@ -35,16 +35,6 @@ struct Views {
     int timeouts = 0;
 };
 
-TopologyOptions topology_for(const std::string& name, const MasterMode& mode) {
-    TopologyOptions o;
-    o.tag = "s" + name.substr(0, 1) + name.substr(name.find('-') + 1, 1);
-    o.kind = name.starts_with("bpf") ? MasterKind::bpf : MasterKind::packet;
-    o.model = name.ends_with("hidden") ? Model::hidden : Model::three_dev;
-    o.far = FarSide::peers;
-    o.external_master = !mode.failoverd.empty();
-    return o;
-}
-
 std::optional<Clock::time_point> first_after(const std::vector<Arrival>& arrivals, Clock::time_point t) {
     for (const Arrival& a : arrivals)
         if (a.at > t) return a.at;
@@ -89,7 +79,7 @@ nlohmann::json run_switch_latency(const SwitchOptions& options, std::ostream& md
 
     nlohmann::json out;
     for (const std::string& name : options.datapaths) {
-        FailoverTopology topo(topology_for(name, options.mode));
+        FailoverTopology topo(topology_for(name, 's', FarSide::peers, !options.mode.failoverd.empty()));
         const auto owned = make_master(topo, options.mode);
         Master& master = *owned;
         UdpReceiver on_primary(topo.far_client(), 7001);

@@ -6,6 +6,16 @@
 
 namespace nf::bench {
 
+TopologyOptions topology_for(const std::string& datapath_name, char tag_letter, FarSide far, bool external_master) {
+    TopologyOptions o;
+    o.tag = std::string(1, tag_letter) + datapath_name.substr(0, 1) + datapath_name.substr(datapath_name.find('-') + 1, 1);
+    o.kind = datapath_name.starts_with("bpf") ? MasterKind::bpf : MasterKind::packet;
+    o.model = datapath_name.ends_with("hidden") ? Model::hidden : Model::three_dev;
+    o.far = far;
+    o.external_master = external_master;
+    return o;
+}
+
 BenchNetns::BenchNetns(std::string name) : name_(std::move(name)) {
     sh_status("ip netns del " + name_);  // left over from a killed run
     sh("ip netns add " + name_);

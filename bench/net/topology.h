@@ -79,6 +79,10 @@ struct TopologyOptions {
     bool external_master = false;
 };
 
+// The options for one named datapath ("bpf-3dev", "packet-hidden", ...): the tag is `tag_letter`, the
+// datapath's initial and the model's initial (namespace names stay short and unique per bench).
+TopologyOptions topology_for(const std::string& datapath_name, char tag_letter, FarSide far, bool external_master);
+
 class Datapaths;  // in_process_master.h
 
 class FailoverTopology {

@@ -50,6 +50,22 @@ const char* to_string(RunStatus status) {
     return "?";
 }
 
+const char* to_string(NetpassMode mode) {
+    switch (mode) {
+        case NetpassMode::Off: return "off";
+        case NetpassMode::Host: return "host";
+        case NetpassMode::Vmm: return "vmm";
+        case NetpassMode::Auto: return "auto";
+    }
+    return "?";
+}
+
+std::optional<NetpassMode> parse_netpass_mode(const std::string& text) {
+    for (auto m : {NetpassMode::Off, NetpassMode::Host, NetpassMode::Vmm, NetpassMode::Auto})
+        if (text == to_string(m)) return m;
+    return std::nullopt;
+}
+
 MigrationRun::MigrationRun(RunPorts ports, MigrateRequest request)
     : ports_(ports), request_(std::move(request)), timeline_(ports.clock.wall_us()) {}
 
@@ -78,6 +94,60 @@ void MigrationRun::commit() {
     committed_ = true;
     undos_.clear();
     record("note", "switched", "", Side::Destination, {{"detail", "the VM runs on the destination: no way back"}});
+    if (netpass_started_ && !netpass_resumed_) {
+        netpass_arm("the switch (STOP not seen)");
+        netpass_resumed_ = true;
+        try {
+            ports_.netpass->resumed();
+            record("note", "netpass-resumed", "", Side::Host, {{"detail", "inject on the destination, forward"}});
+        } catch (const std::exception& e) {
+            netpass_warnings_.push_back(std::string("netpass resumed: ") + e.what());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------- host netpass
+
+void MigrationRun::do_netpass_start() {
+    if (pairing_.netpass != NetpassMode::Host) return;
+    begin(step::kNetpassStart, Side::Host, {{"netpass", ports_.netpass->describe()}});
+    push_undo(Side::Host, [this] {
+        netpass_started_ = false;
+        netpass_result_ = ports_.netpass->abort();
+        record("note", "netpass-aborted", "", Side::Host, netpass_result_);
+    });
+    ports_.netpass->start();
+    netpass_started_ = true;
+    end("ok");
+}
+
+void MigrationRun::netpass_arm(const std::string& why) {
+    if (!netpass_started_ || netpass_armed_) return;
+    netpass_armed_ = true;
+    try {
+        ports_.netpass->arm();
+        record("note", "netpass-armed", "", Side::Host, {{"on", why}});
+    } catch (const std::exception& e) {
+        netpass_warnings_.push_back(std::string("netpass arm: ") + e.what());
+    }
+}
+
+void MigrationRun::netpass_finish(RunResult& result) {
+    if (netpass_started_) {
+        begin(step::kNetpassFinish, Side::Host);
+        try {
+            netpass_result_ = ports_.netpass->finish(request_.netpass_finish);
+            end("ok", netpass_result_);
+        } catch (const std::exception& e) {
+            netpass_warnings_.push_back(std::string("netpass finish: ") + e.what());
+            netpass_result_ = ports_.netpass->abort();
+            end("failed", {{"error", e.what()}});
+        }
+        netpass_started_ = false;
+    }
+    result.netpass = netpass_result_;
+    result.warnings.insert(result.warnings.end(), netpass_warnings_.begin(), netpass_warnings_.end());
+    netpass_warnings_.clear();
 }
 
 // ---------------------------------------------------------------------------------------------- QMP
@@ -176,7 +246,8 @@ RunResult MigrationRun::preflight() {
                {"primary-on-source", pairing_.primary_on_source},
                {"mac", pairing_.mac},
                {"capabilities-source", pairing_.enable_on_source},
-               {"capabilities-destination", pairing_.enable_on_destination}});
+               {"capabilities-destination", pairing_.enable_on_destination},
+               {"netpass", to_string(pairing_.netpass)}});
     preflight_done_ = true;
     result.pairing = pairing_;
     return result;
@@ -226,6 +297,7 @@ void MigrationRun::do_preflight(Pairing& pairing) {
             refuse("capability '" + name + "' is " + (s.value_or(false) ? "on" : "off") + " on the source and " +
                    (d.value_or(false) ? "on" : "off") + " on the destination: set it the same on both");
     }
+    bool vmm_netpass = false;  // both VMMs offer `netpass` (and the return path it needs)
     for (const auto& name : kWantedCapabilities) {
         const auto s = state(0, name), d = state(1, name);
         if (name == "events") {
@@ -241,9 +313,38 @@ void MigrationRun::do_preflight(Pairing& pairing) {
         }
         if (name == "netpass" && !(pairing.enable_on_source.contains("return-path") || state(0, "return-path") == true))
             continue;  // netpass needs the return path (qemu-failover.md §5.6)
+        if (name == "netpass") {
+            vmm_netpass = true;
+            if (request_.netpass != NetpassMode::Vmm && request_.netpass != NetpassMode::Auto) continue;
+        }
         if (!*s) pairing.enable_on_source.insert(name);
         if (!*d) pairing.enable_on_destination.insert(name);
     }
+
+    switch (request_.netpass) {
+        case NetpassMode::Off: pairing.netpass = NetpassMode::Off; break;
+        case NetpassMode::Vmm:
+            if (!vmm_netpass)
+                refuse("--netpass vmm: the VMMs do not both offer the 'netpass' capability (with return-path): "
+                       "use --netpass host");
+            pairing.netpass = NetpassMode::Vmm;
+            break;
+        case NetpassMode::Host:
+            if (!ports_.netpass)
+                refuse("--netpass host needs the taps: give --netpass-source-tap and --netpass-destination-tap");
+            pairing.netpass = NetpassMode::Host;
+            break;
+        case NetpassMode::Auto:
+            pairing.netpass = vmm_netpass ? NetpassMode::Vmm : ports_.netpass ? NetpassMode::Host : NetpassMode::Off;
+            if (!vmm_netpass)
+                pairing.notes.push_back(std::string("the VMMs have no netpass capability: ") +
+                                        (ports_.netpass ? "host netpass (failover-netpass) instead"
+                                                        : "no netpass (give --netpass-source-tap and "
+                                                          "--netpass-destination-tap for host netpass)"));
+            break;
+    }
+    if (pairing.netpass == NetpassMode::Vmm && ports_.netpass)
+        pairing.notes.push_back("the VMMs pass the frames themselves (netpass capability): host netpass not started");
 
     QmpReply source_pci = call(Side::Source, "query-pci");
     if (!source_pci.ok) refuse("source query-pci: " + source_pci.error_class + ": " + source_pci.desc);
@@ -412,10 +513,19 @@ void MigrationRun::do_migrate() {
             }
             next_poll = now + request_.bounds.poll;
         }
-        for (; mark < seen(Side::Source).size(); ++mark)
-            if (const auto& e = seen(Side::Source)[mark]; e.name == "MIGRATION")
-                status = e.data.value("status", status);
-        if (status == "completed") break;
+        for (; mark < seen(Side::Source).size(); ++mark) {
+            const auto& e = seen(Side::Source)[mark];
+            if (e.name == "MIGRATION") status = e.data.value("status", status);
+            // The source stopped: from now on its tap's frames would die in a queue nobody reads.
+            if (e.name == "STOP") netpass_arm("STOP");
+            if (e.name == "MIGRATION" && (status == "device" || status == "pre-switchover"))
+                netpass_arm("migration state '" + status + "'");
+        }
+        if (status == "device" || status == "pre-switchover") netpass_arm("migration state '" + status + "'");
+        if (status == "completed") {
+            netpass_arm("completed (STOP not seen)");
+            break;
+        }
         if (status == "failed" || status == "cancelled") {
             // The MIGRATION event can come before our last poll saw the failure: ask once more for error-desc.
             if (QmpReply q = call(Side::Source, "query-migrate"); q.ok) last_query_migrate_ = q.value;
@@ -626,6 +736,7 @@ RunResult MigrationRun::run() {
         do_standby_link_up();
         do_filter_to_standby();
         do_unplug_primary();
+        do_netpass_start();
         do_migrate();
         do_plug_primary();
         do_filter_to_primary();
@@ -639,15 +750,18 @@ RunResult MigrationRun::run() {
         if (committed_) {
             result.status = RunStatus::FailedAfterSwitch;
             finish_after_switch(result);
+            netpass_finish(result);
             drain_events();
             return result;
         }
         run_undos(result);
+        netpass_finish(result);
         drain_events();
         result.status = result.rollback_errors.empty() ? RunStatus::RolledBack : RunStatus::RollbackIncomplete;
         return result;
     }
     finish_after_switch(result);
+    netpass_finish(result);
     drain_events();
     result.migration_stats = last_query_migrate_;
     result.status = RunStatus::Migrated;

@@ -9,12 +9,16 @@
 //   filter-to-standby    source host: the VM's MAC → the PV port                  undo: filter as found
 //   unplug-primary       failover=off: device_del + DEVICE_DELETED (bounded)      undo: device_add again
 //                        failover=on: QEMU's own wait-unplug inside `migrate` (bounded by us)
+//   netpass-start        host netpass: both failover-netpass halves attached      undo: abort (detach; the
+//                        source's kept frames go back to the source VM)
 //   migrate              `migrate`, MIGRATION events + query-migrate polls        undo: migrate_cancel, cont
+//                        (host netpass: armed on the source's STOP / `device` state)
 //   plug-primary         destination: FAILOVER_NEGOTIATED, or device_add          (no undo: dest is dropped)
 //   filter-to-primary    destination host: the VM's MAC → the VF                  undo: filter as found
 //   resume-destination   `cont` when the destination was started paused (-S): the point of no return
 //   announce-self        destination announces the guest's MACs                  (after the switch)
 //   release-source-filter source host: our entry removed (the VM left)          (after the switch)
+//   netpass-finish       host netpass: the halves' counts (told `resumed` at the switch)
 //
 // Until the VM runs on the destination, a failure undoes every step done, newest first. After that there
 // is no way back; a failure is reported as FailedAfterSwitch.
@@ -35,6 +39,7 @@ struct RunPorts {
     HostFilter* source_filter = nullptr;       // optional: no filter to move on that host
     HostFilter* destination_filter = nullptr;
     Clock& clock;
+    HostNetpass* netpass = nullptr;  // optional: host netpass (failover-netpass on both hosts)
 };
 
 struct PlannedStep {
@@ -100,7 +105,10 @@ private:
     void do_standby_link_up();
     void do_filter_to_standby();
     void do_unplug_primary();
+    void do_netpass_start();
     void do_migrate();
+    void netpass_arm(const std::string& why);
+    void netpass_finish(RunResult& result);
     void do_plug_primary();
     void do_filter_to_primary();
     void do_resume_destination();
@@ -134,6 +142,11 @@ private:
     bool rolling_back_ = false;  // a cancel request no longer interrupts: the undos must finish
     bool destination_paused_ = false;
     nlohmann::json last_query_migrate_ = nlohmann::json::object();
+    bool netpass_started_ = false;
+    bool netpass_armed_ = false;
+    bool netpass_resumed_ = false;
+    std::vector<std::string> netpass_warnings_;
+    nlohmann::json netpass_result_;
 };
 
 }  // namespace nf::orchestrator

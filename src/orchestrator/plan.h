@@ -28,6 +28,13 @@ struct AnnounceParams {
     int step = 100;
 };
 
+// Who passes the frames that reach the VM during switchover: nobody, the VMM itself (its `netpass`
+// migration capability), or the hosts (failover-netpass on both taps). Auto: the VMM's when both offer it,
+// else the hosts' when configured, else nobody.
+enum class NetpassMode { Off, Host, Vmm, Auto };
+const char* to_string(NetpassMode mode);
+std::optional<NetpassMode> parse_netpass_mode(const std::string& text);
+
 struct MigrateRequest {
     std::string uri;                            // given to `migrate`
     std::optional<std::string> standby;         // qdev ids; discovered when not given
@@ -36,6 +43,8 @@ struct MigrateRequest {
     std::optional<std::string> mac;             // the VM's MAC for the filters; else the standby's (qom-get)
     Bounds bounds;
     AnnounceParams announce;
+    NetpassMode netpass = NetpassMode::Auto;
+    Millis netpass_finish{5000};  // after the switch: how long to wait for the halves' final counts
 };
 
 // Capabilities the run turns on where both VMMs offer them (events only needs the source).
@@ -53,6 +62,7 @@ struct Pairing {
     std::string mac;                 // the standby's MAC (qom-get), "" when the VMM does not say
     std::set<std::string> enable_on_source;       // capabilities the run turns on
     std::set<std::string> enable_on_destination;
+    NetpassMode netpass = NetpassMode::Off;  // what the run uses (Off, Host or Vmm)
     std::vector<std::string> notes;  // what preflight decided and why (shown by --dry-run)
 };
 
@@ -63,12 +73,14 @@ inline constexpr const char* kCapabilities = "capabilities";
 inline constexpr const char* kStandbyLinkUp = "standby-link-up";
 inline constexpr const char* kFilterToStandby = "filter-to-standby";
 inline constexpr const char* kUnplugPrimary = "unplug-primary";
+inline constexpr const char* kNetpassStart = "netpass-start";
 inline constexpr const char* kMigrate = "migrate";
 inline constexpr const char* kPlugPrimary = "plug-primary";
 inline constexpr const char* kFilterToPrimary = "filter-to-primary";
 inline constexpr const char* kResumeDestination = "resume-destination";
 inline constexpr const char* kAnnounce = "announce-self";
 inline constexpr const char* kReleaseSourceFilter = "release-source-filter";
+inline constexpr const char* kNetpassFinish = "netpass-finish";
 }  // namespace step
 
 enum class RunStatus {
@@ -89,6 +101,7 @@ struct RunResult {
     std::vector<std::string> warnings;  // e.g. announce-self not offered
     std::optional<Pairing> pairing;
     nlohmann::json migration_stats;  // the source's last query-migrate
+    nlohmann::json netpass;          // host netpass: the halves' counts (empty when not used)
 };
 
 }  // namespace nf::orchestrator

@@ -35,6 +35,11 @@ std::vector<PlannedStep> MigrationRun::plan() const {
                      !p.primary_on_source ? "-"
                      : p.failover         ? "the VMM re-plugs it when the migration is cancelled"
                                           : "device_add it again"});
+    if (p.netpass == NetpassMode::Host)
+        steps.push_back({step::kNetpassStart, Side::Host,
+                         (ports_.netpass ? ports_.netpass->describe() : std::string("host netpass")) +
+                             ": both halves attached (armed at the source's STOP)",
+                         "abort: both detach, the source's kept frames go back to the source VM"});
     steps.push_back({step::kMigrate, Side::Source, "migrate " + request_.uri + ", follow MIGRATION events",
                      "migrate_cancel, the guest running on the source again"});
     steps.push_back({step::kPlugPrimary, Side::Destination,
@@ -56,6 +61,11 @@ std::vector<PlannedStep> MigrationRun::plan() const {
                      ports_.source_filter ? ports_.source_filter->describe() + ": our entry removed"
                                           : "skipped (no --source-filter)",
                      "-"});
+    if (p.netpass == NetpassMode::Host)
+        steps.push_back({step::kNetpassFinish, Side::Host,
+                         "the halves' counts (kept, injected, forwarded, dropped), at most " +
+                             std::to_string(request_.netpass_finish.count()) + " ms",
+                         "-"});
     return steps;
 }
 
@@ -66,6 +76,7 @@ std::string MigrationRun::plan_text() const {
     out << "  pair: standby " << p.standby << " (failover=" << (p.failover ? "on" : "off") << "), primary "
         << p.primary << (p.primary_on_source ? " (plugged on the source)" : " (not plugged on the source)")
         << ", MAC " << (p.mac.empty() ? "unknown" : p.mac) << "\n";
+    out << "  netpass: " << to_string(p.netpass) << "\n";
     for (const auto& note : p.notes) out << "  note: " << note << "\n";
     int n = 1;
     for (const auto& s : plan()) {

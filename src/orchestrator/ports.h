@@ -59,6 +59,26 @@ public:
     virtual void release() = 0;
 };
 
+// Host netpass (failover-netpass, one half per host; src/netpass): keeps the frames toward the VM that reach
+// the stopped source's tap and injects them on the destination first. Every method but abort() throws
+// std::runtime_error naming the half.
+class HostNetpass {
+public:
+    virtual ~HostNetpass() = default;
+    virtual std::string describe() const = 0;
+    // Both halves run, their programs attached (passing frames, mirroring on the source).
+    virtual void start() = 0;
+    // The source VM stopped: keep (source) and hold (destination).
+    virtual void arm() = 0;
+    // The VM runs on the destination: inject there, forward what still reaches the source.
+    virtual void resumed() = 0;
+    // Waits up to `bound` for both halves' final counts; {"source":{...},"destination":{...}, totals}.
+    virtual nlohmann::json finish(Millis bound) = 0;
+    // Rollback or failure: both halves detach (the source gives the frames it kept back to the source VM).
+    // Returns the counts it got (may be partial). Never throws.
+    virtual nlohmann::json abort() noexcept = 0;
+};
+
 class Clock {
 public:
     virtual ~Clock() = default;

@@ -9,6 +9,7 @@ const char* migrate_help_text() {
 SYNOPSIS
   failover-migrate --source QMP --destination QMP --uri URI [--standby ID] [--primary ID]
                    [--primary-device JSON] [--mac MAC] [--source-filter SPEC] [--destination-filter SPEC]
+                   [--netpass off|host|vmm|auto] [--netpass-source-tap TAP --netpass-destination-tap TAP]
                    [--json] [--dry-run] [timeouts...]
 
 DESCRIPTION
@@ -28,7 +29,11 @@ DESCRIPTION
     unplug-primary       failover=off: device_del PRIMARY, wait for DEVICE_DELETED
                          failover=on: QEMU asks the guest itself inside `migrate` (wait-unplug); both
                          bounded by --unplug-timeout                   undo: device_add it again
-    migrate              migrate URI; MIGRATION events and query-migrate (a progress line on a terminal)
+    netpass-start        host netpass only: a failover-netpass half on each host's tap, attached
+                                                                       undo: both detach; the frames the
+                                                                       source kept go back to its VM
+    migrate              migrate URI; MIGRATION events and query-migrate (a progress line on a terminal);
+                         host netpass is armed at the source's STOP (or the `device` state)
                                                                        undo: migrate_cancel; guest running
     plug-primary         destination: failover=on: FAILOVER_NEGOTIATED, then PRIMARY listed (device_add
                          --primary-device if it is not); failover=off: device_add --primary-device
@@ -37,6 +42,8 @@ DESCRIPTION
     resume-destination   `cont` when the destination was started paused (-S): the point of no return
     announce-self        the destination announces the guest's MAC (a warning if not offered)
     release-source-filter source host: the entry filter-to-standby made is removed (the VM left)
+    netpass-finish       host netpass only: the halves' counts (the destination was told `resumed` at
+                         the switch: kept frames injected first, then forwarded ones, then its own)
 
   Until the guest runs on the destination, any failure (a refused command, a bound passed, SIGINT or
   SIGTERM) undoes every step done, newest first, and the VM runs on the source with its VF as before.
@@ -75,6 +82,22 @@ OPTIONS
   --rollback-timeout MS    each undo's own wait (QEMU may wait 30 s for a pending unplug on cancel): 35000
   --connect-timeout MS     reaching each QMP socket: 5000
   --command-timeout MS     each QMP command's reply: 5000
+  --netpass MODE           who passes the frames that reach the VM during switchover (default auto):
+                             vmm   the VMMs themselves (their `netpass` capability, with return-path)
+                             host  failover-netpass on both hosts' taps (stock QEMU): kept on the stopped
+                                   source, injected on the destination before any frame of its own
+                             off   nobody: those frames are lost (downtime x rate + the announce delay)
+                             auto  vmm when both VMMs offer it, else host when the taps are given, else off
+  --netpass-source-tap TAP       host netpass: the VM's PV backend tap on the source host (as the bridge
+  --netpass-destination-tap TAP  sees it) and on the destination host; both or neither
+  --netpass-source-netns NAME    the taps' namespaces (/run/netns/NAME), when not the hosts' own
+  --netpass-destination-netns NAME
+  --netpass-source-cmd CMD       how each half is started: CMD plus the arguments, run by /bin/sh with the
+  --netpass-destination-cmd CMD  half speaking over its stdin/stdout. Default: failover-netpass installed
+                                 next to failover-migrate. Across hosts: 'ssh root@hostB failover-netpass'
+  --netpass-listen HOST:PORT     where the destination half waits for the source half's TCP connection
+                                 (default 127.0.0.1:0, the lab; PORT 0 = any, reported back)
+  --netpass-peer HOST            the address the source half connects to (default: --netpass-listen's host)
   --no-announce            skip announce-self on the destination
   --announce-rounds N      announce-self rounds (1..100, default 5; 50 ms initial, 100 ms step)
   --json                   print one JSON object on stdout: result, exit code, failed step, error, undo
@@ -101,11 +124,15 @@ EXAMPLES
   # failover=off: the orchestrator plugs the VF on the destination
   failover-migrate --source unix:/run/a/vm1.qmp --destination unix:/run/b/vm1.qmp --uri unix:/run/vm1.mig \
     --primary-device '{"driver":"e1000e","id":"primary0","netdev":"hn1","mac":"52:54:00:00:00:01","bus":"root1"}'
+  # stock QEMU, host netpass (0 frames lost toward the guest at switchover), halves started over ssh:
+  failover-migrate --source ... --destination ... --uri tcp:10.0.0.2:4444 --netpass host \
+    --netpass-source-tap tap-vm1 --netpass-destination-tap tap-vm1 \
+    --netpass-destination-cmd 'ssh root@hostB failover-netpass' --netpass-listen 10.0.0.2:0
   # what would happen:
   failover-migrate --source ... --destination ... --uri ... --dry-run
 
 SEE ALSO
-  docs/failover-migrate.1.md, failover-vmm --help, failoverd(8), QEMU docs/system/virtio-net-failover.rst
+  docs/failover-migrate.1.md, failover-netpass(1), failover-vmm --help, failoverd(8), QEMU docs/system/virtio-net-failover.rst
 )";
 }
 

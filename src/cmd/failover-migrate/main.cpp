@@ -4,12 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "common/mac_address.h"
 #include "help.h"
 #include "orchestrator/edge/edge.h"
+#include "orchestrator/edge/netpass_halves.h"
 #include "orchestrator/orchestrator.h"
 
 namespace {
@@ -29,8 +31,21 @@ struct CommandLine {
     long unplug_ms = 10000, migrate_ms = 600000, plug_ms = 10000, rollback_ms = 35000;
     long connect_ms = 5000, command_ms = 5000;
     bool no_announce = false, json_out = false, dry_run = false;
+    std::string netpass = "auto";
+    edge::NetpassHalvesConfig netpass_halves;
     int announce_rounds = 5;
 };
+
+// failover-netpass from the directory failover-migrate runs from (installed together), else from PATH.
+std::string sibling_netpass() {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto next = self.parent_path() / "failover-netpass";
+        if (std::filesystem::exists(next, ec)) return nf::netpass::edge::HelperProcess::quote(next.string());
+    }
+    return "failover-netpass";
+}
 
 // nullopt after --help or --version (answered on stdout).
 std::optional<CommandLine> parse(int argc, char** argv) {
@@ -56,6 +71,15 @@ std::optional<CommandLine> parse(int argc, char** argv) {
     app.add_option("--command-timeout", c.command_ms)->check(CLI::Range(1L, 600000L));
     app.add_flag("--no-announce", c.no_announce);
     app.add_option("--announce-rounds", c.announce_rounds)->check(CLI::Range(1, 100));
+    app.add_option("--netpass", c.netpass);
+    app.add_option("--netpass-source-tap", c.netpass_halves.source_tap);
+    app.add_option("--netpass-destination-tap", c.netpass_halves.destination_tap);
+    app.add_option("--netpass-source-netns", c.netpass_halves.source_netns);
+    app.add_option("--netpass-destination-netns", c.netpass_halves.destination_netns);
+    app.add_option("--netpass-source-cmd", c.netpass_halves.source_command);
+    app.add_option("--netpass-destination-cmd", c.netpass_halves.destination_command);
+    app.add_option("--netpass-listen", c.netpass_halves.listen);
+    app.add_option("--netpass-peer", c.netpass_halves.peer_host);
     app.add_flag("--json", c.json_out);
     app.add_flag("--dry-run", c.dry_run);
     app.set_version_flag("--version", "failover-migrate (netfailover) " NF_VERSION);
@@ -87,6 +111,18 @@ std::optional<CommandLine> parse(int argc, char** argv) {
             throw std::invalid_argument("--primary-device " + problem);
         c.request.primary_device = std::move(pd);
     }
+    const auto mode = parse_netpass_mode(c.netpass);
+    if (!mode) throw std::invalid_argument("--netpass " + c.netpass + ": one of off, host, vmm, auto");
+    c.request.netpass = *mode;
+    const bool src_tap = !c.netpass_halves.source_tap.empty(), dst_tap = !c.netpass_halves.destination_tap.empty();
+    if (src_tap != dst_tap)
+        throw std::invalid_argument("--netpass-source-tap and --netpass-destination-tap go together");
+    if (c.netpass_halves.listen.rfind(':') == std::string::npos)
+        throw std::invalid_argument("--netpass-listen " + c.netpass_halves.listen + ": not HOST:PORT");
+    // The helper installed next to us, unless a hook command was given.
+    const auto sibling = sibling_netpass();
+    if (c.netpass_halves.source_command == "failover-netpass") c.netpass_halves.source_command = sibling;
+    if (c.netpass_halves.destination_command == "failover-netpass") c.netpass_halves.destination_command = sibling;
     auto& b = c.request.bounds;
     b.unplug = Millis(c.unplug_ms);
     b.migrate = Millis(c.migrate_ms);
@@ -116,6 +152,8 @@ json result_json(const RunResult& r, const MigrationRun& run, bool dry_run) {
             out["plan"].push_back({{"step", s.name}, {"side", to_string(s.side)}, {"action", s.action}, {"undo", s.undo}});
     }
     if (!r.migration_stats.empty()) out["migration"] = r.migration_stats;
+    if (r.pairing) out["netpass"] = {{"mode", to_string(r.pairing->netpass)}};
+    if (!r.netpass.is_null() && !r.netpass.empty()) out["netpass"] = r.netpass;
     out["timeline"] = run.timeline().to_json();
     return out;
 }
@@ -130,6 +168,10 @@ void print_summary(const RunResult& r) {
             if (m.contains("downtime")) std::cout << ", downtime " << m["downtime"] << " ms";
             if (m.contains("total-time")) std::cout << ")";
             std::cout << "\n";
+            if (const auto& n = r.netpass; n.is_object() && n.contains("kept"))
+                std::cout << "netpass (host): kept " << n["kept"] << " (recovered " << n["recovered"] << "), injected "
+                          << n["injected"] << ", forwarded " << n["forwarded"] << ", held " << n["held"]
+                          << ", dropped " << n["dropped"] << "\n";
             break;
         }
         case RunStatus::Refused:
@@ -201,8 +243,14 @@ int main(int argc, char** argv) {
         return exit_code(RunStatus::Refused);
     }
 
+    std::optional<edge::NetpassHalves> netpass;
+    if (!cl->netpass_halves.source_tap.empty() && cl->request.netpass != NetpassMode::Off &&
+        cl->request.netpass != NetpassMode::Vmm)
+        netpass.emplace(cl->netpass_halves);
     edge::SystemClock clock;
-    MigrationRun run({*source, *destination, source_filter.get(), destination_filter.get(), clock}, cl->request);
+    MigrationRun run({*source, *destination, source_filter.get(), destination_filter.get(), clock,
+                      netpass ? &*netpass : nullptr},
+                     cl->request);
     run.cancel_requested = [] { return g_cancel.load(); };
     const bool terminal = !cl->json_out && ::isatty(STDERR_FILENO);
     bool progress_shown = false;

@@ -57,7 +57,7 @@ protected:
 
 constexpr std::array kBinaries = {std::pair{"failoverd", 8}, std::pair{"failoverctl", 8}, std::pair{"failover-vmm", 1},
                                   std::pair{"failover-lab", 1}, std::pair{"failover-traffic", 1},
-                                  std::pair{"failover-migrate", 1}};
+                                  std::pair{"failover-migrate", 1}, std::pair{"failover-netpass", 1}};
 
 TEST_F(Installed, EveryBinaryIsInstalledAndRuns) {
     for (const auto& [name, section] : kBinaries) {

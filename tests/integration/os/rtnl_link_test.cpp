@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 #include <arpa/inet.h>
-#include <linux/if_arp.h>
+#include <net/if_arp.h>  // glibc's, not linux/if_arp.h: that pulls linux/if.h, which clashes with net/if.h in a unity build
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -14,6 +14,7 @@
 #include "daemon/control_client.h"
 #include "daemon/control_server.h"
 #include "temp_dir.h"
+#include "test_loop.h"
 
 namespace nf::daemon {
 namespace {
@@ -24,11 +25,7 @@ using test::TempDir;
 
 constexpr milliseconds kTimeout{2000};
 
-// The daemon's loop, as a test drives it: the server lives on it, the test runs its rounds.
-EventLoop& loop() {
-    static EventLoop instance;
-    return instance;
-}
+using test::loop;
 
 // One loop round without waiting: what the daemon's loop does when the server's fds are ready.
 void dispatch() { loop().run_once(milliseconds(0)); }

@@ -14,6 +14,7 @@
 #include "daemon/control_target.h"
 #include "daemon/status_report.h"
 #include "temp_dir.h"
+#include "test_loop.h"
 
 namespace nf::daemon {
 namespace {
@@ -21,11 +22,7 @@ namespace {
 using nlohmann::json;
 using test::TempDir;
 
-// The daemon's loop, as the test drives it: servers live on it, the test runs its rounds.
-EventLoop& loop() {
-    static EventLoop instance;
-    return instance;
-}
+using test::loop;
 
 struct CtlRun {
     int status = -1;

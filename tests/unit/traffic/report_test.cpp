@@ -12,7 +12,7 @@ namespace {
 using test::kMs;
 using test::kStart;
 
-Analysis sample() {
+Analysis sample_analysis() {
     auto c2v = test::delivered_stream(Direction::ClientToVm, 1000);
     auto v2c = test::delivered_stream(Direction::VmToClient, 1000, 250'000);
     test::lose(c2v, 500, 800);
@@ -20,7 +20,7 @@ Analysis sample() {
     return analyze({{c2v, v2c}, {"", "vf", "pv"}, {{kStart, "steady", MarkKind::Phase}, {kStart + 500 * kMs, "unplug", MarkKind::Phase}}});
 }
 
-std::vector<std::string> lines(const std::string& text) {
+std::vector<std::string> report_lines(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) out.push_back(line);
@@ -28,7 +28,7 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 TEST(Report, TableHasARowPerPhaseAndDirectionPlusTotals) {
-    const auto rows = lines(format_table(sample()));
+    const auto rows = report_lines(format_table(sample_analysis()));
     ASSERT_EQ(rows.size(), 1u + 2 * 2 + 2);
     EXPECT_EQ(rows[0].rfind("phase", 0), 0u);
     EXPECT_EQ(rows[1].rfind("steady", 0), 0u);
@@ -38,7 +38,7 @@ TEST(Report, TableHasARowPerPhaseAndDirectionPlusTotals) {
 }
 
 TEST(Report, NumberColumnsAreRightAlignedUnderTheirHeader) {
-    const auto rows = lines(format_table(sample()));
+    const auto rows = report_lines(format_table(sample_analysis()));
     const std::size_t end = rows[0].find("delivered") + std::string("delivered").size();
     for (std::size_t r = 1; r < rows.size(); ++r) {
         ASSERT_GT(rows[r].size(), end) << rows[r];
@@ -48,7 +48,7 @@ TEST(Report, NumberColumnsAreRightAlignedUnderTheirHeader) {
 }
 
 TEST(Report, JsonCarriesTheSameNumbers) {
-    const nlohmann::json json = to_json(sample());
+    const nlohmann::json json = to_json(sample_analysis());
     ASSERT_EQ(json["phases"].size(), 2u);
     const auto& unplug_c2v = json["phases"][1]["directions"][0];
     EXPECT_EQ(unplug_c2v["direction"], "client-to-vm");

@@ -9,20 +9,20 @@
 namespace nf::lab {
 namespace {
 
-PacketHeader sample() { return {0xA1B2C3D4, Direction::VmToClient, 0x0102030405060708ull, 1'234'567'890'123, 7}; }
+PacketHeader sample_header() { return {0xA1B2C3D4, Direction::VmToClient, 0x0102030405060708ull, 1'234'567'890'123, 7}; }
 
 TEST(Wire, RoundTripsThroughPaddedDatagram) {
     std::vector<std::byte> datagram(200, std::byte{0xee});
-    encode(sample(), datagram);
+    encode(sample_header(), datagram);
     const DecodeResult decoded = decode(datagram);
     ASSERT_TRUE(decoded.header);
-    EXPECT_EQ(*decoded.header, sample());
+    EXPECT_EQ(*decoded.header, sample_header());
     for (std::size_t i = PacketHeader::kSize; i < datagram.size(); ++i) EXPECT_EQ(datagram[i], std::byte{0});
 }
 
 TEST(Wire, IsBigEndianWithMagicFirst) {
     std::vector<std::byte> datagram(PacketHeader::kSize);
-    encode(sample(), datagram);
+    encode(sample_header(), datagram);
     EXPECT_EQ(datagram[0], std::byte{'N'});
     EXPECT_EQ(datagram[3], std::byte{'R'});
     EXPECT_EQ(datagram[16], std::byte{0x01});  // sequence, most significant byte first
@@ -31,12 +31,12 @@ TEST(Wire, IsBigEndianWithMagicFirst) {
 
 TEST(Wire, EncodeRefusesBufferSmallerThanHeader) {
     std::vector<std::byte> datagram(PacketHeader::kSize - 1);
-    EXPECT_THROW(encode(sample(), datagram), std::invalid_argument);
+    EXPECT_THROW(encode(sample_header(), datagram), std::invalid_argument);
 }
 
 TEST(Wire, RejectsShortWrongMagicVersionAndDirection) {
     std::vector<std::byte> good(64);
-    encode(sample(), good);
+    encode(sample_header(), good);
 
     EXPECT_EQ(decode(std::span(good).first(PacketHeader::kSize - 1)).error, DecodeError::Short);
     EXPECT_EQ(decode({}).error, DecodeError::Short);
