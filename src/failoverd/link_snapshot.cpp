@@ -13,7 +13,7 @@ namespace nf::failoverd {
 
 namespace {
 
-std::string disable_ipv6_key(const std::string& name) { return "net/ipv6/conf/" + name + "/disable_ipv6"; }
+std::string snapshot_ipv6_key(const std::string& name) { return "net/ipv6/conf/" + name + "/disable_ipv6"; }
 
 bool same_address(const os::AddressEntry& a, const os::AddressEntry& b) { return a.local == b.local; }
 
@@ -33,7 +33,7 @@ LinkSnapshot capture_link(const os::Netns& netns, int ifindex) {
     s.mtu = link.mtu;
     os::ipv6_step("read IPv6 settings of " + link.name, [&] {
         s.addrgenmode = rtnl.addrgenmode(ifindex);
-        if (s.addrgenmode) s.disable_ipv6 = os::read_sysctl(netns, disable_ipv6_key(link.name));
+        if (s.addrgenmode) s.disable_ipv6 = os::read_sysctl(netns, snapshot_ipv6_key(link.name));
     });
     os::LinkConfigIo io(netns);
     for (auto& a : io.addresses(ifindex))
@@ -68,7 +68,7 @@ std::vector<std::string> restore_link(const os::Netns& netns, const LinkSnapshot
     if (s.disable_ipv6)
         step("disable_ipv6", [&] {
             os::ipv6_step("restore disable_ipv6 of " + s.name, [&] {
-                const std::string key = disable_ipv6_key(s.name);
+                const std::string key = snapshot_ipv6_key(s.name);
                 if (os::read_sysctl(netns, key) != *s.disable_ipv6) os::write_sysctl(netns, key, *s.disable_ipv6);
             });
         });
