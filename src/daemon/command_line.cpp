@@ -22,7 +22,7 @@ long long to_integer(std::string_view flag, const std::string& text) {
 // Strings straight from CLI11; converted and checked by the same functions the file uses.
 struct RawFlags {
     std::string standby, master, model, datapath, rx_mode, rx_grace, announce, announce_interval, pair_by, primary_id,
-        match_driver, match_name, control, control_group, device_channel, config, log_level;
+        standby_config, match_driver, match_name, control, control_group, device_channel, config, log_level;
     bool match_virtio = false, foreground = false, help = false, version = false, no_standby_ack = false;
 };
 
@@ -60,6 +60,7 @@ ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
             "--announce-interval", to_integer("--announce-interval", f.announce_interval));
     if (given("--pair-by")) l.pairing_by = parse_pairing_key("--pair-by", f.pair_by);
     if (given("--primary-id")) l.primary_id = parse_primary_id("--primary-id", f.primary_id).canonical();
+    if (given("--standby-config")) l.standby_config = parse_standby_config("--standby-config", f.standby_config);
     if (given("--control")) {
         check_control_path("--control", f.control);
         l.control = f.control;
@@ -95,6 +96,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_option("--announce-interval", f.announce_interval);
     app.add_option("--pair-by", f.pair_by);
     app.add_option("--primary-id", f.primary_id);
+    app.add_option("--standby-config", f.standby_config);
     app.add_option("--match-driver", f.match_driver);
     app.add_option("--match-name", f.match_name);
     app.add_flag("--match-virtio-standby", f.match_virtio);

@@ -81,6 +81,12 @@ PairingKey parse_pairing_key(std::string_view field, std::string_view text) {
     return parse_enum(field, text, choices);
 }
 
+StandbyConfig parse_standby_config(std::string_view field, std::string_view text) {
+    static constexpr std::array<std::pair<std::string_view, StandbyConfig>, 2> choices{
+        {{"takeover", StandbyConfig::takeover}, {"refuse", StandbyConfig::refuse}}};
+    return parse_enum(field, text, choices);
+}
+
 unsigned check_announce_count(std::string_view field, long long value) {
     if (value < 0 || value > kMaxAnnounceCount)
         throw ConfigError(field_prefix(field) + std::to_string(value) + " is out of range 0..." +

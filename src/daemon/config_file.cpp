@@ -140,7 +140,7 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
         throw ConfigError(std::string(origin) + ": expected a JSON object at the top, got " +
                           std::string(doc.type_name()));
     r.only_known(doc, {"standby", "standby_match", "master", "model", "datapath", "rx_mode", "rx_grace_ms", "announce",
-                       "pairing", "control", "control_group", "device_channel", "standby_ack", "log_level", "foreground"});
+                       "pairing", "standby_config", "control", "control_group", "device_channel", "standby_ack", "log_level", "foreground"});
     ConfigLayer layer;
     if (doc.contains("standby") && doc.contains("standby_match"))
         throw ConfigError(std::string(origin) + ": give 'standby' or 'standby_match', not both");
@@ -171,6 +171,10 @@ ConfigLayer parse_config_json(const json& doc, std::string_view origin) {
     }
     if (doc.contains("announce")) parse_announce(doc["announce"], origin, layer);
     if (doc.contains("pairing")) parse_pairing(doc["pairing"], origin, layer);
+    if (doc.contains("standby_config")) {
+        const auto text = r.string(doc["standby_config"], "standby_config");
+        layer.standby_config = r.checked([&] { return parse_standby_config("standby_config", text); });
+    }
     if (doc.contains("control")) {
         layer.control = r.string(doc["control"], "control");
         r.checked([&] { check_control_path("control", *layer.control); });

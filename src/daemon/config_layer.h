@@ -26,6 +26,7 @@ struct ConfigLayer {
     std::optional<std::chrono::milliseconds> announce_interval;
     std::optional<PairingKey> pairing_by;
     std::optional<std::string> primary_id;
+    std::optional<StandbyConfig> standby_config;
     std::optional<std::string> control;
     std::optional<std::string> control_group;
     std::optional<std::string> device_channel;
@@ -50,6 +51,7 @@ DeviceModel parse_device_model(std::string_view field, std::string_view text);
 DatapathChoice parse_datapath(std::string_view field, std::string_view text);
 RxMode parse_rx_mode(std::string_view field, std::string_view text);
 PairingKey parse_pairing_key(std::string_view field, std::string_view text);
+StandbyConfig parse_standby_config(std::string_view field, std::string_view text);
 unsigned check_announce_count(std::string_view field, long long value);
 std::chrono::milliseconds check_announce_interval(std::string_view field, long long value);
 std::chrono::milliseconds check_rx_grace(std::string_view field, long long value);

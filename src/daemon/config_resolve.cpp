@@ -57,6 +57,7 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
         throw ConfigError("pairing.primary_id: only used when pairing.by is \"id\", but pairing.by is \"mac\"");
     }
 
+    c.standby_config = pick(flags.standby_config, file.standby_config, c.standby_config);
     c.control = pick(flags.control, file.control, c.master.empty() ? std::string() : default_control_path(c.master));
     if (!c.control.empty()) check_control_path("control", c.control);
     c.control_group = pick(flags.control_group, file.control_group, c.control_group);

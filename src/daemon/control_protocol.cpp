@@ -33,7 +33,8 @@ ControlRequest parse_request(std::string_view line) {
     const auto name = cmd->get<std::string>();
     if (name == "status") return StatusRequest{};
     if (name == "events") return EventsRequest{};
-    if (name != "set") throw ConfigError("unknown cmd '" + name + "' (known: status, events, set)");
+    if (name == "resync") return ResyncRequest{};
+    if (name != "set") throw ConfigError("unknown cmd '" + name + "' (known: status, events, set, resync)");
 
     const auto key = request.find("key");
     if (key == request.end() || !key->is_string()) throw ConfigError("set: missing \"key\" string");

@@ -5,6 +5,8 @@
 //   {"cmd":"events"}                                 -> {"ok":true,"subscribed":"events"}, then one event
 //                                                       object per line until the client disconnects
 //   {"cmd":"set","key":"active","value":"auto"}      -> {"ok":true,"active":"auto"}
+//   {"cmd":"resync"}                                 -> {"ok":true,"resynced":true} (as SIGHUP: the links
+//                                                       dumped again, the failover state brought up to date)
 // Any failure                                        -> {"ok":false,"error":"..."}
 #include <optional>
 #include <string>
@@ -25,7 +27,8 @@ struct EventsRequest {};
 struct SetActiveRequest {
     ActiveChoice value;
 };
-using ControlRequest = std::variant<StatusRequest, EventsRequest, SetActiveRequest>;
+struct ResyncRequest {};
+using ControlRequest = std::variant<StatusRequest, EventsRequest, SetActiveRequest, ResyncRequest>;
 
 // Throws nf::ConfigError with the text for the error reply ("unknown cmd 'x' (known: ...)").
 ControlRequest parse_request(std::string_view line);

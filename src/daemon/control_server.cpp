@@ -191,6 +191,11 @@ json ControlServer::answer(Client& client, const std::string& line) {
             client.subscribed = true;
             return ok_reply({{"subscribed", "events"}});
         }
+        if (std::holds_alternative<ResyncRequest>(request)) {
+            if (!handlers_.resync) return error_reply("resync is not supported here");
+            if (auto error = handlers_.resync()) return error_reply(*error);
+            return ok_reply({{"resynced", true}});
+        }
         const auto choice = std::get<SetActiveRequest>(request).value;
         if (auto error = handlers_.set_active(choice)) return error_reply(*error);
         return ok_reply({{"active", to_string(choice)}});

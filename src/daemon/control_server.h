@@ -24,6 +24,8 @@ struct ControlHandlers {
     std::function<nlohmann::json()> status;
     // nullopt when done, else the error for the reply ("no primary is present").
     std::function<std::optional<std::string>(ActiveChoice)> set_active;
+    // {"cmd":"resync"}: nullopt when done, else the error for the reply. Unset: refused.
+    std::function<std::optional<std::string>()> resync;
 };
 
 struct ControlLimits {

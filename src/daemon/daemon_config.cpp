@@ -19,6 +19,8 @@ std::string_view to_string(RxMode v) { return v == RxMode::kernel ? "kernel" : "
 
 std::string_view to_string(PairingKey v) { return v == PairingKey::id ? "id" : "mac"; }
 
+std::string_view to_string(StandbyConfig v) { return v == StandbyConfig::refuse ? "refuse" : "takeover"; }
+
 std::string default_control_path(std::string_view master) {
     return std::string(kControlDirectory) + "/" + std::string(master) + ".sock";
 }
@@ -57,6 +59,7 @@ nlohmann::json to_json(const DaemonConfig& c) {
     j["announce"] = {{"count", c.announce.count}, {"interval_ms", c.announce.interval.count()}};
     j["pairing"] = {{"by", to_string(c.pairing.by)}};
     if (c.pairing.by == PairingKey::id) j["pairing"]["primary_id"] = c.pairing.primary_id;
+    j["standby_config"] = to_string(c.standby_config);
     if (!c.control.empty()) j["control"] = c.control;
     if (!c.control_group.empty()) j["control_group"] = c.control_group;
     if (!c.device_channel.empty()) j["device_channel"] = c.device_channel;

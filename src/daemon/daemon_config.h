@@ -19,11 +19,15 @@ enum class DatapathChoice { automatic, bpf, packet };
 enum class RxMode { make_before_break, kernel };
 // What pairs a primary with the standby: the permanent MAC (kernel rule P3) or a host-given id.
 enum class PairingKey { mac, id };
+// Addresses and routes found on the standby at start (DHCP or the distribution's network configuration
+// got there first): moved to the master and back at stop, or a refusal to start.
+enum class StandbyConfig { takeover, refuse };
 
 std::string_view to_string(DeviceModel v);
 std::string_view to_string(DatapathChoice v);
 std::string_view to_string(RxMode v);
 std::string_view to_string(PairingKey v);
+std::string_view to_string(StandbyConfig v);
 
 // Rules that pick the standby among the guest's netdevs. Every rule that is set must hold (AND).
 struct StandbyMatch {
@@ -65,6 +69,7 @@ struct DaemonConfig {
     std::chrono::milliseconds rx_grace{100};
     AnnouncePolicy announce;
     Pairing pairing;
+    StandbyConfig standby_config = StandbyConfig::takeover;
     std::string control;                              // empty only while master is (then <master>.sock)
     // Members of this group may use the control socket too (mode 0660; SO_PEERCRED at accept). Empty:
     // root only (and the daemon's own user).

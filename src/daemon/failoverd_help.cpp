@@ -79,6 +79,13 @@ OPTIONS
         A primary paired by id takes the standby's MAC (set while it is down) and gets its own back
         when it leaves or failoverd stops (also after a crash: the state file keeps it). A device
         that refuses the MAC is logged and not used as the primary. A bad form is an error (exit 2).
+    --standby-config takeover|refuse
+        What to do with addresses and routes already on the standby at start (DHCP or the
+        distribution's network configuration got there first; the standby's MTU always becomes the
+        master's) (default takeover):
+          takeover  move them to the master (IPv6 link-local and learnt addresses excepted: the
+                    kernel remakes those); at stop they go back to the standby.
+          refuse    do not start: exit 2, naming what is configured, nothing changed.
     -c, --control PATH
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
         to start when another daemon answers on PATH and replaces a stale socket file. Two guests on
@@ -132,6 +139,7 @@ CONFIG FILE
         "rx_grace_ms": 100,                  0..10000; 0 = no grace
         "announce": {"count": 1, "interval_ms": 50},     or  "announce": 1
         "pairing": {"by": "mac"},            or  {"by": "id", "primary_id": "alias:vf0"}
+        "standby_config": "takeover",        "takeover" | "refuse"
         "control": "/run/netfailover/eth0.sock",
         "control_group": "netfailover",      optional: --control-group
         "device_channel": "/run/netfailover/nfl/vm1.chan",   lab VMM only
@@ -150,11 +158,15 @@ CONTROL
 
 SIGNALS
     SIGTERM, SIGINT  stop: detach the datapath, remove the master, restore the slaves (the standby
-                     gets its name back), exit 0.
+                     gets its name back), exit 0. Every slave gets back what it had before
+                     failoverd first touched it: up/down, MTU, IPv6 settings, addresses, routes.
     SIGHUP           resync: dump the links again and bring the failover state up to date; the
                      config is not re-read (systemctl reload sends it).
     An error while handling one event is logged, counted (status: event_loop.handler_errors) and
     followed by a resync; the daemon goes on.
+    Started in a private mount namespace (ip netns exec, unshare -m), failoverd joins PID 1's (or the
+    one NF_HOST_MOUNT_NS=PATH names) so that the private namespace and the BPF pins outlive it and a
+    successor adopts them after SIGKILL; where it cannot, it warns at start-up.
 
 EXIT STATUS
     0  stopped by a signal, or --help / --version

@@ -181,8 +181,8 @@ void Daemon::name_master_by_rule() {
             if (private_rtnl.find_link(daemon::renamed_standby(s.standby))) left.push_back(s.master);
         }
         if (left.size() != 1)
-            throw SystemError(ENODEV, "no netdev matches the standby rules (" +
-                                          daemon::StandbyMatcher(config_.standby).describe() + ")");
+            throw ConfigError("--match-*: no netdev matches the standby rules (" +
+                              daemon::StandbyMatcher(config_.standby).describe() + ")");
         name = left.front();
     }
     daemon::name_master_after(config_, name);
@@ -209,6 +209,7 @@ void Daemon::adopt_or_clean_up() {
         standby_was_up_ = state->standby_was_up;
         inherited_taken_ = state->taken_addresses;
         if (master_takes_standby_name()) device_->standby_renamed(standby_name_, standby_name_now());
+        snapshots_ = LinkSnapshots::from_json(state->links);
         spdlog::info("adopting master {} left by a previous failoverd", config_.master);
         return;
     }
@@ -251,6 +252,8 @@ void Daemon::adopt_or_clean_up() {
         });
     // Primaries paired by id wear the standby's MAC: their own comes back (they are in the guest again).
     restore_taken_addresses(*guest_rtnl_, state->taken_addresses);
+    for (const auto& failed : LinkSnapshots::from_json(state->links).restore_all(guest_))
+        spdlog::warn("cleaning up: could not restore {}", failed);
     remove_state(path);
     device_ = std::make_unique<MasterDevice>(layout, guest_);
 }
@@ -268,20 +271,23 @@ os::LinkInfo Daemon::find_standby() {
     const std::string wanted = config_.standby.name ? *config_.standby.name : standby_name_;
     if (!wanted.empty()) {
         auto link = guest_rtnl_->find_link(wanted);
-        if (!link) throw SystemError(ENODEV, "standby " + wanted + " not found in this namespace");
+        // Nothing changed yet (a successor's clean-up aside, which makes this exit 1): a usage error, exit 2.
+        if (!link) throw ConfigError("--standby: no netdev named " + wanted + " in this namespace");
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
         pairing_key_ = pairing_mac(*link);
+        snapshots_.capture_once(guest_, link->ifindex, link->name);
         return *link;
     }
     const auto names = standbys_matching_rules({config_.master, holder_bridge_name(config_.master)});
     if (names.empty())
-        throw SystemError(ENODEV, "no netdev matches the standby rules (" +
-                                      daemon::StandbyMatcher(config_.standby).describe() + ")");
+        throw ConfigError("--match-*: no netdev matches the standby rules (" +
+                          daemon::StandbyMatcher(config_.standby).describe() + ")");
     if (const auto link = guest_rtnl_->find_link(names.front())) {
         standby_name_ = link->name;
         standby_was_up_ = link->admin_up;
         pairing_key_ = pairing_mac(*link);
+        snapshots_.capture_once(guest_, link->ifindex, link->name);
         spdlog::info("standby {} found by rule", link->name);
         return *link;
     }
@@ -294,8 +300,10 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     if (device_->layout().uses_holder() && holder_bridge_name(config_.master) == standby.name)
         throw ConfigError("master " + config_.master + ": its holder bridge would be named " + standby.name +
                           ", the standby's name; give another --master");
+    check_standby_config(standby);
     // Before the first change: a daemon killed from here on leaves a file that says what to remove.
     record_state("starting");
+    clear_standby_config(standby);
     if (master_takes_standby_name()) device_->rename_standby(*guest_rtnl_, standby.name, standby_name_now());
     if (guest_rtnl_->find_link(config_.master))
         throw SystemError(EEXIST, "a link named " + config_.master + " already exists");
@@ -374,6 +382,10 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     ops_->on_taken_change([this] {
         best_effort("failoverd", "record the primaries' MACs", [&] { record_state(state_phase_.c_str()); });
     });
+    // A primary's state before its first change (3dev; a hidden one was recorded before it was moved).
+    ops_->before_change([this](const failover::Netdev& dev) {
+        if (dev.name != standby_name_now()) remember_link(device_->slave_netns(), dev.ifindex, dev.name);
+    });
     registry_ = std::make_unique<failover::FailoverRegistry>(*ops_, *this);
     const os::LinkInfo master_link = guest_rtnl_->link(device_->master_ifindex());
 
@@ -394,7 +406,10 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     // A fresh master comes up at once (it replaces the standby, which was in use); an adopted one stays
     // as the guest left it.
     const bool up = adopted_ ? master_link.admin_up : true;
-    if (!adopted_) guest_rtnl_->set_up(device_->master_ifindex());
+    if (!adopted_) {
+        guest_rtnl_->set_up(device_->master_ifindex());
+        take_over_standby_config();
+    }
     if (up) {
         if (auto ec = master_->open()) spdlog::warn("{}: opening the slaves failed: {}", config_.master, ec.message());
     }
@@ -414,6 +429,17 @@ void Daemon::start_services() {
     daemon::ControlHandlers handlers;
     handlers.status = [this] { return status(); };
     handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
+    handlers.resync = [this]() -> std::optional<std::string> {
+        // What SIGHUP does: a failed dump is reported to the asker, the daemon goes on.
+        try {
+            resync(*guest_table_, *guest_monitor_, !hidden());
+            if (private_table_) resync(*private_table_, *private_monitor_, true);
+        } catch (const std::exception& e) {
+            return std::string("resync failed: ") + e.what();
+        }
+        spdlog::info("{}: resynced on request", config_.master);
+        return std::nullopt;
+    };
     control_ = std::make_unique<daemon::ControlServer>(loop_, config_.control, std::move(handlers),
                                                        daemon::ControlLimits{}, control_access_);
     watch_events();
@@ -429,11 +455,18 @@ void Daemon::record_state(const char* phase) {
     DaemonState state{config_.master, std::string(daemon::to_string(config_.model)), datapath_name(choice_.kind),
                       standby_name_, standby_was_up_, phase};
     state.taken_addresses = taken_addresses();
+    state.links = snapshots_.to_json();
     write_state(state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master)), state);
 }
 
 std::vector<TakenAddress> Daemon::taken_addresses() const {
     return ops_ ? ops_->taken_addresses() : inherited_taken_;
+}
+
+void Daemon::remember_link(const os::Netns& netns, int ifindex, const std::string& name) noexcept {
+    best_effort("failoverd", "record a link's state before the first change", [&] {
+        if (snapshots_.capture_once(netns, ifindex, name) && state_owned_) record_state(state_phase_.c_str());
+    });
 }
 
 // Link events, signals and the loop's error hook; the control socket and the device channel watch their
@@ -525,6 +558,9 @@ void Daemon::stop() noexcept {
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });
+    // Last: the slaves are back in the guest under their own names now.
+    for (const auto& failed : snapshots_.restore_all(guest_))
+        spdlog::warn("{}: could not restore {}", config_.master, failed);
     if (state_owned_) {
         const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
         if (left.empty()) {
@@ -536,13 +572,16 @@ void Daemon::stop() noexcept {
                 DaemonState state{config_.master, std::string(daemon::to_string(config_.model)),
                                   datapath_name(choice_.kind), standby_name_, standby_was_up_, "leftovers", left};
                 state.taken_addresses = taken_addresses();
+                state.links = snapshots_.to_json();
                 write_state(path, state);
             });
         }
     }
     restore_signals();  // after the datapath's threads are gone
     owner_lock_.reset();  // last: a next daemon may start now
-    if (left.empty()) {
+    if (!system_changed_) {
+        spdlog::debug("{}: stopped before any change", config_.master);  // a refused start: its error says why
+    } else if (left.empty()) {
         spdlog::info("{}: stopped, system restored", config_.master);
     } else {
         std::string list;

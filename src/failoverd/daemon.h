@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
 #include "failoverd/guest_channel.h"
+#include "failoverd/link_snapshot.h"
 #include "failoverd/link_table.h"
 #include "failoverd/master_device.h"
 #include "failoverd/owner_lock.h"
@@ -80,11 +82,18 @@ private:
     void start_datapath(const os::LinkInfo& standby);
     void start_core(const os::LinkInfo& standby);
     void start_services();
+    // --- the standby's IP configuration (daemon_takeover.cpp) ---
+    void check_standby_config(const os::LinkInfo& standby);  // --standby-config refuse: ConfigError
+    void clear_standby_config(const os::LinkInfo& standby);
+    void take_over_standby_config();
     void abort_start() noexcept;
     // The state file, with the phase start-up has reached ("starting" | "running").
     void record_state(const char* phase);
     // What the state file records of the primaries' MACs (the ops' record, or the inherited one before).
     std::vector<TakenAddress> taken_addresses() const;
+    // Exact restore: `ifindex` in `netns` as it is now, before our first change to it (once per name); kept
+    // in the state file so that a successor restores it too.
+    void remember_link(const os::Netns& netns, int ifindex, const std::string& name) noexcept;
     void block_signals();
     void restore_signals() noexcept;
 
@@ -145,6 +154,8 @@ private:
     MacAddress pairing_key_;  // the standby's permanent (or current) MAC
     std::string state_phase_ = "starting";  // the phase last recorded in the state file
     std::vector<TakenAddress> inherited_taken_;  // adopting: the MACs the previous daemon gave primaries
+    LinkSnapshots snapshots_;  // every link we touched, as it was before
+    std::vector<std::string> taken_over_;  // what moved from the standby to the master (status)
 
     os::Netns guest_;
     std::uint64_t guest_inode_ = 0;
@@ -175,11 +186,13 @@ private:
     EventLoop::TimerId rx_grace_timer_ = 0;
     std::optional<Clock::time_point> rx_grace_until_;  // the standby's RX is held delivered until then
 
+    Clock::time_point started_at_ = Clock::now();
     SwitchTiming timing_;
     std::optional<failover::Role> last_tx_;
     std::optional<failover::Role> last_slave_tx_;  // the last slot TX used, for counting failovers
     std::uint64_t failovers_ = 0;
     std::uint64_t events_published_ = 0;
+    std::map<std::string, std::pair<bool, bool>> last_lower_state_;  // slave -> {link_up, tx_enabled} last published
     std::uint64_t handler_errors_ = 0;
     int exit_status_ = 0;
 };

@@ -128,6 +128,8 @@ bool Daemon::pairs(const failover::Netdev& dev) const {
 void Daemon::hide_if_slave(const failover::Netdev& dev) {
     if (dev.type != failover::NetdevType::ethernet || !pairs(dev)) return;
     if (guest_table_->ignored(dev.ifindex)) return;
+    // A namespace move drops its addresses: recorded first, for stop to put back.
+    remember_link(guest_, dev.ifindex, dev.name);
     try {
         device_->hide_slave(*guest_rtnl_, dev.ifindex);
         spdlog::info("{} (ifindex {}) moved into the private namespace", dev.name, dev.ifindex);
@@ -262,6 +264,16 @@ bool Daemon::on_signal() {
 }
 
 void Daemon::publish(const failover::FailoverEvent& event) {
+    // Events only on change: the core reports a slave's lower state on every link message about it (an
+    // unplug brings several, most about the unchanged standby); a repeat of the last state is dropped.
+    if (event.kind == failover::FailoverEventKind::lower_state_changed) {
+        const std::pair<bool, bool> state{event.lower.link_up, event.lower.tx_enabled};
+        auto [it, fresh] = last_lower_state_.try_emplace(event.slave, state);
+        if (!fresh && it->second == state) return;
+        it->second = state;
+    } else if (event.kind == failover::FailoverEventKind::slave_left) {
+        last_lower_state_.erase(event.slave);
+    }
     ++events_published_;
     if (control_) control_->publish_event(event_json(event, std::chrono::system_clock::now(), Clock::now()));
 }

@@ -1,4 +1,5 @@
 // Daemon: what the control socket shows and changes.
+#include "daemon/command_line.h"
 #include "daemon/status_report.h"
 #include "failoverd/daemon.h"
 
@@ -56,7 +57,12 @@ nlohmann::json Daemon::status() {
         j["pairing"]["primary_id"] = config_.pairing.primary_id;
         j["pairing"]["taken_addresses"] = to_json(taken_addresses());
     }
+    j["standby_config"] = {{"mode", daemon::to_string(config_.standby_config)}, {"taken_over", taken_over_}};
     j["pid"] = ::getpid();
+    // teamdctl-style state: what it runs with, which build, for how long.
+    j["version"] = daemon::failoverd_version();
+    j["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_at_).count();
+    j["config"] = daemon::to_json(config_);
     j["datapath_reason"] = choice_.reason;
     j["events_published"] = events_published_;
     std::uint64_t undecodable = guest_monitor_ ? guest_monitor_->undecodable() : 0;
@@ -76,6 +82,11 @@ nlohmann::json Daemon::status() {
 
 std::optional<std::string> Daemon::set_active(daemon::ActiveChoice choice) {
     if (!master_) return "no failover master";
+    // Forcing a slave that is not there would silently do nothing until one came: say so instead.
+    if (choice == daemon::ActiveChoice::primary && !master_->slave(failover::Role::primary))
+        return config_.master + " has no primary (nothing paired with its standby); `set active auto` lets failoverd choose";
+    if (choice == daemon::ActiveChoice::standby && !master_->slave(failover::Role::standby))
+        return config_.master + " has no standby; `set active auto` lets failoverd choose";
     const auto c = choice == daemon::ActiveChoice::primary   ? failover::ActiveChoice::primary
                    : choice == daemon::ActiveChoice::standby ? failover::ActiveChoice::standby
                                                              : failover::ActiveChoice::automatic;

@@ -58,6 +58,7 @@ void with_ipv6_key(os::Rtnl& rtnl, int ifindex, const Body& body) {
 }  // namespace
 
 std::error_code RtnlSlaveOps::open(const Netdev& dev) {
+    about_to_change(dev);
     return attempt("open", dev, [&] { rtnl_.set_up(dev.ifindex); });
 }
 
@@ -66,6 +67,7 @@ std::error_code RtnlSlaveOps::close(const Netdev& dev) {
 }
 
 std::error_code RtnlSlaveOps::set_mtu(const Netdev& dev, unsigned mtu) {
+    about_to_change(dev);
     return attempt("set mtu", dev, [&] { rtnl_.set_mtu(dev.ifindex, mtu); });
 }
 
@@ -75,6 +77,7 @@ std::error_code RtnlSlaveOps::sync_addresses(const Netdev&, const failover::Addr
 std::error_code RtnlSlaveOps::unsync_addresses(const Netdev&) { return {}; }
 
 std::error_code RtnlSlaveOps::set_slave_flags(const Netdev& dev) {
+    about_to_change(dev);
     return attempt("mark slave", dev, [&] {
         // Without the IPv6 family there is no link-local to keep off the slave: nothing to mark.
         os::ipv6_step("mark slave " + dev.name, [&] {
@@ -106,6 +109,7 @@ std::error_code RtnlSlaveOps::clear_slave_flags(const Netdev& dev) {
 
 std::error_code RtnlSlaveOps::link_to_master(const Netdev& dev, const failover::MasterIdentity&) {
     if (holder_ifindex_ <= 0) return {};
+    about_to_change(dev);
     return attempt("link to holder", dev, [&] {
         const os::LinkInfo info = rtnl_.link(dev.ifindex);
         if (info.master == holder_ifindex_) return;  // adopted: already ours
@@ -154,6 +158,7 @@ std::error_code RtnlSlaveOps::take_address(const Netdev& dev, const MacAddress& 
                                                     known->second.own.to_string());
             return;
         }
+        about_to_change(dev);  // taking the MAC takes the link down a moment: its state before is recorded first
         set_mac_while_down(rtnl_, dev.ifindex, mac);
         taken_[dev.ifindex] = {dev.ifindex, link.name, link.mac, mac};
         spdlog::info("{} takes the standby's MAC {} (its own: {})", link.name, mac.to_string(), link.mac.to_string());

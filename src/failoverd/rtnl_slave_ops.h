@@ -61,6 +61,10 @@ public:
     // Called after every change of the taken addresses (the daemon rewrites its state file).
     void on_taken_change(std::function<void()> callback) { on_taken_change_ = std::move(callback); }
 
+    // Called before every change to a slave (open, MTU, slave flags, link to master), so the daemon can
+    // record the link's state before its first change (exact restore at stop).
+    void before_change(std::function<void(const failover::Netdev&)> hook) { before_change_ = std::move(hook); }
+
 private:
     void taken_changed();
 
@@ -74,6 +78,10 @@ private:
     std::map<int, SavedIpv6> saved_ipv6_;  // by ifindex, restored at clear_slave_flags
     std::map<int, TakenAddress> taken_;     // by ifindex, restored at restore_address
     std::function<void()> on_taken_change_;
+    std::function<void(const failover::Netdev&)> before_change_;
+    void about_to_change(const failover::Netdev& dev) {
+        if (before_change_) before_change_(dev);
+    }
 };
 
 }  // namespace nf::failoverd

@@ -19,7 +19,8 @@ void write_state(const std::filesystem::path& path, const DaemonState& s) {
     const nlohmann::json doc = {{"master", s.master},   {"model", s.model},
                                 {"datapath", s.datapath}, {"standby", s.standby},
                                 {"standby_was_up", s.standby_was_up}, {"phase", s.phase},
-                                {"leftovers", s.leftovers}, {"taken_addresses", to_json(s.taken_addresses)}};
+                                {"leftovers", s.leftovers}, {"taken_addresses", to_json(s.taken_addresses)},
+                                {"links", s.links}};
     // Write then rename: a crash mid-write never leaves a half file for the next start to trip on. Never
     // through a symlink planted at the path, in a directory only root can write to.
     write_file_atomic(path, doc.dump(2) + "\n");
@@ -41,6 +42,7 @@ std::optional<DaemonState> read_state(const std::filesystem::path& path) {
         s.phase = doc.value("phase", "running");  // files without it were written after a finished start
         if (doc.contains("leftovers")) s.leftovers = doc.at("leftovers").get<std::vector<std::string>>();
         if (doc.contains("taken_addresses")) s.taken_addresses = taken_addresses_from_json(doc.at("taken_addresses"));
+        if (doc.contains("links")) s.links = doc.at("links");
         return s;
     } catch (const std::exception& e) {
         spdlog::warn("ignoring malformed state file {}: {}", path.string(), e.what());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "failoverd/taken_address.h"
+#include <nlohmann/json.hpp>
 
 namespace nf::failoverd {
 
@@ -24,6 +25,9 @@ struct DaemonState {
     std::string phase = "running";
     std::vector<std::string> leftovers;  // phase "leftovers": what is still there, for humans
     std::vector<TakenAddress> taken_addresses;  // primaries paired by id wearing the standby's MAC
+    // LinkSnapshots::to_json(): every link as it was before the daemon first touched it, restored at stop
+    // (also by the daemon that adopts or cleans up after this one).
+    nlohmann::json links = nlohmann::json::array();
 };
 
 // <directory>/<key>.state; `key` is system_key(guest inode, master).

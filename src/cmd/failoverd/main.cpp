@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "daemon/command_line.h"
 #include "failoverd/daemon.h"
+#include "os/host_mount_ns.h"
 
 int main(int argc, char** argv) {
     using namespace nf::daemon;
@@ -19,11 +20,24 @@ int main(int argc, char** argv) {
             return kExitOk;
         }
         config = std::get<DaemonConfig>(parsed);
-        nf::init_logging("failoverd", config.log_level);
     } catch (const nf::ConfigError& e) {
         std::cerr << "failoverd: " << e.what() << "\n";
         return kExitUsage;
     }
+    // Still single-threaded (setns(CLONE_NEWNS) needs it), and the config file is read (the working
+    // directory changes to PID 1's root).
+    const auto mount_ns = nf::os::join_host_mount_namespace();
+    nf::init_logging("failoverd", config.log_level);
+    using Join = nf::os::MountNamespaceJoin::Result;
+    if (mount_ns.result == Join::joined)
+        spdlog::info("started in a private mount namespace: joined {}, where the private network namespace's "
+                     "handle and the BPF pins outlive this process", nf::os::host_mount_namespace_path());
+    else if (mount_ns.result == Join::failed)
+        spdlog::warn("running in a private mount namespace ({}): the private network namespace's handle under "
+                     "/run/netns and the BPF pins made here die with this process, so after a SIGKILL the master "
+                     "goes too and the next start builds it afresh instead of adopting it. Run failoverd in the "
+                     "host's mount namespace (nsenter --net=, not ip netns exec) or give it CAP_SYS_CHROOT.",
+                     mount_ns.detail);
     // --foreground is the only mode: a supervisor (systemd, the lab) owns the process.
     try {
         nf::failoverd::Daemon daemon(config);

@@ -13,9 +13,12 @@
 
 namespace nf::failoverd::test {
 
-DaemonProcess::DaemonProcess(const std::string& guest_netns, std::vector<std::string> args, std::string log_path)
+DaemonProcess::DaemonProcess(const std::string& guest_netns, std::vector<std::string> args, std::string log_path,
+                             std::vector<std::string> launcher)
     : log_path_(std::move(log_path)) {
-    std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + guest_netns, "--", NF_FAILOVERD_BIN};
+    std::vector<std::string> argv =
+        launcher.empty() ? std::vector<std::string>{"nsenter", "--net=/run/netns/" + guest_netns, "--"} : launcher;
+    argv.push_back(NF_FAILOVERD_BIN);
     argv.insert(argv.end(), args.begin(), args.end());
     pid_ = ::fork();
     if (pid_ == 0) {

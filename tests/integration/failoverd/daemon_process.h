@@ -15,7 +15,10 @@ namespace nf::failoverd::test {
 
 class DaemonProcess {
 public:
-    DaemonProcess(const std::string& guest_netns, std::vector<std::string> args, std::string log_path);
+    // `launcher`: what runs failoverd in the guest namespace, the binary and `args` appended (default:
+    // nsenter --net=/run/netns/<guest> --).
+    DaemonProcess(const std::string& guest_netns, std::vector<std::string> args, std::string log_path,
+                  std::vector<std::string> launcher = {});
     ~DaemonProcess();
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;

@@ -163,6 +163,8 @@ protected:
         DaemonProcess d(lab_.guest(), args, "/tmp/nfd-" + lab_.tag() + "-bad.log");
         EXPECT_EQ(d.wait_exit(), status) << d.log();
         EXPECT_NE(d.log().find(message), std::string::npos) << d.log();
+        // A refused start changed nothing, and says only why.
+        EXPECT_EQ(d.log().find("system restored"), std::string::npos) << d.log();
         EXPECT_EQ(sh(lab_.in_guest("-br link")), links_before);
         EXPECT_NE(sh_status("ip netns pids " + lab_.private_netns()), 0);
         EXPECT_FALSE(std::filesystem::exists(lab_.state_file(lab_.master())));
@@ -189,11 +191,12 @@ TEST_F(BadConfig, MalformedConfigFile) {
 }
 
 TEST_F(BadConfig, MissingStandby) {
-    expect_refused({"--standby", "nosuch0", "--master", lab_.master(), "--datapath", "bpf"}, 1, "nosuch0");
+    expect_refused({"--standby", "nosuch0", "--master", lab_.master(), "--datapath", "bpf"}, 2,
+                   "--standby: no netdev named nosuch0");
 }
 
 TEST_F(BadConfig, NoStandbyMatchesTheRules) {
-    expect_refused({"--match-name", "zz*", "--master", lab_.master(), "--datapath", "packet"}, 1, "zz*");
+    expect_refused({"--match-name", "zz*", "--master", lab_.master(), "--datapath", "packet"}, 2, "zz*");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `cmake --install` (what `make install` runs) into a DESTDIR, checked as a packager would: the binaries
 // run, every binary has a man page that man renders, bash completion completes, and systemd-analyze
 // verifies the unit with its Documentation= pages found.
+#include <fnmatch.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -126,7 +127,8 @@ TEST_F(Installed, BashCompletionCompletesSubcommandsAndOptions) {
         return run("bash -c 'PATH=" + bin + ":$PATH; source " + completion.string() + "; COMP_WORDS=(" + words +
                    "); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _netfailover_complete; printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
     };
-    EXPECT_EQ(complete("failoverctl st").output, "status\n");
+    EXPECT_EQ(complete("failoverctl statu").output, "status\n");
+    EXPECT_EQ(complete("failoverctl li").output, "list\n");
     EXPECT_NE(complete("failoverctl --ma").output.find("--master"), std::string::npos);
     EXPECT_NE(complete("failoverd --match-v").output.find("--match-virtio-standby"), std::string::npos);
 }
@@ -139,6 +141,51 @@ TEST_F(Installed, AnotherPrefixGivesTheUnitThatPrefix) {
     std::stringstream text;
     text << std::ifstream(other / "opt/nf/lib/systemd/system/failoverd@.service").rdbuf();
     EXPECT_NE(text.str().find("ExecStart=/opt/nf/bin/failoverd --standby %i"), std::string::npos) << text.str();
+}
+
+// Boot order: before the guest's network configuration (which then finds the master), after the standby
+// appears; started by the udev rule for every virtio standby.
+TEST_F(Installed, UnitRunsBeforeNetworkConfigurationOnceTheStandbyIsThere) {
+    std::stringstream text;
+    text << std::ifstream(prefix() / "lib/systemd/system/failoverd@.service").rdbuf();
+    for (const char* line : {"\nBefore=network-pre.target\n", "\nWants=network-pre.target\n",
+                             "\nAfter=sys-subsystem-net-devices-%i.device\n",
+                             "\nRequires=sys-subsystem-net-devices-%i.device\n"})
+        EXPECT_NE(text.str().find(line), std::string::npos) << line << " missing:\n" << text.str();
+    // The device unit of the standby's name goes inactive while the master has that name: BindsTo= would stop us.
+    EXPECT_EQ(text.str().find("\nBindsTo="), std::string::npos) << text.str();
+}
+
+TEST_F(Installed, UdevRuleStartsTheUnitForEveryVirtioStandby) {
+    const fs::path rules = prefix() / "lib/udev/rules.d/90-netfailover.rules";
+    ASSERT_TRUE(fs::exists(rules));
+    std::ifstream in(rules);
+    std::string rule;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty() && line[0] != '#') {
+            EXPECT_TRUE(rule.empty()) << "one rule expected, also: " << line;
+            rule = line;
+        }
+    for (const char* key : {"ACTION==\"add\"", "SUBSYSTEM==\"net\"", "DRIVERS==\"virtio_net\"", "TAG+=\"systemd\"",
+                            "ENV{SYSTEMD_WANTS}+=\"failoverd@$name.service\""})
+        EXPECT_NE(rule.find(key), std::string::npos) << key << " missing: " << rule;
+    // The features glob selects bit 62 (VIRTIO_NET_F_STANDBY), the 63rd character, and nothing else: udev
+    // matches with fnmatch(3).
+    const std::string key = "ATTRS{features}==\"";
+    const auto at = rule.find(key);
+    ASSERT_NE(at, std::string::npos) << rule;
+    const std::string glob = rule.substr(at + key.size(), rule.find('"', at + key.size()) - at - key.size());
+    const auto features = [](int bit) {
+        std::string f(64, '0');
+        if (bit >= 0) f[static_cast<std::size_t>(bit)] = '1';
+        return f;
+    };
+    EXPECT_EQ(::fnmatch(glob.c_str(), features(62).c_str(), 0), 0) << glob;
+    std::string all = features(-1);
+    all.assign(64, '1');
+    EXPECT_EQ(::fnmatch(glob.c_str(), all.c_str(), 0), 0) << glob;
+    for (const int other : {-1, 0, 5, 61, 63})
+        EXPECT_NE(::fnmatch(glob.c_str(), features(other).c_str(), 0), 0) << "bit " << other << " matched: " << glob;
 }
 
 TEST_F(Installed, ExampleConfigsAreInstalled) {

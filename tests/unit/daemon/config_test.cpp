@@ -184,6 +184,21 @@ TEST(DaemonConfig, DeviceChannel) {
               std::string::npos);
 }
 
+TEST(DaemonConfig, StandbyConfig) {
+    EXPECT_EQ(config({"--standby", "ens4"}).standby_config, StandbyConfig::takeover);
+    const auto refuse = config({"--standby", "ens4", "--standby-config", "refuse"});
+    EXPECT_EQ(refuse.standby_config, StandbyConfig::refuse);
+    EXPECT_EQ(to_json(refuse)["standby_config"], "refuse");
+    EXPECT_EQ(resolve(parse_config_json(to_json(refuse), "dump"), {}), refuse);
+    TempDir dir;
+    const auto path = dir.write("c.json", R"({"standby": "ens4", "standby_config": "refuse"})");
+    EXPECT_EQ(config({"--config", path}).standby_config, StandbyConfig::refuse);
+    EXPECT_EQ(config({"--config", path, "--standby-config", "takeover"}).standby_config,
+              StandbyConfig::takeover);  // flag wins
+    EXPECT_NE(error_of({"--standby", "ens4", "--standby-config", "keep"}).find("--standby-config"), std::string::npos);
+    EXPECT_NE(file_error(R"({"standby":"ens4","standby_config":"keep"})").find("standby_config"), std::string::npos);
+}
+
 TEST(DaemonConfig, RxGrace) {
     EXPECT_EQ(config({"--standby", "ens4", "--rx-grace", "250"}).rx_grace, std::chrono::milliseconds(250));
     EXPECT_EQ(config({"--standby", "ens4", "--rx-grace", "0"}).rx_grace, std::chrono::milliseconds(0));

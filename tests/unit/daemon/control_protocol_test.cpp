@@ -18,6 +18,7 @@ std::string request_error(std::string_view line) {
 TEST(ControlProtocol, ParsesTheThreeRequests) {
     EXPECT_TRUE(std::holds_alternative<StatusRequest>(parse_request(R"({"cmd":"status"})")));
     EXPECT_TRUE(std::holds_alternative<EventsRequest>(parse_request(R"({"cmd":"events"})")));
+    EXPECT_TRUE(std::holds_alternative<ResyncRequest>(parse_request(R"({"cmd":"resync"})")));
     const auto set = parse_request(R"({"cmd":"set","key":"active","value":"standby"})");
     ASSERT_TRUE(std::holds_alternative<SetActiveRequest>(set));
     EXPECT_EQ(std::get<SetActiveRequest>(set).value, ActiveChoice::standby);
@@ -33,7 +34,7 @@ TEST(ControlProtocol, RejectsWithAReason) {
     EXPECT_EQ(to_line(error_reply("bad \xff")), "{\"error\":\"bad \xEF\xBF\xBD\",\"ok\":false}\n");
     EXPECT_EQ(request_error("[]"), "request must be a JSON object");
     EXPECT_EQ(request_error(R"({"verb":"status"})"), "request has no \"cmd\" string");
-    EXPECT_EQ(request_error(R"({"cmd":"reboot"})"), "unknown cmd 'reboot' (known: status, events, set)");
+    EXPECT_EQ(request_error(R"({"cmd":"reboot"})"), "unknown cmd 'reboot' (known: status, events, set, resync)");
     EXPECT_EQ(request_error(R"({"cmd":"set","key":"mtu","value":"9000"})"), "set: unknown key 'mtu' (known: active)");
     EXPECT_EQ(request_error(R"({"cmd":"set","key":"active","value":"both"})"),
               "set active: 'both' is not one of primary, standby, auto");

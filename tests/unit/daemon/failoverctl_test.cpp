@@ -108,6 +108,17 @@ TEST_F(FailoverctlTest, FindsTheOnlyDaemonInTheDirectory) {
     }
 }
 
+TEST(Failoverctl, FindsADaemonWhoseSocketIsOneDirectoryDown) {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "lab1");
+    ControlServer lab_vm(loop(), dir / "lab1/vm1.sock",
+                         {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    EXPECT_EQ(choose_control_path(std::nullopt, std::nullopt, dir.path().string()), (dir / "lab1/vm1.sock"));
+    ControlServer top(loop(), dir / "eth0.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    EXPECT_EQ(find_control_sockets(dir.path().string()),
+              (std::vector<std::string>{(dir / "eth0.sock"), (dir / "lab1/vm1.sock")}));
+}
+
 TEST(Failoverctl, EventsPrintsOneLinePerEventUntilTheDaemonGoes) {
     TempDir dir;
     auto server = std::make_unique<ControlServer>(
