@@ -110,7 +110,8 @@ OPTIONS
         trace, debug, info, warn, error, critical or off (default info; NF_LOG_LEVEL in the
         environment is used when the flag is absent). Logs go to stderr.
     -f, --foreground
-        Stay in the foreground (systemd runs failoverd this way).
+        Accepted for init scripts that pass it: failoverd never detaches, with or without it (run it
+        under systemd, as the shipped unit does, or another supervisor).
     -V, --version
         Print the version and exit.
     -h, --help

@@ -43,6 +43,7 @@ void DeviceChannelServer::accept_guest(UniqueFd fd) {
     writing_ = false;
     ++counters_.guests_accepted;
     send(hello_());
+    if (on_connected_) on_connected_();
 }
 
 void DeviceChannelServer::guest_ready(std::uint32_t events) {

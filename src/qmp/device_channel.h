@@ -49,6 +49,9 @@ public:
 
     // Sends to the connected guest; false (and counted) when there is none.
     bool send(const device::channel::Message& message);
+    // Runs after each guest connected and got its hello: what it missed while none was connected is sent
+    // from here (the VMM repeats a pending eject request).
+    void on_guest_connected(std::function<void()> callback) { on_connected_ = std::move(callback); }
     bool guest_connected() const { return guest_.has_value(); }
     DeviceChannelCounters counters() const;
 
@@ -63,6 +66,7 @@ private:
     EventLoop& loop_;
     std::string socket_path_;
     HelloSource hello_;
+    std::function<void()> on_connected_;
     MessageHandler on_message_;
     std::size_t max_line_;
     SocketAccess access_;

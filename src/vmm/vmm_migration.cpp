@@ -474,6 +474,13 @@ void Vmm::open_channel() {
                 apply(outgoing_.device_changed(now()));
         },
         64 * 1024, options_.socket_access);
+    // A migration's eject request is a state of the slot (QEMU: the attention button / ACPI "down" bit the
+    // guest reads whenever it looks), not a one-off message: a guest that connects while one is pending
+    // (failoverd reconnects to the channel a migration moved here) is asked again, or wait-unplug would
+    // run into its bound for a request sent to nobody.
+    channel_->on_guest_connected([this] {
+        for (const auto& id : machine_.pending_unplugs()) channel_->send(device::channel::EjectRequest{id});
+    });
     service_.attach(*channel_);
 }
 

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <string>
 
+#include "guest_failoverd.h"
 #include "guest_fixture.h"
 #include "loss_bounds.h"
 
@@ -32,51 +33,21 @@ constexpr int kMaxMigrateLoss = 20;
 class FailoverdGuest : public GuestSuite {
 protected:
     void TearDown() override {
-        if (vm_ && !pid_.empty()) {
-            if (HasFailure()) std::cout << "---- failoverd log ----\n" << vm_->run("tail -n 60 /tmp/failoverd.log").output;
+        if (vm_ && failoverd_.running()) {
+            if (HasFailure()) std::cout << "---- failoverd log ----\n" << GuestFailoverd::log_tail(*vm_);
             stop_failoverd();
         }
         GuestSuite::TearDown();
     }
 
     // failoverctl status --json in the guest (in `on`: a migration destination); null when it does not answer.
-    static nlohmann::json status(QemuVm& on = vm()) {
-        const GuestResult r = on.run("failoverctl --timeout 2000 status --json", Millis(10000));
-        if (r.status != 0) return nullptr;
-        try {
-            return nlohmann::json::parse(r.output);
-        } catch (const nlohmann::json::exception&) {
-            return nullptr;
-        }
-    }
-    static bool active_is(const std::string& slot, QemuVm& on = vm()) {
-        const auto s = status(on);
-        return !s.is_null() && s.value("active", "") == slot;
-    }
-    bool primary_gone() {
-        const auto s = status();
-        return !s.is_null() && s.value("active", "") == "standby" && s.contains("primary") &&
-               !s["primary"].value("present", true);
-    }
+    static nlohmann::json status(QemuVm& on = vm()) { return GuestFailoverd::status(on); }
+    static bool active_is(const std::string& slot, QemuVm& on = vm()) { return GuestFailoverd::active_is(on, slot); }
+    bool primary_gone() { return GuestFailoverd::primary_gone(vm()); }
 
     void start_failoverd(const std::string& datapath, const std::string& model) {
-        pid_ = vm().run_ok("failoverd --match-driver virtio_net --datapath " + datapath + " --model " + model +
-                           " --foreground > /tmp/failoverd.log 2>&1 & echo $!");
-        while (!pid_.empty() && (pid_.back() == '\n' || pid_.back() == '\r')) pid_.pop_back();
-        bool exited = false;
-        ASSERT_TRUE(wait_until(
-            [&] {
-                exited = vm().run("kill -0 " + pid_).status != 0;
-                return exited || active_is("primary");
-            },
-            Millis(60000), Millis(500)))
-            << "failoverd did not make the primary active; status " << status().dump() << "\nlog:\n"
-            << vm().run("cat /tmp/failoverd.log").output;
-        if (exited) {
-            const std::string log = vm().run("cat /tmp/failoverd.log").output;
-            pid_.clear();  // nothing to stop
-            FAIL() << "failoverd exited at start-up:\n" << log;
-        }
+        ASSERT_NO_FATAL_FAILURE(failoverd_.start(vm(), "--match-driver virtio_net --datapath " + datapath + " --model " + model,
+                                                 "did not make the primary active"));
         const auto s = status();
         EXPECT_EQ(s.value("master", ""), "eth0") << "the master takes the standby's name";
         EXPECT_EQ(s.value("datapath", ""), datapath);
@@ -86,13 +57,7 @@ protected:
     }
 
     void stop_failoverd() {
-        const std::string p = pid_;
-        pid_.clear();
-        // Bounded: SIGTERM, up to 10 s, then SIGKILL. The shell prints failoverd's exit status.
-        const GuestResult r = vm().run("kill -TERM " + p + "; i=0; while kill -0 " + p +
-                                       " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -9 " +
-                                       p + " 2>/dev/null; wait " + p + "; echo exit=$?", Millis(30000));
-        EXPECT_NE(r.output.find("exit=0"), std::string::npos) << "failoverd did not stop cleanly: " << r.output;
+        failoverd_.stop(vm());
         // The standby has its name back and nothing of failoverd's is left.
         EXPECT_EQ(vm().run("readlink /sys/class/net/eth0/device/driver | sed 's|.*/||'").output, "virtio_net\n");
         EXPECT_NE(vm().run("/bin/ip link show eth0fo").status, 0) << "3dev holder bridge left behind";
@@ -152,7 +117,7 @@ protected:
         }
     }
 
-    std::string pid_;
+    GuestFailoverd failoverd_;
 };
 
 class FailoverdGuestIpv6 : public FailoverdGuest {

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "guest_failoverd.h"
 #include "guest_fixture.h"
 #include "loss_bounds.h"  // the bounds of MAC pairing
 
@@ -36,8 +37,8 @@ protected:
     static void TearDownTestSuite() { shutdown(); }
 
     void TearDown() override {
-        if (vm_ && !pid_.empty()) {
-            if (HasFailure()) std::cout << "---- failoverd log ----\n" << vm_->run("tail -n 60 /tmp/failoverd.log").output;
+        if (vm_ && failoverd_.running()) {
+            if (HasFailure()) std::cout << "---- failoverd log ----\n" << GuestFailoverd::log_tail(*vm_);
             stop_failoverd();
         }
         GuestSuite::TearDown();
@@ -53,24 +54,9 @@ protected:
         while (!mac.empty() && (mac.back() == '\n' || mac.back() == '\r')) mac.pop_back();
         return mac;
     }
-    nlohmann::json status() {
-        const GuestResult r = vm().run("failoverctl --timeout 2000 status --json", Millis(10000));
-        if (r.status != 0) return nullptr;
-        try {
-            return nlohmann::json::parse(r.output);
-        } catch (const nlohmann::json::exception&) {
-            return nullptr;
-        }
-    }
-    bool active_is(const std::string& slot) {
-        const auto s = status();
-        return !s.is_null() && s.value("active", "") == slot;
-    }
-    bool primary_gone() {
-        const auto s = status();
-        return !s.is_null() && s.value("active", "") == "standby" && s.contains("primary") &&
-               !s["primary"].value("present", true);
-    }
+    nlohmann::json status() { return GuestFailoverd::status(vm()); }
+    bool active_is(const std::string& slot) { return GuestFailoverd::active_is(vm(), slot); }
+    bool primary_gone() { return GuestFailoverd::primary_gone(vm()); }
     // The primary's MAC as the guest has it (3dev: in the guest; hidden: in failoverd's namespace).
     std::string primary_mac() {
         const auto s = status();
@@ -84,24 +70,11 @@ protected:
     }
 
     void start_failoverd(const std::string& datapath, const std::string& model) {
-        pid_ = vm().run_ok("failoverd --match-driver virtio_net --primary-id acpi-index:" + std::to_string(kAcpiIndex) +
-                           " --datapath " + datapath + " --model " + model +
-                           " --foreground > /tmp/failoverd.log 2>&1 & echo $!");
-        while (!pid_.empty() && (pid_.back() == '\n' || pid_.back() == '\r')) pid_.pop_back();
-        bool exited = false;
-        ASSERT_TRUE(wait_until(
-            [&] {
-                exited = vm().run("kill -0 " + pid_).status != 0;
-                return exited || active_is("primary");
-            },
-            Millis(60000), Millis(500)))
-            << "failoverd did not pair the e1000e by its acpi index; status " << status().dump() << "\nlog:\n"
-            << vm().run("cat /tmp/failoverd.log").output;
-        if (exited) {
-            const std::string log = vm().run("cat /tmp/failoverd.log").output;
-            pid_.clear();
-            FAIL() << "failoverd exited at start-up:\n" << log;
-        }
+        ASSERT_NO_FATAL_FAILURE(failoverd_.start(vm(),
+                                                 "--match-driver virtio_net --primary-id acpi-index:" +
+                                                     std::to_string(kAcpiIndex) + " --datapath " + datapath +
+                                                     " --model " + model,
+                                                 "did not pair the e1000e by its acpi index"));
         const auto s = status();
         EXPECT_EQ(s["pairing"].value("primary_id", ""), "acpi-index:" + std::to_string(kAcpiIndex)) << s.dump();
         ASSERT_EQ(s["pairing"]["taken_addresses"].size(), 1u) << s.dump();
@@ -112,12 +85,7 @@ protected:
     }
 
     void stop_failoverd() {
-        const std::string p = pid_;
-        pid_.clear();
-        const GuestResult r = vm().run("kill -TERM " + p + "; i=0; while kill -0 " + p +
-                                       " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -9 " +
-                                       p + " 2>/dev/null; wait " + p + "; echo exit=$?", Millis(30000));
-        EXPECT_NE(r.output.find("exit=0"), std::string::npos) << "failoverd did not stop cleanly: " << r.output;
+        failoverd_.stop(vm());
         const std::string vf = e1000e();
         ASSERT_FALSE(vf.empty()) << "the e1000e is back in the guest namespace";
         EXPECT_EQ(mac_of(vf), kVfOwnMac) << "its own MAC again after stop";
@@ -153,7 +121,7 @@ protected:
         EXPECT_GE(status()["counters"].value("failovers", 0), 2) << status().dump();
     }
 
-    std::string pid_;
+    GuestFailoverd failoverd_;
 };
 
 TEST_F(TrustedVfGuest, Bpf3devByAcpiIndex) { scenario("bpf", "3dev"); }

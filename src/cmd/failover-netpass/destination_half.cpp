@@ -24,31 +24,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 UniqueFd listen_on(const Endpoint& e, std::uint16_t& port) {
-    const bool v6 = e.host.find(':') != std::string::npos;
-    UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    SocketAddress address = socket_address(e);
+    UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw_errno("netpass: socket");
     const int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (v6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(e.port);
-        ::inet_pton(AF_INET6, e.host.c_str(), &a->sin6_addr);
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(e.port);
-        ::inet_pton(AF_INET, e.host.c_str(), &a->sin_addr);
-        len = sizeof *a;
-    }
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0)
+    if (::bind(fd.get(), address.get(), address.length) < 0)
         throw_errno("netpass: bind " + e.host + ":" + std::to_string(e.port));
     if (::listen(fd.get(), 4) < 0) throw_errno("netpass: listen");
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) throw_errno("netpass: getsockname");
-    port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    if (::getsockname(fd.get(), address.get(), &address.length) < 0) throw_errno("netpass: getsockname");
+    port = ntohs(address.family() == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&address.storage)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&address.storage)->sin_port);
     return fd;
 }
 

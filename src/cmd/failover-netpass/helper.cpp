@@ -75,6 +75,24 @@ Endpoint parse_endpoint(const std::string& text) {
     return e;
 }
 
+SocketAddress socket_address(const Endpoint& e) {
+    SocketAddress a;
+    if (e.host.find(':') != std::string::npos) {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(e.port);
+        ::inet_pton(AF_INET6, e.host.c_str(), &in6->sin6_addr);
+        a.length = sizeof *in6;
+    } else {
+        auto* in4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(e.port);
+        ::inet_pton(AF_INET, e.host.c_str(), &in4->sin_addr);
+        a.length = sizeof *in4;
+    }
+    return a;
+}
+
 void write_all(int fd, std::span<const std::uint8_t> bytes) {
     while (!bytes.empty()) {
         const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);

@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include <sys/socket.h>
+
 #include "common/line_buffer.h"
 #include "common/unique_fd.h"
 #include "netpass/bounds.h"
@@ -48,6 +50,15 @@ struct Endpoint {
     std::uint16_t port = 0;
 };
 Endpoint parse_endpoint(const std::string& text);
+
+// The endpoint as bind()/connect() take it (its family from the host's form).
+struct SocketAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    int family() const { return storage.ss_family; }
+    sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+};
+SocketAddress socket_address(const Endpoint& e);
 
 // Writes all of `bytes` (blocking, bounded by SO_SNDTIMEO set by the caller). Throws SystemError.
 void write_all(int fd, std::span<const std::uint8_t> bytes);

@@ -27,30 +27,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 UniqueFd connect_peer(const Endpoint& e) {
-    const bool v6 = e.host.find(':') != std::string::npos;
-    UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    SocketAddress address = socket_address(e);
+    UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw_errno("netpass: socket");
     // Connect and every send wait at most this long (Linux applies SO_SNDTIMEO to connect too).
     timeval tv{2, 0};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     const int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // a frame goes out as it is kept
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (v6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(e.port);
-        ::inet_pton(AF_INET6, e.host.c_str(), &a->sin6_addr);
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(e.port);
-        ::inet_pton(AF_INET, e.host.c_str(), &a->sin_addr);
-        len = sizeof *a;
-    }
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0)
+    if (::connect(fd.get(), address.get(), address.length) < 0)
         throw_errno("netpass: connect to the destination half at " + e.host + ":" + std::to_string(e.port));
     return fd;
 }

@@ -87,7 +87,12 @@ nlohmann::json NetpassHalves::abort() noexcept {
     for (auto [half, out] : {std::pair{&source_, &src}, std::pair{&destination_, &dst}}) {
         if (!*half) continue;
         try {
-            (*half)->send("abort");
+            try {
+                (*half)->send("abort");
+            } catch (const std::exception&) {
+                // Already gone: the destination ends on its own when the source's abort reaches it over
+                // their TCP connection. Its last report (outcome "aborted") is still in the pipe: read it.
+            }
             *out = (*half)->await("done", Millis(3000));
         } catch (const std::exception& e) {
             (*out)["error"] = e.what();

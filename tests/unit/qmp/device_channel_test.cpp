@@ -51,6 +51,29 @@ TEST(DeviceChannelSocket, HelloThenMessagesBothWays) {
     EXPECT_EQ(server.counters().guests_refused, 1u);
 }
 
+// What a guest missed while none was connected (the VMM repeats a pending eject) follows its hello.
+TEST(DeviceChannelSocket, ConnectedCallbackSendsAfterTheHello) {
+    TempDir dir;
+    EventLoop events;
+    int connected = 0;
+    DeviceChannelServer server(
+        events, dir.file("chan.sock"), [] { return ch::Hello{1, {}}; }, [](const ch::Message&) {});
+    server.on_guest_connected([&] {
+        ++connected;
+        server.send(ch::EjectRequest{"primary0"});
+    });
+    LoopThread loop([&] { events.run_once(milliseconds(10)); });
+    DeviceChannelClient guest = DeviceChannelClient::connect(dir.file("chan.sock"));
+    const auto hello = guest.receive(milliseconds(2000));
+    ASSERT_TRUE(hello);
+    EXPECT_TRUE(std::holds_alternative<ch::Hello>(*hello)) << "the hello comes first";
+    const auto eject = guest.receive(milliseconds(2000));
+    ASSERT_TRUE(eject);
+    EXPECT_EQ(*eject, ch::Message(ch::EjectRequest{"primary0"}));
+    loop.stop();
+    EXPECT_EQ(connected, 1);
+}
+
 TEST(MachineOverSockets, NegotiatePlugAndOrderlyDelete) {
     TempDir dir;
     device::Machine machine;
