@@ -23,15 +23,8 @@ struct Where {
 
 void PrintTo(const Where& w, std::ostream* os) { *os << w.launcher << "/" << w.model; }
 
-class CrashSurvival : public ::testing::TestWithParam<Where> {
+class CrashSurvival : public GuestLabTest<Where> {
 protected:
-    void SetUp() override { lab_ = std::make_unique<GuestLab>(); }
-    void TearDown() override {
-        if (HasFailure())
-            for (auto& d : daemons_) std::cerr << "---- failoverd log ----\n" << d->log();
-        daemons_.clear();
-        lab_.reset();
-    }
 
     // The "host" mount namespace is the test's own: PID 1's may be out of reach in a sandbox, and
     // NF_HOST_MOUNT_NS names the one to join then.
@@ -52,10 +45,6 @@ protected:
         EXPECT_TRUE(daemons_.back()->wait_ready(lab_->control())) << daemons_.back()->log();
         return *daemons_.back();
     }
-    nlohmann::json status() { return query_status(lab_->control()).value_or(nlohmann::json::object()); }
-
-    std::unique_ptr<GuestLab> lab_;
-    std::vector<std::unique_ptr<DaemonProcess>> daemons_;
 };
 
 TEST_P(CrashSurvival, SigkillUnderTrafficThenRestartAdoptsWithoutLoss) {

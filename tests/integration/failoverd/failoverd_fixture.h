@@ -23,15 +23,27 @@ inline std::string setup_name(const ::testing::TestParamInfo<Setup>& info) {
     return info.param.datapath + "_" + (info.param.model == "3dev" ? std::string("three_dev") : info.param.model);
 }
 
-class FailoverdFixture : public ::testing::TestWithParam<Setup> {
+// A fresh guest lab per test and the failoverd processes the test started in it (their logs are printed
+// when the test failed), for fixtures parameterised by anything.
+template <class Param>
+class GuestLabTest : public ::testing::TestWithParam<Param> {
 protected:
     void SetUp() override { lab_ = std::make_unique<GuestLab>(); }
     void TearDown() override {
-        if (HasFailure())
+        if (::testing::Test::HasFailure())
             for (auto& d : daemons_) std::cerr << "---- failoverd log ----\n" << d->log();
         daemons_.clear();
         lab_.reset();
     }
+
+    nlohmann::json status() { return query_status(lab_->control()).value_or(nlohmann::json::object()); }
+
+    std::unique_ptr<GuestLab> lab_;
+    std::vector<std::unique_ptr<DaemonProcess>> daemons_;
+};
+
+class FailoverdFixture : public GuestLabTest<Setup> {
+protected:
 
     bool hidden() const { return GetParam().model == "hidden"; }
     bool bpf() const { return GetParam().datapath == "bpf"; }
@@ -53,13 +65,10 @@ protected:
         return d;
     }
 
-    nlohmann::json status() { return query_status(lab_->control()).value_or(nlohmann::json::object()); }
     bool wait_active(const std::string& which, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
         return wait_until([&] { return status().value("active", "") == which; }, timeout);
     }
 
-    std::unique_ptr<GuestLab> lab_;
-    std::vector<std::unique_ptr<DaemonProcess>> daemons_;
 };
 
 }  // namespace nf::failoverd::test
