@@ -5,8 +5,7 @@
 namespace nf::daemon {
 
 bool offers_virtio_standby(const NetdevFacts& facts) {
-    return facts.virtio_features.size() > kVirtioNetFeatureStandby &&
-           facts.virtio_features[kVirtioNetFeatureStandby] == '1';
+    return facts.virtio_features.size() > kVirtioNetFStandby && facts.virtio_features[kVirtioNetFStandby] == '1';
 }
 
 std::string StandbyMatcher::mismatch(const NetdevFacts& f) const {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/virtio_net.h"
 #include "failoverd_control/daemon_config.h"
 
 namespace nf::daemon {
@@ -15,8 +16,7 @@ struct NetdevFacts {
     std::string virtio_features;    // /sys/class/net/<name>/device/features: '0'/'1' per bit, bit 0 first
 };
 
-inline constexpr std::size_t kVirtioNetFeatureStandby = 62;   // VIRTIO_NET_F_STANDBY
-
+// offers_virtio_standby: character kVirtioNetFStandby of the features string is '1'.
 bool offers_virtio_standby(const NetdevFacts& facts);
 
 class StandbyMatcher {

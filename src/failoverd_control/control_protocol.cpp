@@ -7,15 +7,6 @@ namespace nf::daemon {
 
 using nlohmann::json;
 
-std::string_view to_string(ActiveChoice choice) {
-    switch (choice) {
-    case ActiveChoice::primary: return "primary";
-    case ActiveChoice::standby: return "standby";
-    case ActiveChoice::automatic: break;
-    }
-    return "auto";
-}
-
 std::optional<ActiveChoice> parse_active_choice(std::string_view text) {
     if (text == "primary") return ActiveChoice::primary;
     if (text == "standby") return ActiveChoice::standby;

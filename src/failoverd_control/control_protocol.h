@@ -15,11 +15,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "failover/config.h"
+
 namespace nf::daemon {
 
-// Who the user wants active: a forced slave, or the daemon's own choice.
-enum class ActiveChoice { primary, standby, automatic };
-std::string_view to_string(ActiveChoice choice);
+// Who the user wants active: a forced slave, or the daemon's own choice. The core's term; its words
+// ("primary", "standby", "auto") are failover::to_string's.
+using ActiveChoice = failover::ActiveChoice;
+using failover::to_string;  // ActiveChoice
 std::optional<ActiveChoice> parse_active_choice(std::string_view text);
 
 struct StatusRequest {};

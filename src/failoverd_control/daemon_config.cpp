@@ -15,8 +15,6 @@ std::string_view to_string(DatapathChoice v) {
     return "auto";
 }
 
-std::string_view to_string(RxMode v) { return v == RxMode::kernel ? "kernel" : "make-before-break"; }
-
 std::string_view to_string(PairingKey v) { return v == PairingKey::id ? "id" : "mac"; }
 
 std::string_view to_string(StandbyConfig v) { return v == StandbyConfig::refuse ? "refuse" : "takeover"; }

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "failover/config.h"
+
 namespace nf::daemon {
 
 // How the failover master and its slaves appear to the guest.
@@ -15,8 +17,9 @@ enum class DeviceModel { three_device, hidden };
 // Which datapath moves frames; auto picks bpf when the kernel lets us, else packet.
 enum class DatapathChoice { automatic, bpf, packet };
 // Whether the standby keeps delivering RX until the primary really carries traffic (ours), or stops as
-// soon as a primary is registered (the kernel's net_failover).
-enum class RxMode { make_before_break, kernel };
+// soon as a primary is registered (the kernel's net_failover). The core's rule, named by the core.
+using RxMode = failover::RxMode;
+using failover::to_string;  // RxMode, ActiveChoice
 // What pairs a primary with the standby: the permanent MAC (kernel rule P3) or a host-given id.
 enum class PairingKey { mac, id };
 // Addresses and routes found on the standby at start (DHCP or the distribution's network configuration
@@ -25,7 +28,6 @@ enum class StandbyConfig { takeover, refuse };
 
 std::string_view to_string(DeviceModel v);
 std::string_view to_string(DatapathChoice v);
-std::string_view to_string(RxMode v);
 std::string_view to_string(PairingKey v);
 std::string_view to_string(StandbyConfig v);
 
@@ -66,7 +68,7 @@ struct DaemonConfig {
     // make-before-break: how long the standby keeps delivering RX after the primary took over, for the
     // frames still in flight on the standby's path (a VMM forwarder, a bridge that has not learnt yet).
     // 0 disables.
-    std::chrono::milliseconds rx_grace{100};
+    std::chrono::milliseconds rx_grace = failover::kDefaultRxGrace;
     AnnouncePolicy announce;
     Pairing pairing;
     StandbyConfig standby_config = StandbyConfig::takeover;
