@@ -44,7 +44,7 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
 
-# Everything: unit (plain + sanitized), fuzz smoke, integration (namespaces, root), acceptance (QMP) and vm
+# Everything: unit (under the sanitizers; common and qmp also plain), fuzz smoke, integration (namespaces, root), acceptance (QMP) and vm
 # (real QEMU guests: tests/vm) tests.
 test: build unit-asan fuzz-smoke
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
