@@ -15,9 +15,9 @@
 
 #include "common/error.h"
 #include "common/unix_socket.h"
-#include "daemon/pair_id_rules.h"
-#include "daemon/standby_matcher.h"
-#include "daemon/sysfs_netdevs.h"
+#include "failoverd/pair_id_rules.h"
+#include "failoverd/standby_matcher.h"
+#include "failoverd/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
 #include "failoverd/state_file.h"
 #include "common/best_effort.h"

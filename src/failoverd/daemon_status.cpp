@@ -1,6 +1,6 @@
 // Daemon: what the control socket shows and changes.
-#include "daemon/command_line.h"
-#include "daemon/status_report.h"
+#include "failoverd_control/command_line.h"
+#include "failoverd_control/status_report.h"
 #include "failoverd/daemon.h"
 
 #include <unistd.h>
