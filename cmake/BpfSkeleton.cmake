@@ -28,8 +28,9 @@ function(nf_bpf_skeleton library)
     DEPENDS ${object}
     COMMENT "bpftool gen skeleton ${stem}.bpf.o"
     VERBATIM)
-  add_custom_target(${library}_skel DEPENDS ${skeleton})
+  # One target per program: a library may embed several (the datapath: failover, two_dev).
+  add_custom_target(${library}_${stem}_skel DEPENDS ${skeleton})
   target_sources(${library} PRIVATE ${skeleton})
-  add_dependencies(${library} ${library}_skel)
+  add_dependencies(${library} ${library}_${stem}_skel)
   target_include_directories(${library} PUBLIC ${gen})
 endfunction()

@@ -14,7 +14,7 @@ namespace nf::bench {
 struct ThroughputOptions {
     int rounds = 5;
     int seconds = 5;
-    std::vector<std::string> cases{"bare", "bpf-3dev", "bpf-hidden", "packet-3dev"};
+    std::vector<std::string> cases{"bare", "bpf-3dev", "bpf-hidden", "bpf-2dev", "packet-3dev"};
     MasterMode mode;
 };
 nlohmann::json run_throughput(const ThroughputOptions& options, std::ostream& md);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "datapath/bpf/bpf_datapath.h"
+#include "datapath/bpf/two_dev_datapath.h"
 #include "datapath/packet/packet_datapath.h"
 #include "net/shell.h"
 
@@ -10,9 +11,21 @@ namespace nf::bench {
 
 using datapath::Slot;
 
+// The bpf datapaths leave their filters and pins behind unless torn down (crash survival): the bench does.
+void InProcessMaster::teardown_bpf() {
+    if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get())) bpf->teardown();
+    if (auto* two = dynamic_cast<datapath::TwoDevDatapath*>(datapath_.get())) two->teardown();
+}
+
 InProcessMaster::InProcessMaster(FailoverTopology& topo) : topo_(topo) {
     const MacAddress mac = *MacAddress::parse(kMasterMac);
-    if (topo.options().kind == MasterKind::bpf) {
+    if (topo.options().kind == MasterKind::bpf && topo.options().model == Model::two_dev) {
+        datapath::TwoDevDatapathOptions o;
+        o.standby_ifindex = topo.guest().ifindex(kStandbyName);
+        o.netns_fd = topo.guest().fd();
+        o.pin_dir = topo.pin_dir();
+        datapath_ = std::make_unique<datapath::TwoDevDatapath>(std::move(o));
+    } else if (topo.options().kind == MasterKind::bpf) {
         datapath::BpfDatapathOptions o;
         o.model = topo.options().model == Model::hidden ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
         o.master_ifindex = topo.guest().ifindex(kMasterName);
@@ -48,7 +61,7 @@ InProcessMaster::InProcessMaster(FailoverTopology& topo) : topo_(topo) {
         slaves_rtnl_.emplace(os::Rtnl::in(topo.slaves_ns().netns()));
         thread_ = std::thread([this] { loop(); });
     } catch (...) {
-        if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get())) bpf->teardown();
+        teardown_bpf();
         throw;
     }
 }
@@ -57,7 +70,7 @@ InProcessMaster::~InProcessMaster() {
     stop_.store(true);
     if (thread_.joinable()) thread_.join();
     try {
-        if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get())) bpf->teardown();
+        teardown_bpf();
     } catch (const std::exception& e) {
         spdlog::warn("bench: bpf teardown: {}", e.what());
     }

@@ -71,6 +71,7 @@ public:
     bool wait_for(std::size_t count, datapath::Slot slot, std::chrono::milliseconds timeout) const override;
 
 private:
+    void teardown_bpf();
     void loop();
     void react(const os::LinkEvent& ev);
     void switch_to(datapath::Slot slot, Clock::time_point received);

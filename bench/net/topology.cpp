@@ -10,7 +10,9 @@ TopologyOptions topology_for(const std::string& datapath_name, char tag_letter, 
     TopologyOptions o;
     o.tag = std::string(1, tag_letter) + datapath_name.substr(0, 1) + datapath_name.substr(datapath_name.find('-') + 1, 1);
     o.kind = datapath_name.starts_with("bpf") ? MasterKind::bpf : MasterKind::packet;
-    o.model = datapath_name.ends_with("hidden") ? Model::hidden : Model::three_dev;
+    o.model = datapath_name.ends_with("hidden") ? Model::hidden
+              : datapath_name.ends_with("2dev")  ? Model::two_dev
+                                                 : Model::three_dev;
     o.far = far;
     o.external_master = external_master;
     return o;
@@ -43,7 +45,9 @@ BareVeth::BareVeth(const std::string& tag) : a_("nfb-" + tag + "-A"), b_("nfb-" 
 }
 
 std::string to_string(MasterKind kind) { return kind == MasterKind::bpf ? "bpf" : "packet"; }
-std::string to_string(Model model) { return model == Model::hidden ? "hidden" : "3dev"; }
+std::string to_string(Model model) {
+    return model == Model::hidden ? "hidden" : model == Model::two_dev ? "2dev" : "3dev";
+}
 
 FailoverTopology::FailoverTopology(TopologyOptions options)
     : options_(std::move(options)),
@@ -73,7 +77,8 @@ FailoverTopology::FailoverTopology(TopologyOptions options)
        "sysctl -qw net.ipv4.conf.default.rp_filter=1 net.ipv4.conf.default.arp_ignore=8");
     create_primary();
     create_slave(datapath::Slot::standby);
-    if (options_.kind == MasterKind::bpf && !options_.external_master) create_veth_master();
+    if (options_.kind == MasterKind::bpf && !options_.external_master && options_.model != Model::two_dev)
+        create_veth_master();
 }
 
 FailoverTopology::~FailoverTopology() {

@@ -5,7 +5,7 @@
 //
 //   BareVeth:        nfb-<c>-A 10.209.0.1 <-veth-> nfb-<c>-B 10.209.0.2            (the reference)
 //   FailoverTopology, peers mode (throughput, switch latency):
-//       guest G: master nfbm 10.209.0.1 [+ slaves nfbpri/nfbsby in 3dev]
+//       guest G: master nfbm 10.209.0.1 [+ slaves nfbpri/nfbsby in 3dev; 2dev: nfbsby is the master]
 //       private H: the bpf master's veth peer nfbmp [+ the slaves in hidden]
 //       P: eth0 10.209.0.2, far end of nfbpri;  S: eth0, same IP and MAC, far end of nfbsby
 //   FailoverTopology, bridge mode (loss across delete/re-add): the far ends nfbpri-h / nfbsby-h are ports
@@ -63,7 +63,7 @@ private:
 };
 
 enum class MasterKind { bpf, packet };
-enum class Model { three_dev, hidden };
+enum class Model { three_dev, hidden, two_dev };
 enum class FarSide { peers, bridge };
 
 std::string to_string(MasterKind kind);
@@ -94,7 +94,11 @@ public:
     BenchNetns& guest() { return guest_; }
     BenchNetns& hidden() { return hidden_; }
     BenchNetns& slaves_ns() { return options_.model == Model::hidden && !options_.external_master ? hidden_ : guest_; }
-    std::string master_name() const { return options_.external_master ? "nfbm-" + options_.tag : kMasterName; }
+    // 2dev: the standby is the master (no master netdev, no veth pair).
+    std::string master_name() const {
+        if (options_.model == Model::two_dev) return kStandbyName;
+        return options_.external_master ? "nfbm-" + options_.tag : kMasterName;
+    }
     // Where the far ends of the slaves live: P/S (peers) or N (bridge).
     BenchNetns& primary_far_ns() { return options_.far == FarSide::bridge ? *host_ : *primary_peer_; }
     BenchNetns& standby_far_ns() { return options_.far == FarSide::bridge ? *host_ : *standby_peer_; }

@@ -19,7 +19,9 @@
 #include "failoverd/standby_matcher.h"
 #include "failoverd/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
+#include "datapath/bpf/two_dev_datapath.h"
 #include "failoverd/state_file.h"
+#include "failoverd/two_dev_slave_ops.h"
 #include "common/best_effort.h"
 
 namespace nf::failoverd {
@@ -109,6 +111,13 @@ void Daemon::start() {
         spdlog::info("datapath auto: {} ({})", datapath_name(choice_.kind), choice_.reason);
     else
         spdlog::info("datapath {} (configured)", datapath_name(choice_.kind));
+    // Without a master device of its own the packet datapath would have to take every frame the standby
+    // sends away from the kernel's own path: refused rather than done badly.
+    if (two_dev() && choice_.kind != datapath::DatapathKind::bpf)
+        throw ConfigError("--model 2dev needs the bpf datapath (tc programs on the standby and the primary); " +
+                          (config_.datapath == daemon::DatapathChoice::packet
+                               ? std::string("the packet datapath cannot steer the standby's own TX")
+                               : "BPF is not available here (" + choice_.reason + ")"));
 
     adopt_or_clean_up();
     const os::LinkInfo standby = find_standby();
@@ -162,7 +171,7 @@ void Daemon::name_master_by_rule() {
             if (auto state = read_state(entry.path())) previous.push_back(*state);
     std::vector<std::string> masters;  // and their holder bridges
     for (const auto& s : previous) {
-        masters.push_back(s.master);
+        if (s.model != "2dev") masters.push_back(s.master);  // a 2dev master is its standby: still a match
         masters.push_back(holder_bridge_name(s.master));
     }
 
@@ -193,7 +202,7 @@ void Daemon::name_master_by_rule() {
 // A state file means a daemon for this master ran before and did not stop cleanly. With bpf its master
 // and maps are still carrying traffic: adopt them. Anything else is a leftover: remove it, start afresh.
 void Daemon::adopt_or_clean_up() {
-    MasterLayout layout{config_.master, config_.model, choice_.kind == datapath::DatapathKind::bpf};
+    MasterLayout layout{config_.master, config_.model, choice_.kind == datapath::DatapathKind::bpf && !two_dev()};
     device_ = std::make_unique<MasterDevice>(layout, guest_);
     const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
     const auto state = read_state(path);
@@ -217,13 +226,27 @@ void Daemon::adopt_or_clean_up() {
                  state->phase == "running"    ? ""
                  : state->phase == "leftovers" ? ", which could not undo everything at stop"
                                                : ", killed during start-up");
-    MasterLayout old{config_.master, state->model == "hidden" ? daemon::DeviceModel::hidden
-                                                               : daemon::DeviceModel::three_device,
-                     state->datapath == "bpf"};
+    const daemon::DeviceModel old_model = state->model == "hidden" ? daemon::DeviceModel::hidden
+                                          : state->model == "2dev"  ? daemon::DeviceModel::two_device
+                                                                    : daemon::DeviceModel::three_device;
+    const bool old_two_dev = old_model == daemon::DeviceModel::two_device;
+    MasterLayout old{config_.master, old_model, state->datapath == "bpf" && !old_two_dev};
     device_ = std::make_unique<MasterDevice>(old, guest_);
     device_->claim_leftovers(*guest_rtnl_);
-    if (state->master == state->standby)
+    if (state->master == state->standby && !old_two_dev)
         device_->standby_renamed(state->standby, daemon::renamed_standby(state->standby));
+    if (old_two_dev && state->datapath == "bpf") {
+        // Its filters on the standby would steer TX to a primary about to be released.
+        if (const auto standby = guest_rtnl_->find_link(state->standby))
+            best_effort("failoverd", "remove the old 2dev datapath", [&] {
+                datapath::TwoDevDatapathOptions o;
+                o.standby_ifindex = standby->ifindex;
+                o.netns_fd = guest_.fd();
+                o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
+                o.adopt = true;
+                datapath::TwoDevDatapath(o).teardown();
+            });
+    }
     if (state->datapath == "bpf" && device_->master_ifindex() > 0) {
         // Its tc filters on the slaves would redirect into a master that is about to go.
         best_effort("failoverd", "remove the old bpf datapath", [&] {
@@ -300,6 +323,13 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     if (device_->layout().uses_holder() && holder_bridge_name(config_.master) == standby.name)
         throw ConfigError("master " + config_.master + ": its holder bridge would be named " + standby.name +
                           ", the standby's name; give another --master");
+    if (two_dev()) {
+        // Nothing to create but the holder of the primary: the standby stays as the guest configured it.
+        record_state("starting");
+        device_->create_holder(*guest_rtnl_);
+        device_->standby_is_master(standby.ifindex);
+        return;
+    }
     check_standby_config(standby);
     // Before the first change: a daemon killed from here on leaves a file that says what to remove.
     record_state("starting");
@@ -318,6 +348,15 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
 }
 
 void Daemon::start_datapath(const os::LinkInfo& standby) {
+    if (two_dev()) {
+        datapath::TwoDevDatapathOptions o;
+        o.standby_ifindex = device_->master_ifindex();
+        o.netns_fd = guest_.fd();
+        o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
+        o.adopt = adopted_;
+        datapath_ = std::make_unique<datapath::TwoDevDatapath>(o);
+        return;
+    }
     datapath::DatapathOptions options;
     if (choice_.kind == datapath::DatapathKind::bpf) {
         auto& o = options.bpf;
@@ -355,7 +394,7 @@ void Daemon::watch_links() {
     guest_table_ = std::make_unique<LinkTable>(guest_inode_);
     const auto rule = pair_id_rule();
     guest_table_->set_pair_id_rule(rule);
-    guest_table_->ignore(device_->master_ifindex());
+    if (!two_dev()) guest_table_->ignore(device_->master_ifindex());  // 2dev: the master is the standby
     if (device_->holder_ifindex() > 0) guest_table_->ignore(device_->holder_ifindex());
     (void)guest_table_->resync(guest_monitor_->resync());
     if (!hidden()) return;
@@ -386,12 +425,15 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     ops_->before_change([this](const failover::Netdev& dev) {
         if (dev.name != standby_name_now()) remember_link(device_->slave_netns(), dev.ifindex, dev.name);
     });
-    registry_ = std::make_unique<failover::FailoverRegistry>(*ops_, *this);
+    if (two_dev()) two_dev_ops_ = std::make_unique<TwoDevSlaveOps>(*ops_, device_->master_ifindex());
+    registry_ = std::make_unique<failover::FailoverRegistry>(two_dev_ops_ ? *two_dev_ops_ : *ops_, *this);
     const os::LinkInfo master_link = guest_rtnl_->link(device_->master_ifindex());
 
     failover::MasterSpec spec;
     spec.name = config_.master;
-    spec.key = {guest_inode_, device_->master_ifindex()};
+    // 2dev: the master has no netdev of its own; the standby's key would make the core take the standby
+    // for the master (never a slave).
+    spec.key = {guest_inode_, two_dev() ? 0 : device_->master_ifindex()};
     spec.standby = slave_table().describe(standby);
     spec.config.rx = config_.rx_mode;
     spec.config.rx_grace = config_.rx_grace;
@@ -404,9 +446,9 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     output_ = std::make_unique<failover::MasterOutput>(*master_, *datapath_);
 
     // A fresh master comes up at once (it replaces the standby, which was in use); an adopted one stays
-    // as the guest left it.
-    const bool up = adopted_ ? master_link.admin_up : true;
-    if (!adopted_) {
+    // as the guest left it, and so does the standby that is the master (2dev).
+    const bool up = adopted_ || two_dev() ? master_link.admin_up : true;
+    if (!adopted_ && !two_dev()) {
         guest_rtnl_->set_up(device_->master_ifindex());
         take_over_standby_config();
     }
@@ -554,9 +596,11 @@ void Daemon::stop() noexcept {
     }
     if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get()))
         best_effort("failoverd", "remove the bpf datapath", [&] { bpf->teardown(); });
+    if (auto* two = dynamic_cast<datapath::TwoDevDatapath*>(datapath_.get()))
+        best_effort("failoverd", "remove the 2dev datapath", [&] { two->teardown(); });
     best_effort("failoverd", "stop the datapath", [&] { datapath_.reset(); });
     const std::vector<std::string> left = device_ ? device_->teardown() : std::vector<std::string>{};
-    if (standby_was_up_ && !standby_name_.empty())
+    if (standby_was_up_ && !standby_name_.empty() && !two_dev())  // 2dev never took it down
         best_effort("failoverd", "bring the standby back up", [&] {
             if (guest_rtnl_ && guest_rtnl_->find_link(standby_name_)) guest_rtnl_->set_up(standby_name_);
         });

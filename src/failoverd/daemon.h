@@ -132,8 +132,10 @@ private:
     std::optional<std::string> set_active(daemon::ActiveChoice choice);
 
     bool hidden() const { return config_.model == daemon::DeviceModel::hidden; }
+    // 2dev: no master netdev; the standby is the master (device_->master_ifindex() is the standby's).
+    bool two_dev() const { return config_.model == daemon::DeviceModel::two_device; }
     // The master took the standby's name; the standby goes by <name>nsby meanwhile.
-    bool master_takes_standby_name() const { return config_.master == standby_name_; }
+    bool master_takes_standby_name() const { return !two_dev() && config_.master == standby_name_; }
     std::string standby_name_now() const {
         return master_takes_standby_name() ? daemon::renamed_standby(standby_name_) : standby_name_;
     }
@@ -169,6 +171,7 @@ private:
     std::unique_ptr<LinkTable> private_table_;          // hidden
     std::unique_ptr<datapath::Datapath> datapath_;
     std::unique_ptr<RtnlSlaveOps> ops_;
+    std::unique_ptr<failover::SlaveOps> two_dev_ops_;  // 2dev: ops_ that leave the standby alone
     std::unique_ptr<failover::FailoverRegistry> registry_;
     failover::FailoverMaster* master_ = nullptr;
     std::unique_ptr<failover::MasterOutput> output_;  // the program applied, the RX grace, failovers

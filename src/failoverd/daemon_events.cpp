@@ -23,7 +23,9 @@ void Daemon::on_guest_links() {
             continue;
         }
         if (event.link.ifindex == device_->master_ifindex()) {
-            (void)guest_table_->apply(event);  // tracked, never reported to the core
+            // 2dev: the standby is the master and a slave: the core hears of it as both.
+            const auto events = guest_table_->apply(event);  // else tracked, never reported to the core
+            if (two_dev()) feed_core(events, event.received);
             on_master_change(event);
             continue;
         }

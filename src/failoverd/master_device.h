@@ -35,9 +35,10 @@ std::string holder_bridge_name(const std::string& master);
 struct MasterLayout {
     std::string master;
     daemon::DeviceModel model = daemon::DeviceModel::three_device;
-    bool veth_master = false;  // bpf datapath: we create the master veth pair
+    bool veth_master = false;  // bpf datapath: we create the master veth pair (never in 2dev)
     bool uses_private_netns() const { return veth_master || model == daemon::DeviceModel::hidden; }
-    bool uses_holder() const { return model == daemon::DeviceModel::three_device; }
+    // 2dev: only the primary becomes its port.
+    bool uses_holder() const { return model != daemon::DeviceModel::hidden; }
 };
 
 class MasterDevice {
@@ -56,6 +57,8 @@ public:
     void create_veth_master(os::Rtnl& guest_rtnl, const MacAddress& mac, unsigned mtu);
     // packet: the TAP the datapath made.
     void record_tap_master(int ifindex) { master_ifindex_ = ifindex; }
+    // 2dev: the standby is the master (never deleted: not created here).
+    void standby_is_master(int ifindex) { master_ifindex_ = ifindex; }
 
     // --- adoption: find what a previous daemon left; false when the master is not there ---
     bool adopt(os::Rtnl& guest_rtnl);

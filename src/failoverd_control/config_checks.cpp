@@ -58,8 +58,8 @@ void check_control_path(std::string_view field, std::string_view value) {
 }
 
 DeviceModel parse_device_model(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, DeviceModel>, 2> choices{
-        {{"3dev", DeviceModel::three_device}, {"hidden", DeviceModel::hidden}}};
+    static constexpr std::array<std::pair<std::string_view, DeviceModel>, 3> choices{
+        {{"3dev", DeviceModel::three_device}, {"hidden", DeviceModel::hidden}, {"2dev", DeviceModel::two_device}}};
     return parse_enum(field, text, choices);
 }
 

@@ -33,12 +33,20 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
         throw ConfigError("standby: give a standby name or a standby_match rule, not both");
     if (c.standby.name) check_ifname("standby", *c.standby.name);
 
-    c.master = flags.master ? *flags.master : file.master ? *file.master : derive_master(c.standby);
-    if (!c.master.empty()) check_ifname("master", c.master);
-    // Naming the master after the standby is the default spelled out: the standby is renamed.
-    if (c.standby.name && *c.standby.name == c.master) (void)renamed_standby(c.master);
-
     c.model = pick(flags.model, file.model, c.model);
+    const auto master = flags.master ? flags.master : file.master;
+    if (c.model == DeviceModel::two_device) {
+        // No master netdev: the standby is the master, under its own name (found by rule at start).
+        if (master && (!c.standby.name || *master != *c.standby.name))
+            throw ConfigError("master: with model 2dev the standby itself is the master; leave --master out or give "
+                              "the standby's name");
+        c.master = c.standby.name ? *c.standby.name : std::string();
+    } else {
+        c.master = master ? *master : derive_master(c.standby);
+        if (!c.master.empty()) check_ifname("master", c.master);
+        // Naming the master after the standby is the default spelled out: the standby is renamed.
+        if (c.standby.name && *c.standby.name == c.master) (void)renamed_standby(c.master);
+    }
     c.datapath = pick(flags.datapath, file.datapath, c.datapath);
     c.rx_mode = pick(flags.rx_mode, file.rx_mode, c.rx_mode);
     c.rx_grace = pick(flags.rx_grace, file.rx_grace, c.rx_grace);

@@ -4,7 +4,14 @@
 
 namespace nf::daemon {
 
-std::string_view to_string(DeviceModel v) { return v == DeviceModel::hidden ? "hidden" : "3dev"; }
+std::string_view to_string(DeviceModel v) {
+    switch (v) {
+        case DeviceModel::hidden: return "hidden";
+        case DeviceModel::two_device: return "2dev";
+        case DeviceModel::three_device: break;
+    }
+    return "3dev";
+}
 
 std::string_view to_string(DatapathChoice v) {
     switch (v) {
@@ -34,7 +41,7 @@ std::string renamed_standby(std::string_view standby) {
 
 void name_master_after(DaemonConfig& config, std::string_view standby) {
     if (!config.master.empty()) return;
-    (void)renamed_standby(standby);
+    if (config.model != DeviceModel::two_device) (void)renamed_standby(standby);  // 2dev renames nothing
     config.master = std::string(standby);
     if (config.control.empty()) config.control = default_control_path(config.master);
 }

@@ -13,7 +13,8 @@
 namespace nf::daemon {
 
 // How the failover master and its slaves appear to the guest.
-enum class DeviceModel { three_device, hidden };
+// two_device (netvsc's): no master netdev; the standby is what the guest uses, the primary its slave.
+enum class DeviceModel { three_device, hidden, two_device };
 // Which datapath moves frames; auto picks bpf when the kernel lets us, else packet.
 enum class DatapathChoice { automatic, bpf, packet };
 // Whether the standby keeps delivering RX until the primary really carries traffic (ours), or stops as

@@ -32,13 +32,18 @@ OPTIONS
         Name of the failover master (at most 15 characters); the standby keeps its name. Default:
         the standby's name (of the netdev found, by rule), and the standby is renamed <name>nsby
         (ens4 -> master ens4, standby ens4nsby) until failoverd stops; a standby name longer than
-        11 characters cannot take the suffix: give --master then.
-    --model 3dev|hidden
+        11 characters cannot take the suffix: give --master then. Model 2dev: the standby's name
+        or nothing (the standby is the master).
+    --model 3dev|hidden|2dev
         Device model (default 3dev):
           3dev    kernel-compatible: master, primary and standby all visible in the guest; the
                   slaves carry the master's MAC and are marked as its slaves.
           hidden  the slaves are moved into a private network namespace; the guest sees only the
                   master, so DHCP clients, cloud-init and NetworkManager never meet duplicate MACs.
+          2dev    netvsc's: no new netdev; the standby keeps its name and configuration and is
+                  what applications use, the primary is its slave (a port of the down bridge
+                  <standby>fo). tc/eBPF steer TX to the primary while it is ready and deliver
+                  its RX as the standby's. Needs the bpf datapath (packet: refused, exit 2).
     --datapath auto|bpf|packet
         How frames move (default auto):
           bpf     the master is a veth; tc/eBPF programs redirect TX to the active slave and RX to
@@ -134,7 +139,7 @@ CONFIG FILE
         "standby": "ens4",                   or  "standby_match": {"driver": "virtio_net",
                                                      "name_glob": "ens*", "virtio_standby_feature": true},
         "master": "eth0",                    default: the standby's name (standby -> <name>nsby)
-        "model": "3dev",                     "3dev" | "hidden"
+        "model": "3dev",                     "3dev" | "hidden" | "2dev"
         "datapath": "auto",                  "auto" | "bpf" | "packet"
         "rx_mode": "make-before-break",      "make-before-break" | "kernel"
         "rx_grace_ms": 100,                  0..10000; 0 = no grace

@@ -56,11 +56,6 @@ int libbpf_to_spdlog(libbpf_print_level level, const char* format, va_list args)
     return 0;
 }
 
-void route_libbpf_logs() {
-    static std::once_flag once;
-    std::call_once(once, [] { libbpf_set_print(libbpf_to_spdlog); });
-}
-
 // The undo steps of a constructor, run newest first if it does not reach commit(): a failed start must
 // leave no filter, qdisc, pin or directory that was not there before.
 class Rollback {
@@ -98,6 +93,11 @@ std::vector<std::filesystem::path> make_directories(const std::filesystem::path&
 }
 
 }  // namespace
+
+void route_libbpf_logs() {
+    static std::once_flag once;
+    std::call_once(once, [] { libbpf_set_print(libbpf_to_spdlog); });
+}
 
 void BpfDatapath::SkeletonDeleter::operator()(nf_failover* skel) const { nf_failover::destroy(skel); }
 

@@ -23,6 +23,9 @@ struct nf_failover;  // the bpftool skeleton
 
 namespace nf::datapath {
 
+// libbpf's messages go to spdlog (the verifier log at debug, warnings as warnings); once per process.
+void route_libbpf_logs();
+
 enum class BpfModel { three_dev, hidden };
 
 struct BpfDatapathOptions {

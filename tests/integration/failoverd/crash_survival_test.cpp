@@ -25,6 +25,11 @@ void PrintTo(const Where& w, std::ostream* os) { *os << w.launcher << "/" << w.m
 
 class CrashSurvival : public GuestLabTest<Where> {
 protected:
+    void SetUp() override {
+        GuestLabTest::SetUp();
+        if (two_dev()) lab_->standby_is_master();
+    }
+    bool two_dev() const { return GetParam().model == "2dev"; }
 
     // The "host" mount namespace is the test's own: PID 1's may be out of reach in a sandbox, and
     // NF_HOST_MOUNT_NS names the one to join then.
@@ -37,8 +42,9 @@ protected:
     }
 
     DaemonProcess& start() {
-        const std::vector<std::string> args = {"--standby", "sb0", "--master", lab_->master(), "--model",
-                                               GetParam().model, "--datapath", "bpf", "--foreground"};
+        const std::vector<std::string> args = {"--standby", "sb0",      "--master",   lab_->master(),
+                                               "--model",   GetParam().model, "--datapath", "bpf",
+                                               "--control", lab_->control(),  "--foreground"};
         daemons_.push_back(std::make_unique<DaemonProcess>(
             lab_->guest(), args, "/tmp/nfd-" + lab_->tag() + "-" + std::to_string(daemons_.size()) + ".log",
             launcher()));
@@ -59,7 +65,7 @@ TEST_P(CrashSurvival, SigkillUnderTrafficThenRestartAdoptsWithoutLoss) {
     first.signal(SIGKILL);
     ASSERT_TRUE(first.wait_exit());
     // What the successor needs outlived the process, seen from the host's mount namespace (ours).
-    EXPECT_TRUE(std::filesystem::exists("/run/netns/" + lab_->private_netns()));
+    EXPECT_EQ(std::filesystem::exists("/run/netns/" + lab_->private_netns()), !two_dev());  // 2dev has none
     EXPECT_TRUE(std::filesystem::exists(lab_->pin_dir(lab_->master())));
     EXPECT_TRUE(lab_->link_exists(lab_->guest(), lab_->master()));
     EXPECT_TRUE(wait_until([&] { return stream.replies_since(killed_at + 100ms) >= 10; }, 10s))
@@ -87,10 +93,11 @@ TEST_P(CrashSurvival, SigkillUnderTrafficThenRestartAdoptsWithoutLoss) {
 
 INSTANTIATE_TEST_SUITE_P(Launchers, CrashSurvival,
                          ::testing::Values(Where{"unshare -m", "3dev"}, Where{"unshare -m", "hidden"},
-                                           Where{"ip netns exec", "3dev"}, Where{"ip netns exec", "hidden"}),
+                                           Where{"ip netns exec", "3dev"}, Where{"ip netns exec", "hidden"},
+                                           Where{"unshare -m", "2dev"}, Where{"ip netns exec", "2dev"}),
                          [](const ::testing::TestParamInfo<Where>& info) {
                              return std::string(info.param.launcher == "unshare -m" ? "unshare" : "ip_netns_exec") +
-                                    "_" + (info.param.model == "3dev" ? "three_dev" : info.param.model);
+                                    "_" + (info.param.model == "3dev" ? "three_dev" : info.param.model == "2dev" ? "two_dev" : info.param.model);
                          });
 
 // Without CAP_SYS_CHROOT failoverd cannot join PID 1's mount namespace: it runs, and says at start-up that

@@ -116,7 +116,7 @@ TEST_P(ExactRestore, ASuccessorRestoresWhatItsPredecessorFound) {
 
 INSTANTIATE_TEST_SUITE_P(Setups, ExactRestore,
                          ::testing::Values(Setup{"bpf", "3dev"}, Setup{"bpf", "hidden"}, Setup{"packet", "3dev"},
-                                           Setup{"packet", "hidden"}),
+                                           Setup{"packet", "hidden"}, Setup{"bpf", "2dev"}),
                          setup_name);
 
 }  // namespace

@@ -14,13 +14,14 @@ namespace nf::failoverd::test {
 
 struct Setup {
     std::string datapath;  // "bpf" | "packet"
-    std::string model;     // "3dev" | "hidden"
+    std::string model;     // "3dev" | "hidden" | "2dev"
 };
 
 inline void PrintTo(const Setup& s, std::ostream* os) { *os << s.datapath << "/" << s.model; }
 
 inline std::string setup_name(const ::testing::TestParamInfo<Setup>& info) {
-    return info.param.datapath + "_" + (info.param.model == "3dev" ? std::string("three_dev") : info.param.model);
+    const std::string& m = info.param.model;
+    return info.param.datapath + "_" + (m == "3dev" ? std::string("three_dev") : m == "2dev" ? "two_dev" : m);
 }
 
 // A fresh guest lab per test and the failoverd processes the test started in it (their logs are printed
@@ -44,14 +45,20 @@ protected:
 
 class FailoverdFixture : public GuestLabTest<Setup> {
 protected:
+    void SetUp() override {
+        GuestLabTest::SetUp();
+        if (two_dev()) lab_->standby_is_master();
+    }
 
     bool hidden() const { return GetParam().model == "hidden"; }
+    bool two_dev() const { return GetParam().model == "2dev"; }
     bool bpf() const { return GetParam().datapath == "bpf"; }
     std::string slave_ns() const { return hidden() ? lab_->private_netns() : lab_->guest(); }
 
     DaemonProcess& launch(std::vector<std::string> extra = {}) {
         std::vector<std::string> args = {"--standby", "sb0", "--master", lab_->master(), "--model", GetParam().model,
                                          "--datapath", GetParam().datapath, "--foreground", "--log-level", "debug"};
+        if (two_dev()) args.insert(args.end(), {"--control", lab_->control()});
         args.insert(args.end(), extra.begin(), extra.end());
         daemons_.push_back(std::make_unique<DaemonProcess>(lab_->guest(), args,
                                                            "/tmp/nfd-" + lab_->tag() + "-" +

@@ -27,6 +27,15 @@ TEST_P(Failoverd, PingsThroughTheMasterOnThePrimaryPresentAtStart) {
         EXPECT_FALSE(lab_->link_exists(lab_->guest(), "pr0"));
         EXPECT_TRUE(lab_->link_exists(lab_->private_netns(), "sb0"));
         EXPECT_TRUE(lab_->link_exists(lab_->private_netns(), "pr0"));
+    } else if (two_dev()) {
+        // The standby is the master: no new link, no master link on it, the guest's address on it; the
+        // primary is the holder's port.
+        EXPECT_FALSE(lab_->link_exists(lab_->guest(), "sb0nsby"));
+        EXPECT_EQ(lab_->link_json(lab_->guest(), "sb0").find("\"master\""), std::string::npos);
+        EXPECT_NE(sh(lab_->in_guest("-4 addr show dev sb0")), "");
+        const std::string json = lab_->link_json(lab_->guest(), "pr0");
+        EXPECT_NE(json.find("\"master\":\"sb0fo\""), std::string::npos) << json;
+        EXPECT_EQ(sh(lab_->in_guest("-6 addr show dev pr0")), "");
     } else {
         // Visible slaves carry a master link, no IPv6 autoconf and no addresses.
         for (const char* slave : {"sb0", "pr0"}) {
@@ -127,7 +136,7 @@ TEST_P(Failoverd, SwitchAnnouncesTheMastersAddressOnTheNewPort) {
 
 INSTANTIATE_TEST_SUITE_P(Setups, Failoverd,
                          ::testing::Values(Setup{"bpf", "3dev"}, Setup{"bpf", "hidden"}, Setup{"packet", "3dev"},
-                                           Setup{"packet", "hidden"}),
+                                           Setup{"packet", "hidden"}, Setup{"bpf", "2dev"}),
                          setup_name);
 
 }  // namespace

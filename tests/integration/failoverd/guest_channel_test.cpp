@@ -108,7 +108,10 @@ private:
 
 class DeviceChannel : public FailoverdFixture {
 protected:
-    void SetUp() override { lab_ = std::make_unique<GuestLab>("nfg"); }
+    void SetUp() override {
+        lab_ = std::make_unique<GuestLab>("nfg");
+        if (two_dev()) lab_->standby_is_master();
+    }
     void TearDown() override {
         const std::string path = socket();
         FailoverdFixture::TearDown();
@@ -170,6 +173,7 @@ TEST_P(DeviceChannel, EjectRequestRemovesThePrimaryMakeBeforeBreakThenAcks) {
             daemons_.clear();
             std::filesystem::remove(socket());
             lab_ = std::make_unique<GuestLab>("nfg");
+            if (two_dev()) lab_->standby_is_master();
         }
         std::atomic<int> primary_up_at_ack{-1};
         FakeVmm vmm(socket(), [&](const channel::Message& m) {
@@ -232,7 +236,8 @@ TEST_P(DeviceChannel, ConnectsWhenTheSocketAppearsAndAfterTheVmmRestarts) {
     EXPECT_NE(daemons_.back()->log().find("not there yet"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Setups, DeviceChannel, ::testing::Values(Setup{"bpf", "3dev"}, Setup{"packet", "3dev"}),
+INSTANTIATE_TEST_SUITE_P(Setups, DeviceChannel,
+                         ::testing::Values(Setup{"bpf", "3dev"}, Setup{"packet", "3dev"}),
                          setup_name);
 
 }  // namespace

@@ -116,7 +116,7 @@ void GuestLab::remove() {
     }
     std::error_code ec;
     // The owner lock stays after a SIGKILL (the kernel drops the lock, not the file).
-    for (const std::string& path : {pin_dir(master_), state_file(master_), "/run/netfailover/" + master_ + ".sock",
+    for (const std::string& path : {pin_dir(master_), state_file(master_), control(),
                                     "/run/netfailover/" + key(master_) + ".lock"})
         std::filesystem::remove_all(path, ec);
 }

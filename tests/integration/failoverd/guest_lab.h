@@ -42,7 +42,13 @@ public:
     std::string state_file(const std::string& master) const { return "/run/netfailover/" + key(master) + ".state"; }
     std::string pin_dir(const std::string& master) const { return "/sys/fs/bpf/netfailover/" + key(master); }
     std::string private_netns() const { return private_netns(master_); }
-    std::string control() const { return "/run/netfailover/" + master_ + ".sock"; }
+    std::string control() const { return control_.empty() ? "/run/netfailover/" + master_ + ".sock" : control_; }
+    // The 2-device model: the standby sb0 is the master. Its control socket is named after the tag (sb0
+    // is every lab's standby), and failoverd must be given it (--control).
+    void standby_is_master() {
+        master_ = "sb0";
+        control_ = "/run/netfailover/m" + tag_ + ".sock";
+    }
 
     // A new primary: veth prh (host, in br0) <-> pr0 (guest), the guest MAC, both up.
     void add_primary(const std::string& host_end = "prh");
@@ -62,7 +68,7 @@ public:
 private:
     void remove();
 
-    std::string tag_, guest_, host_, master_;
+    std::string tag_, guest_, host_, master_, control_;
     std::uint64_t guest_inode_ = 0;
 };
 

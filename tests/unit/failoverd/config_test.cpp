@@ -58,6 +58,24 @@ TEST(DaemonConfig, DefaultsFromStandbyAlone) {
     EXPECT_FALSE(c.foreground);
 }
 
+// 2dev: the standby is the master under its own name; --master may only repeat it; nothing is renamed,
+// so a standby name too long for the <name>nsby suffix is fine.
+TEST(DaemonConfig, TwoDevModelTheStandbyIsTheMaster) {
+    auto c = config({"--standby", "ens4", "--model", "2dev"});
+    EXPECT_EQ(c.model, DeviceModel::two_device);
+    EXPECT_EQ(c.master, "ens4");
+    EXPECT_EQ(c.control, "/run/netfailover/ens4.sock");
+    c = config({"--standby", "ens4", "--master", "ens4", "--model", "2dev"});
+    EXPECT_EQ(c.master, "ens4");
+    c = config({"--standby", "abcdefghijkl", "--model", "2dev"});
+    EXPECT_EQ(c.master, "abcdefghijkl");
+    c = config({"--match-driver", "virtio_net", "--model", "2dev"});
+    EXPECT_EQ(c.master, "");  // named by the rule at start
+    name_master_after(c, "abcdefghijkl");
+    EXPECT_EQ(c.master, "abcdefghijkl");
+    EXPECT_EQ(to_string(DeviceModel::two_device), "2dev");
+}
+
 TEST(DaemonConfig, EveryFlag) {
     const auto c = config({"--standby", "ens4", "--master", "eth0", "--model", "hidden", "--datapath", "packet",
                            "--rx-mode", "kernel", "--announce", "3", "--announce-interval", "200", "--primary-id",
@@ -232,7 +250,7 @@ TEST(DaemonConfig, HelpDocumentsEveryOptionAndChoice) {
     for (const char* word :
          {"--standby", "--master", "--model", "--datapath", "--rx-mode", "--announce ", "--announce-interval",
           "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--control",
-          "--config", "--log-level", "--foreground", "--device-channel", "--control-group", "--no-standby-ack", "--rx-grace", "--version", "--help", "3dev", "hidden", "bpf", "packet",
+          "--config", "--log-level", "--foreground", "--device-channel", "--control-group", "--no-standby-ack", "--rx-grace", "--version", "--help", "3dev", "hidden", "2dev", "bpf", "packet",
           "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "CONFIG FILE",
           "/run/netfailover/<master>.sock", "bit 62"})
         EXPECT_NE(help.find(word), std::string::npos) << word;
@@ -245,7 +263,9 @@ TEST(DaemonConfigErrors, FlagErrorsNameTheFlag) {
               std::string::npos);
     EXPECT_NE(error_of({"--standby", "a/b"}).find("--standby"), std::string::npos);
     EXPECT_NE(error_of({"--standby", "ens4", "--master", "x y"}).find("--master"), std::string::npos);
-    EXPECT_EQ(error_of({"--standby", "ens4", "--model", "2dev"}), "--model: '2dev' is not one of 3dev, hidden");
+    EXPECT_EQ(error_of({"--standby", "ens4", "--model", "4dev"}), "--model: '4dev' is not one of 3dev, hidden, 2dev");
+    EXPECT_NE(error_of({"--standby", "ens4", "--master", "eth0", "--model", "2dev"}).find("master: with model 2dev the standby itself is the master"),
+              std::string::npos);
     EXPECT_EQ(error_of({"--standby", "ens4", "--datapath", "xdp"}), "--datapath: 'xdp' is not one of auto, bpf, packet");
     EXPECT_EQ(error_of({"--standby", "ens4", "--rx-mode", "x"}),
               "--rx-mode: 'x' is not one of make-before-break, kernel");
@@ -288,7 +308,7 @@ TEST(DaemonConfigErrors, FileErrorsNameTheField) {
     EXPECT_NE(file_error(R"({"standby":"ens4","standby_match":{"driver":"x"}})").find("not both"), std::string::npos);
     EXPECT_NE(file_error(R"({"standby":4})").find("standby: expected a string"), std::string::npos);
     EXPECT_NE(file_error(R"({"standby":"waytoolonginterface"})").find("standby: interface name"), std::string::npos);
-    EXPECT_NE(file_error(R"({"standby":"ens4","model":"x"})").find("model: 'x' is not one of 3dev, hidden"),
+    EXPECT_NE(file_error(R"({"standby":"ens4","model":"x"})").find("model: 'x' is not one of 3dev, hidden, 2dev"),
               std::string::npos);
     EXPECT_NE(file_error(R"({"standby":"ens4","datapath":"x"})").find("datapath: 'x' is not one of auto, bpf, packet"),
               std::string::npos);
@@ -341,11 +361,11 @@ TEST(DaemonConfig, ControlGroup) {
 TEST(DaemonConfigErrors, FileErrorsNameTheFile) {
     TempDir dir;
     const auto path = dir.write("bad.json", R"({"model":"x"})");
-    EXPECT_EQ(error_of({"--config", path}), "config file " + path + ": model: 'x' is not one of 3dev, hidden");
+    EXPECT_EQ(error_of({"--config", path}), "config file " + path + ": model: 'x' is not one of 3dev, hidden, 2dev");
 }
 
 TEST(DaemonConfig, ShippedExampleConfigsParse) {
-    for (const char* name : {"3dev-bpf.json", "hidden-packet.json", "kernel-rx.json", "by-rule.json"}) {
+    for (const char* name : {"3dev-bpf.json", "hidden-packet.json", "kernel-rx.json", "by-rule.json", "2dev-bpf.json"}) {
         const std::string path = std::string(NF_SOURCE_DIR) + "/configs/" + name;
         EXPECT_NO_THROW(resolve(read_config_file(path), {})) << path;
     }
