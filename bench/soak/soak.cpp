@@ -28,7 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "daemon/control_client.h"
+#include "failoverd_control/control_client.h"
 #include "lab/topology/lab.h"
 #include "lab/topology/lab_names.h"
 #include "os/netns.h"

@@ -1,7 +1,10 @@
 #pragma once
 // The datapath: what moves frames between the failover master and its two slaves.
 // failoverd decides (src/failover), the datapath carries out: which slave TX goes to, whether a slave's
-// RX reaches the master, the master's carrier. Implementations, one folder each (teamd-style plug-ins):
+// RX reaches the master, the master's carrier. Slots, slave endpoints and the calls a program makes are the
+// core's terms (failover/role.h, failover/datapath_ops.h); a Datapath implements them and adds what only
+// a datapath has (its kind, the master netdev, counters, failure). Implementations, one folder each
+// (teamd-style plug-ins):
 //   bpf/     tc programs, target ifindex in a BPF map; a switch is one map update
 //   packet/  TAP master + AF_PACKET slaves with virtio-net headers (no CAP_BPF needed)
 //   memory/  in-process frames, for unit tests (the simulator)
@@ -12,21 +15,16 @@
 #include <string_view>
 
 #include "common/mac_address.h"
+#include "failover/datapath_ops.h"
+#include "failover/role.h"
 
 namespace nf::datapath {
 
-// The two slave roles. Index into per-slot arrays with slot_index().
-enum class Slot : std::uint8_t { primary = 0, standby = 1 };
-constexpr std::size_t slot_index(Slot s) { return static_cast<std::size_t>(s); }
-constexpr std::string_view slot_name(Slot s) { return s == Slot::primary ? "primary" : "standby"; }
-
-// A slave netdev as the datapath needs to know it. The device lives in the namespace the datapath was
-// told slaves live in (MasterSpec::slave_netns_fd).
-struct SlaveEndpoint {
-    std::string name;
-    int ifindex = 0;
-    MacAddress mac;
-};
+// The core's names, used here by the datapath's own (a slot is the role of the slave in it).
+using Slot = failover::Role;
+using failover::slot_index;
+using failover::slot_name;
+using failover::SlaveEndpoint;
 
 // What the master looks like and where things live.
 struct MasterSpec {
@@ -50,24 +48,11 @@ struct DatapathCounters {
     std::uint64_t rx_dropped_full = 0;            // slave RX the master's full queue refused
 };
 
-class Datapath {
+// attach/detach/set_tx/set_rx/set_carrier: failover::DatapathOps.
+class Datapath : public failover::DatapathOps {
 public:
-    virtual ~Datapath() = default;
-
     virtual std::string_view kind() const = 0;          // "bpf", "packet", "memory"
     virtual int master_ifindex() const = 0;             // in the master's namespace
-
-    // A slave joins or leaves the datapath. attach() of an occupied slot replaces it (a VF that came back
-    // with a new ifindex). detach() of an empty slot does nothing.
-    virtual void attach(Slot slot, const SlaveEndpoint& slave) = 0;
-    virtual void detach(Slot slot) = 0;
-
-    // TX goes to this slot, or is dropped and counted (nullopt). Takes effect for the next frame.
-    virtual void set_tx(std::optional<Slot> slot) = 0;
-    // Whether frames received on this slot are delivered to the master.
-    virtual void set_rx(Slot slot, bool deliver) = 0;
-    // The master's carrier as the guest sees it (rules L1-L5).
-    virtual void set_carrier(bool on) = 0;
 
     virtual DatapathCounters counters() const = 0;
     // Why the datapath stopped carrying frames on its own (a forwarding thread died), if it did.

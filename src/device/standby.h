@@ -8,6 +8,7 @@
 
 #include "common/mac_address.h"
 #include "device/device_options.h"
+#include "device/features.h"
 
 namespace nf::device {
 
@@ -21,7 +22,7 @@ public:
     std::uint64_t offered_features() const;
     std::uint64_t acked_features() const { return acked_; }
     // The guest's last feature write contained STANDBY.
-    bool negotiated() const { return (acked_ & kStandbyMask) != 0; }
+    bool negotiated() const { return (acked_ & kFeatureStandby) != 0; }
     bool hidden() const { return hidden_; }
     bool link_up() const { return link_up_; }
     const std::optional<DeviceOptions>& primary_options() const { return primary_options_; }
@@ -40,7 +41,6 @@ public:
     void forget_primary() { primary_options_.reset(); }
 
 private:
-    static constexpr std::uint64_t kStandbyMask = std::uint64_t{1} << 62;
     std::string id_;
     std::optional<MacAddress> mac_;
     bool failover_;

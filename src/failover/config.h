@@ -1,7 +1,9 @@
 #pragma once
 // How a failover master behaves where we and the kernel differ. Defaults are our improved behaviour;
 // FailoverConfig::kernel_compat() copies the kernel quirk by quirk.
+#include <chrono>
 #include <memory>
+#include <string_view>
 
 #include "failover/pairing.h"
 
@@ -12,6 +14,8 @@ enum class RxMode {
     kernel,             // R-X1: not delivered while a primary is registered, whatever its link state
     make_before_break,  // delivered until TX really moves to the primary (running && carrier)
 };
+// "kernel" | "make-before-break": the words of failoverd's --rx-mode, its status and the lab's reports.
+constexpr std::string_view to_string(RxMode m) { return m == RxMode::kernel ? "kernel" : "make-before-break"; }
 
 // When the master carrier is recomputed.
 enum class CarrierMode {
@@ -33,9 +37,19 @@ enum class LowerStateMode {
 // `failoverctl set active ...`: automatic follows T2; a forced slot is used while it is xmit-ready and
 // T2 decides otherwise (a forced choice never blackholes traffic).
 enum class ActiveChoice { automatic, primary, standby };
+// "auto" | "primary" | "standby": the words of the control protocol and of the logs.
+constexpr std::string_view to_string(ActiveChoice c) {
+    return c == ActiveChoice::automatic ? "auto" : c == ActiveChoice::primary ? "primary" : "standby";
+}
+
+// make-before-break: how long the standby keeps delivering RX after the program stopped it (TX moved to
+// the primary), for the frames still in flight on the standby's path (a VMM forwarder, a bridge that has
+// not learnt yet). The rule is RxGrace (rx_grace.h).
+inline constexpr std::chrono::milliseconds kDefaultRxGrace{100};
 
 struct FailoverConfig {
     RxMode rx = RxMode::make_before_break;
+    std::chrono::milliseconds rx_grace = kDefaultRxGrace;  // RxMode::make_before_break only; 0: none
     CarrierMode carrier = CarrierMode::immediate;
     StatsMode stats = StatsMode::monotonic;
     LowerStateMode lower_state = LowerStateMode::both;
@@ -46,6 +60,7 @@ struct FailoverConfig {
     static FailoverConfig kernel_compat() {
         FailoverConfig c;
         c.rx = RxMode::kernel;
+        c.rx_grace = std::chrono::milliseconds{0};
         c.carrier = CarrierMode::kernel;
         c.stats = StatsMode::kernel_reset;
         c.lower_state = LowerStateMode::kernel;

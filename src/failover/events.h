@@ -4,14 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include "datapath/datapath.h"
 #include "failover/netdev.h"
+#include "failover/role.h"
 
 namespace nf::failover {
-
-// A slave's role is the datapath slot it occupies.
-using Role = datapath::Slot;
-using datapath::slot_name;
 
 // --- in: netdev notifications, in the kernel's order (M-close-first: DOWN before UNREGISTER) ---
 // change_addr: NETDEV_CHANGEADDR, the device's address changed. The kernel's net_failover ignores it (it

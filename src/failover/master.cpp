@@ -171,8 +171,7 @@ void FailoverMaster::kill_vid(std::uint16_t vid) {
 
 void FailoverMaster::set_active(ActiveChoice choice) {
     forced_ = choice;
-    const char* what = choice == ActiveChoice::automatic ? "auto" : choice == ActiveChoice::primary ? "primary" : "standby";
-    publish_changes(std::string("active slave set to ") + what);
+    publish_changes("active slave set to " + std::string(to_string(choice)));
 }
 
 void FailoverMaster::begin_primary_removal() {
@@ -282,9 +281,10 @@ void FailoverMaster::recompute_features() {
 void FailoverMaster::publish(FailoverEvent event) { sink_.publish(event); }
 
 void FailoverMaster::publish_changes(const std::string& reason) {
+    // TX is decided here, once per change: the event, and through tx() the program, carry this value.
     const auto tx = effective_tx();
-    if (tx != published_tx_) {
-        published_tx_ = tx;
+    if (tx != tx_) {
+        tx_ = tx;
         FailoverEvent e{FailoverEventKind::active_changed, name_};
         e.active = tx;
         e.role = tx;

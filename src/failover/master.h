@@ -102,6 +102,9 @@ public:
     std::optional<Role> active_slave() const;
     // What the datapath should do with the next packet: none while queues are stopped (T5).
     std::optional<Role> effective_tx() const;
+    // The TX slot as decided at the end of the last change (effective_tx() then) and announced by the
+    // active_changed it published: the one value the program, the counters and the announcer follow.
+    std::optional<Role> tx() const { return tx_; }
     // T2-T5 for one packet; counts the master's tx_dropped.
     TxDecision transmit(const TxPacket& packet);
     // R-X1 / make-before-break: whether a frame received on `from` reaches the master.
@@ -112,9 +115,9 @@ public:
     LowerState lower_state(Role role) const;
 
 private:
-    Slave* slot(Role role) { return slots_[datapath::slot_index(role)] ? &*slots_[datapath::slot_index(role)] : nullptr; }
+    Slave* slot(Role role) { return slots_[slot_index(role)] ? &*slots_[slot_index(role)] : nullptr; }
     const Slave* slot(Role role) const {
-        return slots_[datapath::slot_index(role)] ? &*slots_[datapath::slot_index(role)] : nullptr;
+        return slots_[slot_index(role)] ? &*slots_[slot_index(role)] : nullptr;
     }
     std::error_code register_slave(Netdev& dev, Role role);  // R2
     static std::string describe_join(Role role, const Netdev& dev);
@@ -151,7 +154,7 @@ private:
     Stats64 accumulated_;            // failover_stats (O3)
     Stats64 own_drops_;              // the master's core drop counters (T2.3, T5)
     bool published_carrier_ = false;
-    std::optional<Role> published_tx_;
+    std::optional<Role> tx_;          // tx(): the last TX published
 };
 
 }  // namespace nf::failover

@@ -3,7 +3,7 @@
 namespace nf::failover {
 
 namespace {
-bool same_endpoint(const std::optional<datapath::SlaveEndpoint>& a, const std::optional<datapath::SlaveEndpoint>& b) {
+bool same_endpoint(const std::optional<SlaveEndpoint>& a, const std::optional<SlaveEndpoint>& b) {
     if (a.has_value() != b.has_value()) return false;
     if (!a) return true;
     return a->name == b->name && a->ifindex == b->ifindex && a->mac == b->mac;
@@ -18,13 +18,13 @@ bool operator==(const DatapathProgram& a, const DatapathProgram& b) {
 DatapathProgram compute_program(const FailoverMaster& master) {
     DatapathProgram program;
     for (Role role : {Role::primary, Role::standby}) {
-        const std::size_t i = datapath::slot_index(role);
+        const std::size_t i = slot_index(role);
         if (const Netdev* dev = master.slave(role)) {
-            program.slaves[i] = datapath::SlaveEndpoint{dev->name, dev->ifindex, dev->dev_addr};
+            program.slaves[i] = SlaveEndpoint{dev->name, dev->ifindex, dev->dev_addr};
         }
         program.rx[i] = master.rx_delivered(role);
     }
-    program.tx = master.effective_tx();
+    program.tx = master.tx();  // decided once, when the master published active_changed
     program.carrier = master.carrier();
     return program;
 }
@@ -34,17 +34,17 @@ void DatapathApplier::apply(const DatapathProgram& program) {
     auto changed = [&](std::size_t i) { return first || !same_endpoint(applied_->slaves[i], program.slaves[i]); };
     // Make before break: new slaves are attached before TX/RX point at them, old ones detached after.
     for (Role role : {Role::primary, Role::standby}) {
-        const std::size_t i = datapath::slot_index(role);
+        const std::size_t i = slot_index(role);
         if (changed(i) && program.slaves[i]) datapath_.attach(role, *program.slaves[i]);
     }
     for (Role role : {Role::primary, Role::standby}) {
-        const std::size_t i = datapath::slot_index(role);
+        const std::size_t i = slot_index(role);
         if (first || applied_->rx[i] != program.rx[i]) datapath_.set_rx(role, program.rx[i]);
     }
     if (first || applied_->tx != program.tx) datapath_.set_tx(program.tx);
     if (first || applied_->carrier != program.carrier) datapath_.set_carrier(program.carrier);
     for (Role role : {Role::primary, Role::standby}) {
-        const std::size_t i = datapath::slot_index(role);
+        const std::size_t i = slot_index(role);
         if (changed(i) && !program.slaves[i]) datapath_.detach(role);
     }
     applied_ = program;

@@ -136,7 +136,7 @@ std::error_code FailoverMaster::register_slave(Netdev& dev, Role role) {
         spdlog::warn("{}: cannot read stats of {}: {}", name_, dev.name, baseline.error.message());
     else
         joined.snapshot = baseline.stats;
-    slots_[datapath::slot_index(role)] = std::move(joined);
+    slots_[slot_index(role)] = std::move(joined);
     undo.commit();
     if (role == Role::primary) {
         min_mtu_ = dev.min_mtu;
@@ -174,7 +174,7 @@ std::error_code FailoverMaster::release(NetdevKey key, std::string_view reason) 
     // R5.3: the leaving slave's last counters (S4), or the kernel's reset (S5).
     stats_checkpoint();
     // R5.4
-    slots_[datapath::slot_index(*role)].reset();
+    slots_[slot_index(*role)].reset();
     if (*role == Role::primary) primary_leaving_ = false;  // a primary plugged later is taken as usual
     if (const Slave* standby = slot(Role::standby); *role == Role::primary && standby) {
         min_mtu_ = standby->dev.min_mtu;

@@ -4,12 +4,9 @@
 
 namespace nf::failover {
 
-namespace {
-constexpr std::uint64_t bit(unsigned n) { return std::uint64_t{1} << n; }
-}  // namespace
-
 std::uint64_t validate_standby_features(std::uint64_t offered) {
-    if ((offered & bit(kVirtioNetFStandby)) && !(offered & bit(kVirtioNetFMac))) return offered & ~bit(kVirtioNetFStandby);
+    const std::uint64_t standby = virtio_feature(kVirtioNetFStandby);
+    if ((offered & standby) && !(offered & virtio_feature(kVirtioNetFMac))) return offered & ~standby;
     return offered;
 }
 

@@ -4,10 +4,9 @@
 #include <optional>
 #include <string>
 
-namespace nf::failover {
+#include "common/virtio_net.h"  // kVirtioNetFStandby, kVirtioNetFMac
 
-inline constexpr unsigned kVirtioNetFStandby = 62;  // VIRTIO_NET_F_STANDBY
-inline constexpr unsigned kVirtioNetFMac = 5;       // VIRTIO_NET_F_MAC
+namespace nf::failover {
 
 // V1: STANDBY without MAC is dropped at validation (the MAC would be random: nothing could pair, E10).
 std::uint64_t validate_standby_features(std::uint64_t offered);

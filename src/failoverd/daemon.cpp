@@ -15,9 +15,9 @@
 
 #include "common/error.h"
 #include "common/unix_socket.h"
-#include "daemon/pair_id_rules.h"
-#include "daemon/standby_matcher.h"
-#include "daemon/sysfs_netdevs.h"
+#include "failoverd/pair_id_rules.h"
+#include "failoverd/standby_matcher.h"
+#include "failoverd/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
 #include "failoverd/state_file.h"
 #include "common/best_effort.h"
@@ -393,15 +393,15 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     spec.name = config_.master;
     spec.key = {guest_inode_, device_->master_ifindex()};
     spec.standby = slave_table().describe(standby);
-    spec.config.rx = config_.rx_mode == daemon::RxMode::kernel ? failover::RxMode::kernel
-                                                               : failover::RxMode::make_before_break;
+    spec.config.rx = config_.rx_mode;
+    spec.config.rx_grace = config_.rx_grace;
     // Veths and VFs whose parent is not reported as PCI: the kernel-compat policy would refuse them.
     spec.config.pairing = failover::general_pairing();
     // Better than the kernel's fixed 1500 (C2 quirk): the guest keeps the MTU it configured on the standby.
     spec.config.initial_mtu = adopted_ ? master_link.mtu : standby.mtu;
     if (config_.pairing.by == daemon::PairingKey::id) spec.primary_pair_id = config_.pairing.primary_id;
     master_ = &registry_->create_master(spec, slave_table().netdevs());
-    applier_ = std::make_unique<failover::DatapathApplier>(*datapath_);
+    output_ = std::make_unique<failover::MasterOutput>(*master_, *datapath_);
 
     // A fresh master comes up at once (it replaces the standby, which was in use); an adopted one stays
     // as the guest left it.
@@ -482,6 +482,7 @@ void Daemon::watch_events() {
         if (on_signal()) loop_.stop();
     }, "signals");
     serving_ = true;
+    arm_rx_grace_timer(output_ ? output_->wake_at() : std::nullopt);  // a grace that began during start-up
 }
 
 int Daemon::run() {
@@ -546,6 +547,7 @@ void Daemon::stop() noexcept {
         if (monitor) loop_.remove(monitor->fd());
     loop_.remove(signal_fd_.get());
     if (announcer_) best_effort("failoverd", "cancel announcements", [&] { announcer_->cancel(); });
+    output_.reset();  // nothing is applied from here: stop() takes the datapath down itself
     if (registry_ && master_) {
         best_effort("failoverd", "release the slaves", [&] { registry_->destroy_master(config_.master); });
         master_ = nullptr;

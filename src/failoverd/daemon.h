@@ -19,10 +19,10 @@
 #include "common/event_loop.h"
 #include "common/unique_fd.h"
 #include "common/unix_socket.h"
-#include "daemon/announcer.h"
-#include "daemon/control_server.h"
-#include "daemon/daemon_config.h"
-#include "daemon/pair_id_rules.h"
+#include "failoverd/announcer.h"
+#include "failoverd_control/control_server.h"
+#include "failoverd_control/daemon_config.h"
+#include "failoverd/pair_id_rules.h"
 #include "datapath/packet/select.h"
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
@@ -111,13 +111,13 @@ private:
     void hide_if_slave(const failover::Netdev& dev);
     void return_if_unpaired(const failover::Netdev& dev);
     void resync(LinkTable& table, os::LinkMonitor& monitor, bool feed);
+    // The one way from the core to the system: the master's output (failover::MasterOutput) computes the
+    // program once, applies it and says whether TX switched; here the switch is timed and announced, and
+    // one timer is armed at the time the output asks to be woken (the end of the RX grace).
     void apply_program(Clock::time_point received);
-    // make-before-break: the standby's RX stays delivered for --rx-grace after the program turns it off
-    // (frames still in flight on its path); the grace timer then applies the program as it is by then.
-    void hold_standby_rx(failover::DatapathProgram& program);
-    void arm_rx_grace_timer();
+    void arm_rx_grace_timer(std::optional<Clock::time_point> wake_at);
     void on_rx_grace_timer();
-    void on_switch(std::optional<failover::Role> to);
+    void announce_from(failover::Role to);
     void arm_announce_timer();
     void on_announce_timer();
     bool on_signal();  // true: stop
@@ -171,7 +171,7 @@ private:
     std::unique_ptr<RtnlSlaveOps> ops_;
     std::unique_ptr<failover::FailoverRegistry> registry_;
     failover::FailoverMaster* master_ = nullptr;
-    std::unique_ptr<failover::DatapathApplier> applier_;
+    std::unique_ptr<failover::MasterOutput> output_;  // the program applied, the RX grace, failovers
 
     std::unique_ptr<AnnounceSender> announce_sender_;
     std::unique_ptr<daemon::Announcer> announcer_;
@@ -184,13 +184,10 @@ private:
     bool serving_ = false;  // start-up is over: the loop's handlers and timers are live
     EventLoop::TimerId announce_timer_ = 0;
     EventLoop::TimerId rx_grace_timer_ = 0;
-    std::optional<Clock::time_point> rx_grace_until_;  // the standby's RX is held delivered until then
+    std::optional<Clock::time_point> rx_grace_wake_;  // what rx_grace_timer_ is armed for
 
     Clock::time_point started_at_ = Clock::now();
     SwitchTiming timing_;
-    std::optional<failover::Role> last_tx_;
-    std::optional<failover::Role> last_slave_tx_;  // the last slot TX used, for counting failovers
-    std::uint64_t failovers_ = 0;
     std::uint64_t events_published_ = 0;
     std::map<std::string, std::pair<bool, bool>> last_lower_state_;  // slave -> {link_up, tx_enabled} last published
     std::uint64_t handler_errors_ = 0;

@@ -30,7 +30,7 @@ void Daemon::eject_primary(const std::string& device) {
     const int ifindex = primary->ifindex;
     const std::string name = primary->name;
     // (a) TX to the standby, the standby's RX delivered (the primary's too, for frames in flight);
-    // (b) the switch announces from the standby (on_switch).
+    // (b) the switch announces from the standby (apply_program -> announce_from).
     master_->begin_primary_removal();
     apply_program(Clock::now());
     // (c) the driver unbinds: the primary goes down, which the host sees as the VF no longer bound.

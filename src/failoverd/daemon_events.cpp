@@ -139,74 +139,42 @@ void Daemon::hide_if_slave(const failover::Netdev& dev) {
 }
 
 void Daemon::apply_program(Clock::time_point received) {
-    if (!master_ || !applier_) return;
-    failover::DatapathProgram program = failover::compute_program(*master_);
-    hold_standby_rx(program);
-    const auto& applied = applier_->applied();
-    if (applied && *applied == program) return;
-    const bool first = !applied;
-    const auto tx_before = applied ? applied->tx : std::nullopt;
+    if (!output_) return;
+    failover::OutputStep step;
     try {
-        applier_->apply(program);
+        step = output_->update(Clock::now());
     } catch (const std::exception& e) {
-        // The next event retries: the applier only records a program it applied completely.
+        // The next event (or the grace's wake-up) retries: the output records only a program applied whole.
         spdlog::error("{}: datapath update failed: {}", config_.master, e.what());
+        arm_rx_grace_timer(output_->wake_at());
         return;
     }
-    if (!first && program.tx != tx_before) timing_.record(Clock::now() - received);
-    if (first || program.tx != tx_before) on_switch(program.tx);
+    arm_rx_grace_timer(step.wake_at);
+    if (!step.tx_switch) return;
+    if (!step.tx_switch->first) timing_.record(Clock::now() - received);
+    if (step.tx_switch->new_port) announce_from(*step.tx_switch->to);
 }
 
-void Daemon::hold_standby_rx(failover::DatapathProgram& program) {
-    constexpr std::size_t kStandby = datapath::slot_index(failover::Role::standby);
-    const auto& applied = applier_->applied();
-    const bool delivered_now = applied && applied->rx[kStandby];
-    const bool eligible = config_.rx_mode == daemon::RxMode::make_before_break && config_.rx_grace.count() > 0 &&
-                          serving_ && program.slaves[kStandby] && applied &&
-                          applied->slaves[kStandby] && applied->slaves[kStandby]->ifindex == program.slaves[kStandby]->ifindex;
-    if (program.rx[kStandby] || !eligible || !delivered_now) {
-        // Delivered anyway, or nothing to hold (kernel mode, no grace, the standby gone or replaced).
-        if (rx_grace_until_) {
-            rx_grace_until_.reset();
-            arm_rx_grace_timer();
-        }
-        return;
-    }
-    const auto now = Clock::now();
-    if (!rx_grace_until_) {
-        rx_grace_until_ = now + config_.rx_grace;
-        spdlog::debug("{}: standby rx stays delivered for {} ms (grace)", config_.master, config_.rx_grace.count());
-        arm_rx_grace_timer();
-    }
-    if (now < *rx_grace_until_) {
-        program.rx[kStandby] = true;
-        return;
-    }
-    rx_grace_until_.reset();
-    arm_rx_grace_timer();
-    spdlog::debug("{}: rx grace over: standby rx no longer delivered", config_.master);
-}
-
-void Daemon::arm_rx_grace_timer() {
+// One timer at the time the core asked for, re-armed only when that time changes.
+void Daemon::arm_rx_grace_timer(std::optional<Clock::time_point> wake_at) {
+    if (!serving_) wake_at.reset();
+    if (wake_at == rx_grace_wake_) return;  // rx_grace_timer_ is armed exactly while rx_grace_wake_ is set
     loop_.cancel(std::exchange(rx_grace_timer_, 0));
-    if (!serving_ || !rx_grace_until_) return;
-    rx_grace_timer_ = loop_.at(*rx_grace_until_, [this] { on_rx_grace_timer(); }, "rx grace");
+    rx_grace_wake_ = wake_at;
+    if (wake_at) rx_grace_timer_ = loop_.at(*wake_at, [this] { on_rx_grace_timer(); }, "rx grace");
 }
 
 void Daemon::on_rx_grace_timer() {
     rx_grace_timer_ = 0;
-    // The program as it is now: a change during the grace (the primary gone again) wins.
+    rx_grace_wake_.reset();
+    // The tick goes back to the core, which applies the program as it is by now: a change during the
+    // grace (the primary gone again) has already won.
     apply_program(Clock::now());
 }
 
-void Daemon::on_switch(std::optional<failover::Role> to) {
-    last_tx_ = to;
-    if (!to) return;
-    if (last_slave_tx_ && *last_slave_tx_ != *to) ++failovers_;
-    const bool changed_port = last_slave_tx_ != to;
-    last_slave_tx_ = to;
-    if (!changed_port || !announcer_ || config_.announce.count == 0) return;
-    const failover::Netdev* slave = master_->slave(*to);
+void Daemon::announce_from(failover::Role to) {
+    if (!announcer_ || config_.announce.count == 0) return;
+    const failover::Netdev* slave = master_ ? master_->slave(to) : nullptr;
     if (!slave) return;
     try {
         announce_sender_->bind_to(slave->ifindex);

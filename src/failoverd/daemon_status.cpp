@@ -1,6 +1,6 @@
 // Daemon: what the control socket shows and changes.
-#include "daemon/command_line.h"
-#include "daemon/status_report.h"
+#include "failoverd_control/command_line.h"
+#include "failoverd_control/status_report.h"
 #include "failoverd/daemon.h"
 
 #include <unistd.h>
@@ -13,9 +13,6 @@ daemon::SlaveStatus slave_status(const failover::Netdev* dev) {
     return {dev->name, dev->ifindex, true, dev->admin_up, dev->carrier};
 }
 
-std::string choice_name(failover::ActiveChoice c) {
-    return c == failover::ActiveChoice::primary ? "primary" : c == failover::ActiveChoice::standby ? "standby" : "auto";
-}
 }  // namespace
 
 nlohmann::json Daemon::status() {
@@ -26,8 +23,8 @@ nlohmann::json Daemon::status() {
     r.rx_mode = std::string(daemon::to_string(config_.rx_mode));
     r.active = "none";
     if (master_) {
-        if (const auto tx = master_->effective_tx()) r.active = std::string(failover::slot_name(*tx));
-        r.active_choice = choice_name(master_->active_choice());
+        if (const auto tx = master_->tx()) r.active = std::string(failover::slot_name(*tx));
+        r.active_choice = std::string(failover::to_string(master_->active_choice()));
         r.primary = slave_status(master_->slave(failover::Role::primary));
         r.standby = slave_status(master_->slave(failover::Role::standby));
     }
@@ -39,15 +36,15 @@ nlohmann::json Daemon::status() {
         }
         r.counters.tx_dropped = c.tx_dropped;
     }
-    r.counters.failovers = failovers_;
+    r.counters.failovers = output_ ? output_->failovers() : 0;
     nlohmann::json j = daemon::to_json(r);
     j["switch"] = timing_.to_json();
     j["carrier"] = master_ && master_->carrier();
     // What the datapath does now (a standby held by the rx grace shows as delivered).
-    const auto* applied = applier_ && applier_->applied() ? &*applier_->applied() : nullptr;
+    const auto* applied = output_ && output_->applied() ? &*output_->applied() : nullptr;
     j["rx"] = {{"primary", applied && applied->rx_delivered(failover::Role::primary)},
                {"standby", applied && applied->rx_delivered(failover::Role::standby)}};
-    j["rx_grace"] = {{"ms", config_.rx_grace.count()}, {"holding", rx_grace_until_.has_value()}};
+    j["rx_grace"] = {{"ms", config_.rx_grace.count()}, {"holding", output_ && output_->rx_grace_holding()}};
     j["master_ifindex"] = device_ ? device_->master_ifindex() : 0;
     if (device_ && device_->private_netns()) j["private_netns"] = private_netns_name(guest_inode_, config_.master);
     j["adopted"] = adopted_;
@@ -87,10 +84,7 @@ std::optional<std::string> Daemon::set_active(daemon::ActiveChoice choice) {
         return config_.master + " has no primary (nothing paired with its standby); `set active auto` lets failoverd choose";
     if (choice == daemon::ActiveChoice::standby && !master_->slave(failover::Role::standby))
         return config_.master + " has no standby; `set active auto` lets failoverd choose";
-    const auto c = choice == daemon::ActiveChoice::primary   ? failover::ActiveChoice::primary
-                   : choice == daemon::ActiveChoice::standby ? failover::ActiveChoice::standby
-                                                             : failover::ActiveChoice::automatic;
-    master_->set_active(c);
+    master_->set_active(choice);
     apply_program(Clock::now());
     return std::nullopt;
 }

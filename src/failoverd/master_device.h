@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/mac_address.h"
-#include "daemon/daemon_config.h"
+#include "failoverd_control/daemon_config.h"
 #include "os/netns.h"
 #include "os/rtnl.h"
 

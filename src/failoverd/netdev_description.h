@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "daemon/pair_id_rules.h"
+#include "failoverd/pair_id_rules.h"
 #include "failover/netdev.h"
 #include "os/link_info.h"
 

@@ -27,7 +27,7 @@ std::unique_ptr<BridgeNetdev> BridgeNetdev::create(os::Rtnl& host, const std::st
     host.set_master(port, spec.bridge);
     host.set_up(backend);
     host.set_up(port);
-    auto socket = datapath::PacketSocket::open(host.ifindex(backend));
+    auto socket = os::PacketSocket::open(host.ifindex(backend));
     std::unique_ptr<BridgeNetdev> netdev(new BridgeNetdev(host, spec, port, backend, std::move(socket)));
     undo_veth.dismiss();
     spdlog::info("netdev {}: {} on bridge {}, VMM end {}", spec.id, port, spec.bridge, backend);

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "datapath/packet/packet_socket.h"
+#include "os/packet_socket.h"
 #include "os/rtnl.h"
 #include "vmm/vmm_options.h"
 
@@ -24,14 +24,14 @@ public:
     const NetdevSpec& spec() const { return spec_; }
     const std::string& port_name() const { return port_name_; }
     const std::string& backend_name() const { return backend_name_; }
-    datapath::PacketSocket& socket() { return socket_; }
+    os::PacketSocket& socket() { return socket_; }
 
     // The standby whose PV path this is (QEMU: a netdev has at most one peer); empty when free.
     const std::string& user() const { return user_; }
     void set_user(std::string id) { user_ = std::move(id); }
 
 private:
-    BridgeNetdev(os::Rtnl& host, NetdevSpec spec, std::string port, std::string backend, datapath::PacketSocket socket)
+    BridgeNetdev(os::Rtnl& host, NetdevSpec spec, std::string port, std::string backend, os::PacketSocket socket)
         : host_(host), spec_(std::move(spec)), port_name_(std::move(port)), backend_name_(std::move(backend)),
           socket_(std::move(socket)) {}
 
@@ -39,7 +39,7 @@ private:
     NetdevSpec spec_;
     std::string port_name_;
     std::string backend_name_;
-    datapath::PacketSocket socket_;
+    os::PacketSocket socket_;
     std::string user_;
 };
 

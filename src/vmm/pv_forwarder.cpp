@@ -41,7 +41,7 @@ private:
 };
 }  // namespace
 
-PvForwarder::PvForwarder(const datapath::TapDevice& tap, datapath::PacketSocket& backend, PvCounters& counters,
+PvForwarder::PvForwarder(const os::TapDevice& tap, os::PacketSocket& backend, PvCounters& counters,
                          std::unique_ptr<PausedFrameSink> paused_sink)
     : tap_(tap), backend_(backend), counters_(counters), paused_sink_(std::move(paused_sink)) {
     if (!paused_sink_) paused_sink_ = std::make_unique<DropPausedFrames>(counters_);
@@ -178,7 +178,7 @@ void PvForwarder::bridge_to_guest() {
             const std::lock_guard lock(hold_mutex_);
             if (holding_.load()) {  // the injection may have finished meanwhile: then straight through
                 const auto dropped = ordering_.counters().dropped;
-                const std::uint32_t vnet = tap_.vnet_hdr() ? datapath::TapDevice::kVnetHdrSize : 0;
+                const std::uint32_t vnet = tap_.vnet_hdr() ? os::TapDevice::kVnetHdrSize : 0;
                 for (const auto& now : ordering_.arrived({vnet, {frame.begin(), frame.end()}})) write_to_guest(now.bytes);
                 count(ordering_.counters().dropped != dropped ? counters_.rx_dropped_held_full : counters_.rx_held);
                 continue;

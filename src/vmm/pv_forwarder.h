@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "common/unique_fd.h"
-#include "datapath/packet/frame_batch.h"
-#include "datapath/packet/packet_socket.h"
-#include "datapath/packet/tap_device.h"
+#include "os/frame_batch.h"
+#include "os/packet_socket.h"
+#include "os/tap_device.h"
 #include "vmm/counters.h"
 #include "migration/netpass_ordering.h"
 #include "vmm/paused_frames.h"
@@ -28,7 +28,7 @@ public:
     static constexpr std::size_t kBatch = 32;
 
     // Both references must outlive the forwarder. Starts forwarding at once, unpaused, link up.
-    PvForwarder(const datapath::TapDevice& tap, datapath::PacketSocket& backend, PvCounters& counters,
+    PvForwarder(const os::TapDevice& tap, os::PacketSocket& backend, PvCounters& counters,
                 std::unique_ptr<PausedFrameSink> paused_sink);
     ~PvForwarder();  // stops and joins the thread
     PvForwarder(const PvForwarder&) = delete;
@@ -66,12 +66,12 @@ private:
     // Returns once the batch in flight, if any, is over (never waits on a syscall: they do not block).
     void wait_batch_out();
 
-    const datapath::TapDevice& tap_;
-    datapath::PacketSocket& backend_;
+    const os::TapDevice& tap_;
+    os::PacketSocket& backend_;
     PvCounters& counters_;
     std::unique_ptr<PausedFrameSink> paused_sink_;
-    datapath::FrameBatch from_bridge_{kBatch};
-    datapath::FrameBatch from_guest_{kBatch};
+    os::FrameBatch from_bridge_{kBatch};
+    os::FrameBatch from_guest_{kBatch};
     std::atomic<bool> paused_{false};     // bridge -> guest goes to the sink
     std::atomic<bool> tx_paused_{false};  // guest -> bridge dropped (after the drain)
     std::mutex tx_mutex_;                 // one reader of the tap at a time (forwarder, or the drain)

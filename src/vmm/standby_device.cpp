@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "datapath/packet/frame_batch.h"
+#include "os/frame_batch.h"
 
 namespace nf::vmm {
 
@@ -12,7 +12,7 @@ StandbyDevice::StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, Br
                              migration::NetpassCache* netpass)
     : id_(std::move(id)), tap_(std::move(tap)), netdev_(netdev), paused_(paused) {
     if (netdev_) {
-        const std::uint32_t vnet = tap_->tap().vnet_hdr() ? datapath::TapDevice::kVnetHdrSize : 0;
+        const std::uint32_t vnet = tap_->tap().vnet_hdr() ? os::TapDevice::kVnetHdrSize : 0;
         std::unique_ptr<PausedFrameSink> sink;
         if (netpass) sink = std::make_unique<CachePausedFrames>(*netpass, vnet, counters_);
         else sink = std::make_unique<DropPausedFrames>(counters_);
@@ -55,10 +55,10 @@ migration::NetpassCounters StandbyDevice::ordering_counters() const {
 
 void StandbyDevice::announce(const MacAddress& mac) {
     if (!netdev_) return;
-    datapath::FrameBatch batch(1);
+    os::FrameBatch batch(1);
     auto buffer = batch.buffer(0);
     std::fill(buffer.begin(), buffer.end(), std::byte{0});
-    const std::size_t vnet = datapath::TapDevice::kVnetHdrSize;  // the backend socket speaks vnet headers
+    const std::size_t vnet = os::TapDevice::kVnetHdrSize;  // the backend socket speaks vnet headers
     std::byte* frame = buffer.data() + vnet;
     const auto put = [&](std::size_t at, std::initializer_list<int> bytes) {
         for (int b : bytes) frame[at++] = static_cast<std::byte>(b);

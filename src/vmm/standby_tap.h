@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/mac_address.h"
-#include "datapath/packet/tap_device.h"
+#include "os/tap_device.h"
 #include "os/netns.h"
 #include "os/rtnl.h"
 
@@ -25,16 +25,16 @@ public:
     // already). Throws SystemError when the fd is not a tap with vnet headers.
     static std::unique_ptr<StandbyTap> adopt(UniqueFd fd, const std::string& ifname);
 
-    const datapath::TapDevice& tap() const { return tap_; }
+    const os::TapDevice& tap() const { return tap_; }
     int fd() const { return tap_.fd(); }
     const std::string& ifname() const { return ifname_; }
     // The virtio link status the guest sees (set_link).
     void set_carrier(bool up) { tap_.set_carrier(up); }
 
 private:
-    StandbyTap(datapath::TapDevice tap, std::string ifname) : tap_(std::move(tap)), ifname_(std::move(ifname)) {}
+    StandbyTap(os::TapDevice tap, std::string ifname) : tap_(std::move(tap)), ifname_(std::move(ifname)) {}
 
-    datapath::TapDevice tap_;
+    os::TapDevice tap_;
     std::string ifname_;
 };
 

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "daemon/control_protocol.h"
+#include "failoverd_control/control_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace nf::daemon;

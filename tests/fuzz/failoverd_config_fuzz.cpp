@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 #include "common/json_input.h"
-#include "daemon/config_layer.h"
+#include "failoverd_control/config_layer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace nf;

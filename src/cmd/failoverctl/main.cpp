@@ -8,10 +8,10 @@
 #include <string>
 
 #include "common/error.h"
-#include "daemon/control_client.h"
-#include "daemon/control_target.h"
-#include "daemon/daemon_config.h"
-#include "daemon/status_report.h"
+#include "failoverd_control/control_client.h"
+#include "failoverd_control/control_target.h"
+#include "failoverd_control/daemon_config.h"
+#include "failoverd_control/status_report.h"
 
 namespace {
 

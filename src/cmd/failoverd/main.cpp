@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "daemon/command_line.h"
+#include "failoverd_control/command_line.h"
 #include "failoverd/daemon.h"
 #include "os/host_mount_ns.h"
 

@@ -30,14 +30,14 @@ void drain(const UniqueFd& fd) {
     [[maybe_unused]] auto n = ::read(fd.get(), &value, sizeof value);
 }
 
-std::size_t payload(std::size_t length) { return length > TapDevice::kVnetHdrSize ? length - TapDevice::kVnetHdrSize : 0; }
+std::size_t payload(std::size_t length) { return length > os::TapDevice::kVnetHdrSize ? length - os::TapDevice::kVnetHdrSize : 0; }
 
 }  // namespace
 
 PacketDatapath::PacketDatapath(PacketDatapathOptions options)
     : options_(std::move(options)),
       // Non-blocking: a full TAP queue drops and counts instead of stalling the RX thread past stop.
-      tap_(TapDevice::open(options_.master.name, options_.master.master_netns_fd, {.nonblocking = true})),
+      tap_(os::TapDevice::open(options_.master.name, options_.master.master_netns_fd, {.nonblocking = true})),
       stop_(make_eventfd()),
       rx_wake_(make_eventfd()) {
     if (options_.batch == 0) throw ConfigError("packet datapath: batch must be at least 1");
@@ -80,7 +80,7 @@ std::optional<std::string> PacketDatapath::failure() const {
     return failure_;
 }
 
-std::shared_ptr<PacketSocket> PacketDatapath::socket_of(std::size_t slot) const {
+std::shared_ptr<os::PacketSocket> PacketDatapath::socket_of(std::size_t slot) const {
     std::lock_guard lock(sockets_mutex_);
     return sockets_[slot];
 }
@@ -88,8 +88,8 @@ std::shared_ptr<PacketSocket> PacketDatapath::socket_of(std::size_t slot) const 
 void PacketDatapath::wake_rx() { signal(rx_wake_); }
 
 void PacketDatapath::attach(Slot slot, const SlaveEndpoint& slave) {
-    auto socket = std::make_shared<PacketSocket>(
-        PacketSocket::open(slave.ifindex, options_.master.slave_netns_fd, options_.socket));
+    auto socket = std::make_shared<os::PacketSocket>(
+        os::PacketSocket::open(slave.ifindex, options_.master.slave_netns_fd, options_.socket));
     {
         std::lock_guard lock(sockets_mutex_);
         sockets_[slot_index(slot)] = std::move(socket);
@@ -129,7 +129,7 @@ DatapathCounters PacketDatapath::counters() const {
 }
 
 void PacketDatapath::tx_loop() {
-    FrameBatch batch(options_.batch);
+    os::FrameBatch batch(options_.batch);
     pollfd fds[2] = {{stop_.get(), POLLIN, 0}, {tap_.fd(), POLLIN, 0}};
     while (true) {
         if (::poll(fds, 2, -1) < 0) {
@@ -165,13 +165,13 @@ void PacketDatapath::tx_loop() {
 }
 
 void PacketDatapath::rx_loop() {
-    FrameBatch batch(options_.batch);
-    std::array<std::shared_ptr<PacketSocket>, 2> sockets;
+    os::FrameBatch batch(options_.batch);
+    std::array<std::shared_ptr<os::PacketSocket>, 2> sockets;
     // A socket that wakes us only with errors (a device stuck reporting POLLERR) would spin this thread:
     // after kErrorWakeups in a row it is not polled again until attach() replaces it. Holding it keeps its
     // address from being reused by that replacement.
     constexpr unsigned kErrorWakeups = 64;
-    std::array<std::shared_ptr<PacketSocket>, 2> muted;
+    std::array<std::shared_ptr<os::PacketSocket>, 2> muted;
     std::array<unsigned, 2> error_wakeups{};
     while (true) {
         {
@@ -226,7 +226,7 @@ void PacketDatapath::rx_loop() {
     }
 }
 
-void PacketDatapath::deliver(std::size_t slot, FrameBatch& batch, std::size_t n) {
+void PacketDatapath::deliver(std::size_t slot, os::FrameBatch& batch, std::size_t n) {
     auto& stats = stats_[slot];
     if (!rx_deliver_[slot].load(std::memory_order_relaxed)) {
         stats.rx_dropped.add(n);

@@ -16,15 +16,15 @@
 
 #include "common/unique_fd.h"
 #include "datapath/datapath.h"
-#include "datapath/packet/packet_socket.h"
-#include "datapath/packet/tap_device.h"
+#include "os/packet_socket.h"
+#include "os/tap_device.h"
 
 namespace nf::datapath {
 
 struct PacketDatapathOptions {
     MasterSpec master;
     std::size_t batch = 64;            // frames per recvmmsg/sendmmsg: bounds memory (64 x 66 KiB per direction)
-    PacketSocketOptions socket{};
+    os::PacketSocketOptions socket{};
 };
 
 class PacketDatapath final : public Datapath {
@@ -64,17 +64,17 @@ private:
     void tx_loop();
     void rx_loop();
     // Hands n received frames of one slot to the master (or drops them: RX policy, TAP down or full).
-    void deliver(std::size_t slot, FrameBatch& batch, std::size_t n);
-    std::shared_ptr<PacketSocket> socket_of(std::size_t slot) const;
+    void deliver(std::size_t slot, os::FrameBatch& batch, std::size_t n);
+    std::shared_ptr<os::PacketSocket> socket_of(std::size_t slot) const;
     void wake_rx();
 
     PacketDatapathOptions options_;
-    TapDevice tap_;
+    os::TapDevice tap_;
     UniqueFd stop_;      // eventfd: both threads exit
     UniqueFd rx_wake_;   // eventfd: the RX thread re-reads the socket set
 
     mutable std::mutex sockets_mutex_;
-    std::array<std::shared_ptr<PacketSocket>, 2> sockets_;   // a thread's copy keeps a replaced socket alive
+    std::array<std::shared_ptr<os::PacketSocket>, 2> sockets_;   // a thread's copy keeps a replaced socket alive
     std::atomic<int> tx_slot_{-1};
     std::array<std::atomic<bool>, 2> rx_deliver_{};
     std::array<SlotStats, 2> stats_;

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "common/error.h"
-#include "daemon/control_client.h"
+#include "failoverd_control/control_client.h"
 #include "lab/demo/path_tap.h"
 #include "lab/demo/probe.h"
 #include "lab/migrate/lab_migrate.h"

@@ -2,8 +2,6 @@
 
 namespace nf::lab::demo {
 
-std::string_view to_string(RxMode mode) { return mode == RxMode::Kernel ? "kernel" : "make-before-break"; }
-
 std::string Variant::description() const {
     return std::string(filter == VfFilter::WhileBound ? "filter moved (while-bound)" : "stale filter") + " + " +
            std::string(to_string(rx)) + " RX" + (netpass ? "" : ", netpass off") + (announce ? "" : ", no announce-self");
@@ -11,12 +9,12 @@ std::string Variant::description() const {
 
 const std::vector<Variant>& all_variants() {
     static const std::vector<Variant> variants{
-        {"moved-mbb", VfFilter::WhileBound, RxMode::MakeBeforeBreak},
-        {"stale-mbb", VfFilter::Stale, RxMode::MakeBeforeBreak},
-        {"moved-kernel", VfFilter::WhileBound, RxMode::Kernel},
-        {"stale-kernel", VfFilter::Stale, RxMode::Kernel},
-        {"moved-mbb-no-netpass", VfFilter::WhileBound, RxMode::MakeBeforeBreak, false},
-        {"reference", VfFilter::Stale, RxMode::Kernel, false, false},
+        {"moved-mbb", VfFilter::WhileBound, RxMode::make_before_break},
+        {"stale-mbb", VfFilter::Stale, RxMode::make_before_break},
+        {"moved-kernel", VfFilter::WhileBound, RxMode::kernel},
+        {"stale-kernel", VfFilter::Stale, RxMode::kernel},
+        {"moved-mbb-no-netpass", VfFilter::WhileBound, RxMode::make_before_break, false},
+        {"reference", VfFilter::Stale, RxMode::kernel, false, false},
     };
     return variants;
 }

@@ -56,6 +56,7 @@ TEST_F(Migration, Row22_GuestNeverEjectsCancelledAtTheBound) {
     ASSERT_TRUE(sq.wait_event("UNPLUG_PRIMARY", 3s));
     ASSERT_TRUE(guest.wait<channel::EjectRequest>(3s));  // ... and the guest ignores it
     sq.execute_ok("migrate_cancel");
+    const auto cancelled_at = std::chrono::steady_clock::now();
     // QEMU's loop: every status seen is `cancelling` until `cancelled`; the last total-time passes the bound.
     long long last_total = -1;
     std::string status;
@@ -68,8 +69,10 @@ TEST_F(Migration, Row22_GuestNeverEjectsCancelledAtTheBound) {
         ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "still cancelling well after the bound";
         std::this_thread::sleep_for(50ms);
     }
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - cancelled_at);
     EXPECT_EQ(status, "cancelled") << source.log();
-    EXPECT_GE(last_total, kBoundMs - 100) << "cancelled before the bound";
+    EXPECT_GT(last_total, 0) << "never seen cancelling with a total-time";
+    EXPECT_GE(waited.count(), kBoundMs - 200) << "cancelled before the bound";
     const json info = sq.execute_ok("query-migrate");
     EXPECT_EQ(info["x-netfailover"]["outcome"], "cancelled-unplug-timeout") << info.dump();
     EXPECT_EQ(info["x-netfailover"]["wait-unplug"]["result"], "abandoned") << info.dump();

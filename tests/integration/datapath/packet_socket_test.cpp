@@ -4,10 +4,13 @@
 
 #include <cstring>
 
-#include "datapath/packet/packet_socket.h"
+#include "os/packet_socket.h"
 #include "netns_fixture.h"
 
 namespace nf::datapath::test {
+using os::FrameBatch;
+using os::PacketSocket;
+using os::PacketSocketOptions;
 namespace {
 
 std::vector<std::byte> frame_of(std::size_t size, std::uint8_t fill) {

@@ -21,7 +21,7 @@ TEST(DemoVariant, SetsTheFilterAndReplacesAnyRxMode) {
     EXPECT_EQ(default_variants().front().name, kHeadline);
     const auto reference = *find_variant("reference");
     EXPECT_EQ(reference.filter, VfFilter::Stale);
-    EXPECT_EQ(reference.rx, RxMode::Kernel);
+    EXPECT_EQ(reference.rx, RxMode::kernel);
     EXPECT_FALSE(reference.netpass);
     EXPECT_FALSE(reference.announce);
     EXPECT_FALSE(find_variant("moved-mbb-no-netpass")->netpass);

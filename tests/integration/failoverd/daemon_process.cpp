@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/control_client.h"
+#include "failoverd_control/control_client.h"
 
 namespace nf::failoverd::test {
 

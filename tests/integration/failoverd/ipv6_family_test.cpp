@@ -10,7 +10,7 @@
 #include <thread>
 #include <variant>
 
-#include "daemon/command_line.h"
+#include "failoverd_control/command_line.h"
 #include "failoverd/daemon.h"
 #include "failoverd_fixture.h"
 #include "os/ipv6_family.h"

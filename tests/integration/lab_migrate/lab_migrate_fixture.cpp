@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "daemon/control_client.h"
+#include "failoverd_control/control_client.h"
 #include "lab/topology/lab.h"
 
 namespace nf::lab::test {

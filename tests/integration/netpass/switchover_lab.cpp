@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "datapath/packet/tap_device.h"
+#include "os/tap_device.h"
 #include "netpass/edge/helper_process.h"
 #include "os/netns.h"
 
@@ -119,17 +119,17 @@ SwitchoverResult run_switchover(const SwitchoverConfig& cfg) {
     sh_ok(ip + "link add br0 type bridge");
     sh_ok(ip + "link set br0 addrgenmode none up");
     const os::Netns netns = os::Netns::open_named(ns.name);
-    datapath::TapOptions plain;
+    os::TapOptions plain;
     plain.vnet_hdr = false;
     plain.offloads = false;
     // tS: the source VM's backend, tD: the destination VM's (same bridge: the lab has one L2 segment), tN:
     // the network.
-    auto tS = datapath::TapDevice::open("tS", netns.fd(), plain);
-    auto tD = datapath::TapDevice::open("tD", netns.fd(), plain);
-    auto tN = datapath::TapDevice::open("tN", netns.fd(), plain);
+    auto tS = os::TapDevice::open("tS", netns.fd(), plain);
+    auto tD = os::TapDevice::open("tD", netns.fd(), plain);
+    auto tN = os::TapDevice::open("tN", netns.fd(), plain);
     for (const char* t : {"tS", "tD", "tN"}) sh_ok(ip + "link set " + t + " addrgenmode none master br0 up");
 
-    const auto write = [](const datapath::TapDevice& tap, const std::vector<std::byte>& f) {
+    const auto write = [](const os::TapDevice& tap, const std::vector<std::byte>& f) {
         if (tap.write(f) != static_cast<ssize_t>(f.size())) throw std::runtime_error("tap write failed");
     };
     // The bridge learns where each MAC is (the guest on the source, the network on tN).
@@ -167,7 +167,7 @@ SwitchoverResult run_switchover(const SwitchoverConfig& cfg) {
         while (phase != Ended) {
             const int p = phase;
             observed = p;
-            const datapath::TapDevice* running = p == SourceRuns ? &tS : p == DestinationRuns ? &tD : nullptr;
+            const os::TapDevice* running = p == SourceRuns ? &tS : p == DestinationRuns ? &tD : nullptr;
             if (running && Clock::now() >= next) {
                 write(*running, frame(kNet, kGuest, out_seq++));
                 sent_from_guest = static_cast<int>(out_seq);
