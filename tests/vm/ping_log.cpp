@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -40,12 +41,15 @@ PingSummary parse_ping_output(const std::string& output, int after_seq) {
     PingSummary s;
     std::istringstream in(output);
     std::string line;
+    int highest = 0;  // in arrival order: ping prints each reply as it comes
     while (std::getline(in, line)) {
         std::smatch m;
         if (!std::regex_search(line, m, reply)) continue;
         const int seq = std::stoi(m[2]);
         if (seq <= after_seq) continue;
-        s.reply_at.emplace(seq, std::stod(m[1]));  // a duplicate keeps the first reply
+        const bool first = s.reply_at.emplace(seq, std::stod(m[1])).second;  // a duplicate keeps the first reply
+        if (first && seq < highest) ++s.reordered;
+        highest = std::max(highest, seq);
     }
     s.answered = static_cast<int>(s.reply_at.size());
     if (s.reply_at.empty()) return s;
@@ -59,14 +63,17 @@ PingSummary parse_ping_output(const std::string& output, int after_seq) {
     return s;
 }
 
-HostPing::HostPing(const std::string& netns, const std::string& target, const std::string& output_path)
-    : path_(output_path) {
+HostPing::HostPing(const std::string& netns, const std::string& target, const std::string& output_path,
+                   double interval_s)
+    : path_(output_path), interval_s_(interval_s) {
     const std::string ns_path = "/run/netns/" + netns;
     UniqueFd ns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns) throw std::runtime_error("open " + ns_path + ": " + std::strerror(errno));
     UniqueFd out(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!out) throw std::runtime_error("open " + path_ + ": " + std::strerror(errno));
-    std::vector<std::string> args = {"ping", "-D", "-n", "-i", "0.05", "-W", "1", "-w", "600", target};
+    char interval[32];
+    std::snprintf(interval, sizeof interval, "%.3f", interval_s);
+    std::vector<std::string> args = {"ping", "-D", "-n", "-i", interval, "-W", "1", "-w", "600", target};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -97,7 +104,9 @@ PingSummary HostPing::read(int after_seq) const {
     std::ifstream in(path_);
     std::stringstream s;
     s << in.rdbuf();
-    return parse_ping_output(s.str(), after_seq);
+    PingSummary summary = parse_ping_output(s.str(), after_seq);
+    summary.interval_ms = interval_s_ * 1000;
+    return summary;
 }
 
 PingSummary HostPing::stop(int after_seq) {

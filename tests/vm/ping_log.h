@@ -19,10 +19,12 @@ struct PingSummary {
     std::vector<int> missing;    // unanswered sequence numbers in the window, below the last answered one
     double max_gap_ms = 0;       // longest time between two consecutive replies (sender's clock)
     std::map<int, double> reply_at;  // seq -> reply time (s, sender's clock)
+    int reordered = 0;           // replies that came after a reply to a higher sequence number
+    double interval_ms = kPingInterval * 1000;  // the stream's interval (HostPing's)
 
     int lost() const { return static_cast<int>(missing.size()); }
     // The longest stretch without replies, less the interval a stream without loss has anyway.
-    double outage_ms() const { return max_gap_ms > kPingInterval * 1000 ? max_gap_ms - kPingInterval * 1000 : 0; }
+    double outage_ms() const { return max_gap_ms > interval_ms ? max_gap_ms - interval_ms : 0; }
     std::string describe() const;
 };
 
@@ -30,10 +32,12 @@ struct PingSummary {
 PingSummary parse_ping_output(const std::string& output, int after_seq = 0);
 
 // `ping -D -n -i 0.05 TARGET` in a named network namespace, output to a file; killed with SIGINT by
-// stop() or the destructor (bounded wait, then SIGKILL). The destructor removes the file.
+// stop() or the destructor (bounded wait, then SIGKILL). The destructor removes the file. Another
+// `interval_s` (e.g. 0.001: the 1 kHz stream of the netpass comparison) needs root, as the tier is.
 class HostPing {
 public:
-    HostPing(const std::string& netns, const std::string& target, const std::string& output_path);
+    HostPing(const std::string& netns, const std::string& target, const std::string& output_path,
+             double interval_s = kPingInterval);
     ~HostPing();
     HostPing(const HostPing&) = delete;
     HostPing& operator=(const HostPing&) = delete;
@@ -44,6 +48,7 @@ public:
 private:
     pid_t pid_ = -1;
     std::string path_;
+    double interval_s_;
 };
 
 }  // namespace nf::vmtest

@@ -6,8 +6,10 @@
 
 #include <cerrno>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
+#include "netpass/checksum.h"
 #include "netpass/netpass_abi.h"
 #include "os/netns.h"
 
@@ -29,7 +31,10 @@ Injector::Injector(int netns_fd, int ifindex) : ifindex_(ifindex) {
         throw_errno("netpass: bind to ifindex " + std::to_string(ifindex));
 }
 
-bool Injector::send(std::span<const std::uint8_t> frame) {
+bool Injector::send(std::span<const std::uint8_t> kept) {
+    // A copy: the frame may carry a partial checksum its skb no longer vouches for (netpass/checksum.h).
+    std::vector<std::uint8_t> frame(kept.begin(), kept.end());
+    complete_partial_checksum(frame);
     for (int attempt = 0; attempt < 3; ++attempt) {  // ENOBUFS: the tap's queue is momentarily full
         if (::send(fd_.get(), frame.data(), frame.size(), 0) == static_cast<ssize_t>(frame.size())) return true;
         if (errno != ENOBUFS && errno != EINTR) return false;

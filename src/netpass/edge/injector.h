@@ -1,6 +1,7 @@
 #pragma once
 // Sends frames out of a tap toward the guest (AF_PACKET on the tap: its transmit path, which the VMM
-// reads), marked NP_INJECT_MARK so our own tc program lets them through even while holding.
+// reads), marked NP_INJECT_MARK so our own tc program lets them through even while holding. A TCP/UDP
+// frame kept with a partial checksum is sent with its checksum completed (netpass/checksum.h).
 #include <cstdint>
 #include <span>
 

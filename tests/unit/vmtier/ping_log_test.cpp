@@ -65,5 +65,26 @@ TEST(PingLog, EmptyOutputIsNoData) {
     EXPECT_EQ(s.lost(), 0);
 }
 
+// The netpass comparison's 1 kHz stream: a request held and delivered late is not lost but reordered
+// when replies to later requests came first; the outage is less the stream's own interval.
+TEST(PingLog, LateReplyIsReorderedNotLost) {
+    std::string out = reply(1000.001, 1) + reply(1000.002, 2) + reply(1000.004, 4) + reply(1000.005, 5) +
+                      reply(1000.009, 3) + reply(1000.010, 3) + reply(1000.011, 6);
+    PingSummary s = parse_ping_output(out);
+    EXPECT_EQ(s.lost(), 0);
+    EXPECT_EQ(s.reordered, 1);  // 3 after 4 and 5; its duplicate is not counted again
+    s.interval_ms = 1;
+    EXPECT_NEAR(s.max_gap_ms, 4, 0.01);
+    EXPECT_NEAR(s.outage_ms(), 3, 0.01);
+}
+
+TEST(PingLog, InOrderRepliesAreNotReordered) {
+    std::string out;
+    for (int seq = 1; seq <= 100; ++seq) out += reply(1000.0 + seq * 0.001, seq);
+    const PingSummary s = parse_ping_output(out, 50);
+    EXPECT_EQ(s.reordered, 0);
+    EXPECT_EQ(s.answered, 50);
+}
+
 }  // namespace
 }  // namespace nf::vmtest
