@@ -159,6 +159,7 @@ private:
     EventLoop::TimerId close_timer_ = 0;
     EventLoop::TimerId channel_timer_ = 0;
     std::vector<AwaitedTap> awaited_taps_;  // destination: standbys whose tap comes with the stream
+    std::vector<device::PlugPrimary> deferred_primaries_;  // destination: plugged once the guest runs here
     bool guest_released_ = false;           // source: the guest moved away
 
     const BackendProps* adding_ = nullptr;  // the device_add being executed: props for an id not yet recorded

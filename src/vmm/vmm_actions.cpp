@@ -1,6 +1,8 @@
 // Vmm: the ActionSink — the device model's decisions carried out on real links, taps and cgroups.
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "common/error.h"
 #include "common/overloaded.h"
 #include "vmm/vmm.h"
@@ -96,6 +98,15 @@ void Vmm::unplug_standby(const device::UnplugStandby& action) {
 }
 
 void Vmm::plug_primary(const device::PlugPrimary& action) {
+    if (!options_.incoming.empty() && !incoming_.guest_started()) {
+        // A migration's destination before the guest runs here (e.g. a failover=off primary plugged at
+        // start-up): QEMU realizes it, the guest sees it once it runs. The VF goes in when we resume it; the
+        // guest runs at the source until then and must not get this host's VF.
+        std::erase_if(deferred_primaries_, [&](const device::PlugPrimary& p) { return p.id == action.id; });
+        deferred_primaries_.push_back(action);
+        spdlog::info("primary {}: plugged into the VM once the guest runs here", action.id);
+        return;
+    }
     const BackendProps* props = props_for(action.id);
     if (!props || props->host.empty()) {
         // e.g. a virtio-net primary as in QEMU's qtests: the model has it, no "VF" stands behind it.
@@ -115,6 +126,7 @@ void Vmm::plug_primary(const device::PlugPrimary& action) {
 }
 
 void Vmm::unplug_primary(const device::UnplugPrimary& action) {
+    std::erase_if(deferred_primaries_, [&](const device::PlugPrimary& p) { return p.id == action.id; });
     const auto it = primaries_.find(action.id);
     if (it == primaries_.end()) return;  // model-only, or its plug failed
     const std::string host_if = it->second->host_if();
@@ -173,6 +185,8 @@ void Vmm::set_paused(bool paused) {
         pause_.freeze();
         for (auto& [id, standby] : standbys_) standby->set_paused(true);
     } else {
+        // A destination's primaries wait for the guest to run here (plug_primary); it sees them as it starts.
+        for (auto& deferred : std::exchange(deferred_primaries_, {})) carry_out(device::Action{std::move(deferred)});
         pause_.thaw();
         for (auto& [id, standby] : standbys_) standby->set_paused(false);
     }

@@ -444,6 +444,10 @@ void Vmm::migration_settled() {
     if (role_ == MigrationRole::Source) {
         const auto status = outgoing_.status();
         if (status == migration::Status::Completed && !guest_released_) release_guest();
+        // Failed after the destination (may have) started the guest: it is the destination's as after a
+        // completion. Kept, our paused forwarder would share the guest's taps with the destination's, and our
+        // exit would thaw a guest we promised not to resume (scenario 37).
+        if (outgoing_.source_guest() == migration::SourceGuest::LeftPaused && !guest_released_) release_guest();
         // Cancelled or failed before the destination could start: the guest is ours again, and so its channel.
         if ((status == migration::Status::Cancelled || status == migration::Status::Failed) &&
             outgoing_.source_guest() == migration::SourceGuest::Resumed && !channel_)
@@ -460,6 +464,12 @@ void Vmm::release_guest() {
     // The taps are the destination's now (it holds its own references): close ours without a word to the
     // model or the guest. The VFs went with the guest's ejects.
     standbys_.clear();
+    // A VF still in the guest (failover=off, or a primary the guest never ejected: its state "migrated")
+    // stays on this host: the guest left it. Back to the host, as its unplug would; the model keeps listing
+    // it, as QEMU's source does until it exits.
+    std::vector<std::string> plugged;
+    for (const auto& [id, primary] : primaries_) plugged.push_back(id);
+    for (const auto& id : plugged) unplug_primary({id, device::RemovalMode::Surprise});
     spdlog::info("vm {}: guest handed to the destination", options_.name);
 }
 

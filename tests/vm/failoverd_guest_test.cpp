@@ -117,6 +117,8 @@ protected:
         }
     }
 
+    void on_guest_rebooted() override { failoverd_ = GuestFailoverd{}; }
+
     GuestFailoverd failoverd_;
 };
 
@@ -126,12 +128,24 @@ protected:
     static void TearDownTestSuite() { shutdown(); }
 };
 
-TEST_F(FailoverdGuestIpv6, Bpf3dev) { scenario("bpf", "3dev"); }
-TEST_F(FailoverdGuestIpv6, BpfHidden) { scenario("bpf", "hidden"); }
-TEST_F(FailoverdGuestIpv6, Packet3dev) { scenario("packet", "3dev"); }
-TEST_F(FailoverdGuestIpv6, PacketHidden) { scenario("packet", "hidden"); }
-TEST_F(FailoverdGuestIpv6, MigrateWithFailoverMigrate) { migration(MigrateHow::failover_migrate); }
-TEST_F(FailoverdGuestIpv6, MigrateByManualScript) { migration(MigrateHow::manual_script); }
+TEST_F(FailoverdGuestIpv6, Bpf3dev) {
+    retry_on_guest_crash([&] { scenario("bpf", "3dev"); });
+}
+TEST_F(FailoverdGuestIpv6, BpfHidden) {
+    retry_on_guest_crash([&] { scenario("bpf", "hidden"); });
+}
+TEST_F(FailoverdGuestIpv6, Packet3dev) {
+    retry_on_guest_crash([&] { scenario("packet", "3dev"); });
+}
+TEST_F(FailoverdGuestIpv6, PacketHidden) {
+    retry_on_guest_crash([&] { scenario("packet", "hidden"); });
+}
+TEST_F(FailoverdGuestIpv6, MigrateWithFailoverMigrate) {
+    retry_on_guest_crash([&] { migration(MigrateHow::failover_migrate); });
+}
+TEST_F(FailoverdGuestIpv6, MigrateByManualScript) {
+    retry_on_guest_crash([&] { migration(MigrateHow::manual_script); });
+}
 
 // A guest booted with ipv6.disable=1: the IPv6 family is absent, not merely unconfigured.
 class FailoverdGuestNoIpv6 : public FailoverdGuest {
@@ -140,9 +154,15 @@ protected:
     static void TearDownTestSuite() { shutdown(); }
 };
 
-TEST_F(FailoverdGuestNoIpv6, Bpf3dev) { scenario("bpf", "3dev"); }
-TEST_F(FailoverdGuestNoIpv6, PacketHidden) { scenario("packet", "hidden"); }
-TEST_F(FailoverdGuestNoIpv6, MigrateWithFailoverMigrate) { migration(MigrateHow::failover_migrate); }
+TEST_F(FailoverdGuestNoIpv6, Bpf3dev) {
+    retry_on_guest_crash([&] { scenario("bpf", "3dev"); });
+}
+TEST_F(FailoverdGuestNoIpv6, PacketHidden) {
+    retry_on_guest_crash([&] { scenario("packet", "hidden"); });
+}
+TEST_F(FailoverdGuestNoIpv6, MigrateWithFailoverMigrate) {
+    retry_on_guest_crash([&] { migration(MigrateHow::failover_migrate); });
+}
 
 }  // namespace
 }  // namespace nf::vmtest

@@ -12,6 +12,8 @@ std::string guest_dir() {
 
 void GuestSuite::boot(GuestKind kind, bool ipv6, const std::function<void(QemuOptions&)>& adjust) {
     ipv6_ = ipv6;
+    kind_ = kind;
+    adjust_ = adjust;
     boot_error_.clear();
     try {
         net_ = std::make_unique<HostNet>();
@@ -43,6 +45,26 @@ void GuestSuite::boot(GuestKind kind, bool ipv6, const std::function<void(QemuOp
 void GuestSuite::shutdown() {
     vm_.reset();   // QEMU first: its taps live in the namespace
     net_.reset();
+}
+
+void GuestSuite::retry_on_guest_crash(const std::function<void()>& body) {
+    for (int attempt = 1;; ++attempt) {
+        std::string crash;
+        try {
+            body();
+            return;
+        } catch (const std::exception& e) {
+            crash = vm_ ? vm_->crash_signature() : "";
+            if (crash.empty() || attempt > 1 || HasFailure()) throw;
+            std::cout << "[vm] the guest kernel crashed (" << crash << "); " << e.what()
+                      << "\n---- guest console (tail) ----\n" << vm_->transcript()
+                      << "\n[vm] booting a fresh guest and repeating the test once" << std::endl;
+        }
+        shutdown();
+        boot(kind_, ipv6_, adjust_);
+        if (!vm_) throw std::runtime_error("the fresh guest did not boot: " + boot_error_);
+        on_guest_rebooted();
+    }
 }
 
 void GuestSuite::SetUp() {

@@ -23,6 +23,12 @@ protected:
     // `adjust` changes the QEMU options before the boot (a trusted VF's own MAC and id).
     static void boot(GuestKind kind, bool ipv6, const std::function<void(QemuOptions&)>& adjust = {});
     static void shutdown();
+    // Runs one test's body; when the guest's kernel crashes in it (GuestCrashed, or any error once the
+    // console shows a crash) before the test recorded a failure of its own, a fresh guest is booted as the
+    // suite's was and the body runs once more. A second crash, or a crash after a failure, fails the test.
+    void retry_on_guest_crash(const std::function<void()>& body);
+    // A fresh guest replaced the crashed one: what the suite keeps about the old guest is void.
+    virtual void on_guest_rebooted() {}
     void SetUp() override;
     void TearDown() override;
 
@@ -48,6 +54,8 @@ protected:
     static inline std::unique_ptr<HostNet> net_;
     static inline std::unique_ptr<QemuVm> vm_;
     static inline bool ipv6_ = true;
+    static inline GuestKind kind_ = GuestKind::failoverd;
+    static inline std::function<void(QemuOptions&)> adjust_;
     static inline std::string boot_error_;
 };
 

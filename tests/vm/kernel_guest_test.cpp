@@ -93,16 +93,24 @@ protected:
     static void SetUpTestSuite() { boot(GuestKind::kernel, true); }
     static void TearDownTestSuite() { shutdown(); }
 };
-TEST_F(KernelGuestIpv6, BootUnplugReplug) { scenario(); }
-TEST_F(KernelGuestIpv6, MigrateWithFailoverMigrate) { migration(MigrateHow::failover_migrate); }
-TEST_F(KernelGuestIpv6, MigrateByManualScript) { migration(MigrateHow::manual_script); }
+TEST_F(KernelGuestIpv6, BootUnplugReplug) {
+    retry_on_guest_crash([&] { scenario(); });
+}
+TEST_F(KernelGuestIpv6, MigrateWithFailoverMigrate) {
+    retry_on_guest_crash([&] { migration(MigrateHow::failover_migrate); });
+}
+TEST_F(KernelGuestIpv6, MigrateByManualScript) {
+    retry_on_guest_crash([&] { migration(MigrateHow::manual_script); });
+}
 
 class KernelGuestNoIpv6 : public KernelGuest {
 protected:
     static void SetUpTestSuite() { boot(GuestKind::kernel, false); }
     static void TearDownTestSuite() { shutdown(); }
 };
-TEST_F(KernelGuestNoIpv6, BootUnplugReplug) { scenario(); }
+TEST_F(KernelGuestNoIpv6, BootUnplugReplug) {
+    retry_on_guest_crash([&] { scenario(); });
+}
 
 }  // namespace
 }  // namespace nf::vmtest

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,7 +93,10 @@ nlohmann::json QemuVm::primary_device() const {
 }
 
 void QemuVm::start_qemu() {
-    const std::string append = std::string("console=ttyS0 panic=-1 quiet loglevel=1 net.ifnames=0") +
+    // oops=panic + panic=-1 + -no-reboot: a guest kernel that oopses (QEMU 7.2 under TCG has corrupted a
+    // guest's memory across a migration) ends QEMU at once, so the test sees a crash (GuestCrashed) in
+    // milliseconds instead of a half-dead guest that times out its commands.
+    const std::string append = std::string("console=ttyS0 panic=-1 oops=panic quiet loglevel=1 net.ifnames=0") +
                                (options_.ipv6 ? "" : " ipv6.disable=1");
     const std::string failover = options_.kind == GuestKind::kernel ? "on" : "off";
     std::vector<std::string> args = {
@@ -172,10 +176,12 @@ GuestResult QemuVm::run(const std::string& command, Millis timeout) {
                              "\n} 2>&1; printf '@@E%s=%s@@\\n' " + std::to_string(id) + " $?\n";
     std::size_t sent = 0;
     while (sent < line.size()) {
-        if (!wait_fd(console_.get(), POLLOUT, Millis(5000))) throw std::runtime_error("guest console: write timed out");
-        const ssize_t n = ::write(console_.get(), line.data() + sent, line.size() - sent);
+        if (!wait_fd(console_.get(), POLLOUT, Millis(5000))) fail("guest console: write timed out");
+        // MSG_NOSIGNAL: a QEMU that exited (a guest panic ends it: -no-reboot) is an error here, not a
+        // SIGPIPE that kills the whole test binary without a word.
+        const ssize_t n = ::send(console_.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n < 0) throw std::runtime_error(std::string("guest console: write: ") + std::strerror(errno));
+        if (n < 0) fail(std::string("guest console: write: ") + std::strerror(errno));
         sent += static_cast<std::size_t>(n);
     }
     std::unique_lock lock(mutex_);
@@ -193,10 +199,14 @@ GuestResult QemuVm::run(const std::string& command, Millis timeout) {
                 return r;
             }
         }
-        if (console_closed_) throw std::runtime_error("guest console closed while running: " + command);
-        if (changed_.wait_until(lock, deadline) == std::cv_status::timeout)
-            throw std::runtime_error("guest did not finish `" + command + "` within " +
-                                     std::to_string(timeout.count()) + " ms");
+        if (console_closed_) {
+            lock.unlock();
+            fail("guest console closed while running: " + command);
+        }
+        if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+            lock.unlock();
+            fail("guest did not finish `" + command + "` within " + std::to_string(timeout.count()) + " ms");
+        }
     }
 }
 
@@ -221,6 +231,30 @@ void QemuVm::plug_primary() { qmp_->execute_ok("device_add", primary_device()); 
 std::string QemuVm::transcript() const {
     std::lock_guard lock(mutex_);
     return transcript_.size() > 8000 ? "..." + transcript_.substr(transcript_.size() - 8000) : transcript_;
+}
+
+std::string QemuVm::crash_signature() const {
+    // What the kernel prints (console_verbose(), so also past loglevel=1) when it dies or oopses; a WARN's
+    // call trace alone is not a crash.
+    static constexpr const char* kMarkers[] = {"Kernel panic", "kernel BUG at", "Oops:", "general protection fault",
+                                               "BUG: unable to handle", "BUG: kernel NULL pointer"};
+    std::lock_guard lock(mutex_);
+    for (const char* marker : kMarkers) {
+        const auto at = transcript_.find(marker);
+        if (at == std::string::npos) continue;
+        const auto begin = transcript_.rfind('\n', at);
+        const auto end = transcript_.find('\n', at);
+        return transcript_.substr(begin == std::string::npos ? 0 : begin + 1,
+                                  (end == std::string::npos ? transcript_.size() : end) -
+                                      (begin == std::string::npos ? 0 : begin + 1));
+    }
+    return "";
+}
+
+void QemuVm::fail(const std::string& what) const {
+    const std::string crash = crash_signature();
+    if (!crash.empty()) throw GuestCrashed(what + " (the guest kernel crashed: " + crash + ")");
+    throw std::runtime_error(what);
 }
 
 std::string QemuVm::qemu_log() const {

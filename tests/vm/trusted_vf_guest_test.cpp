@@ -121,11 +121,17 @@ protected:
         EXPECT_GE(status()["counters"].value("failovers", 0), 2) << status().dump();
     }
 
+    void on_guest_rebooted() override { failoverd_ = GuestFailoverd{}; }
+
     GuestFailoverd failoverd_;
 };
 
-TEST_F(TrustedVfGuest, Bpf3devByAcpiIndex) { scenario("bpf", "3dev"); }
-TEST_F(TrustedVfGuest, PacketHiddenByAcpiIndex) { scenario("packet", "hidden"); }
+TEST_F(TrustedVfGuest, Bpf3devByAcpiIndex) {
+    retry_on_guest_crash([&] { scenario("bpf", "3dev"); });
+}
+TEST_F(TrustedVfGuest, PacketHiddenByAcpiIndex) {
+    retry_on_guest_crash([&] { scenario("packet", "hidden"); });
+}
 
 }  // namespace
 }  // namespace nf::vmtest
