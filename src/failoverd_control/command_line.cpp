@@ -23,7 +23,7 @@ long long to_integer(std::string_view flag, const std::string& text) {
 struct RawFlags {
     std::string standby, master, model, datapath, rx_mode, rx_grace, announce, announce_interval, pair_by, primary_id,
         standby_config, match_driver, match_name, control, control_group, device_channel, config, log_level;
-    bool match_virtio = false, foreground = false, help = false, version = false, no_standby_ack = false;
+    bool match_virtio = false, all_matches = false, foreground = false, help = false, version = false, no_standby_ack = false;
 };
 
 ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
@@ -73,6 +73,7 @@ ConfigLayer to_layer(const RawFlags& f, const CLI::App& app) {
     if (f.no_standby_ack) l.standby_ack = false;
     if (given("--log-level")) l.log_level = check_log_level("--log-level", f.log_level);
     if (f.foreground) l.foreground = true;
+    l.all_matches = f.all_matches;
     return l;
 }
 
@@ -100,6 +101,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_option("--match-driver", f.match_driver);
     app.add_option("--match-name", f.match_name);
     app.add_flag("--match-virtio-standby", f.match_virtio);
+    app.add_flag("--all-matches", f.all_matches);
     app.add_option("-c,--control", f.control);
     app.add_option("--control-group", f.control_group);
     app.add_option("--device-channel", f.device_channel);

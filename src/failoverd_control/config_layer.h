@@ -33,6 +33,7 @@ struct ConfigLayer {
     std::optional<bool> standby_ack;
     std::optional<std::string> log_level;
     std::optional<bool> foreground;
+    bool all_matches = false;  // command line only (--all-matches)
 };
 
 // Reads a config object. `origin` prefixes every message ("config file /etc/x.json"). Unknown fields,

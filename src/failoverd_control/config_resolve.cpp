@@ -22,6 +22,30 @@ std::string derive_master(const StandbyMatch& standby) {
 
 }  // namespace
 
+namespace {
+
+// --all-matches: one pair per standby the rules select. What names one standby, one master or one
+// device channel cannot be shared by many pairs; the hidden model moves the standby out of sight, where
+// the supervisor could not see it go.
+void check_all_matches(DaemonConfig& c, bool control_given) {
+    if (!c.standby.by_rule() || c.standby.name)
+        throw ConfigError("--all-matches: needs standby rules (--match-driver, --match-name, --match-virtio-standby), "
+                          "not a standby name");
+    if (!c.master.empty())
+        throw ConfigError("--all-matches: each pair's master takes its standby's name; --master names one");
+    if (c.model == DeviceModel::hidden)
+        throw ConfigError("--all-matches: --model hidden is not supported with several pairs (use 3dev)");
+    if (c.pairing.by == PairingKey::id)
+        throw ConfigError("--all-matches: --pair-by id names one primary id, for one pair");
+    if (!c.device_channel.empty())
+        throw ConfigError("--all-matches: --device-channel serves one pair");
+    c.all_matches = true;
+    // The directory of the pairs' sockets.
+    if (!control_given) c.control = std::string(kControlDirectory);
+}
+
+}  // namespace
+
 DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
     DaemonConfig c;
     c.standby = flags.standby.empty() ? file.standby : flags.standby;
@@ -74,6 +98,7 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags) {
     c.standby_ack = pick(flags.standby_ack, file.standby_ack, c.standby_ack);
     c.log_level = pick(flags.log_level, file.log_level, c.log_level);
     c.foreground = pick(flags.foreground, file.foreground, c.foreground);
+    if (flags.all_matches) check_all_matches(c, flags.control || file.control);
     return c;
 }
 

@@ -83,6 +83,9 @@ struct DaemonConfig {
     bool standby_ack = true;                          // ack VIRTIO_NET_F_STANDBY (false: a guest without failover)
     std::string log_level = "info";
     bool foreground = false;
+    // --all-matches: every standby the rules select gets its own pair (master, daemon), now and as NICs come
+    // and go; `control` is then the directory of the pairs' sockets (<control>/<master>.sock).
+    bool all_matches = false;
 
     bool operator==(const DaemonConfig&) const = default;
 };

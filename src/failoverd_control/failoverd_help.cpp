@@ -10,6 +10,7 @@ std::string_view failoverd_help() {
 SYNOPSIS
     failoverd --standby IFNAME [OPTIONS]
     failoverd --match-driver DRIVER | --match-name GLOB | --match-virtio-standby [OPTIONS]
+    failoverd --all-matches --match-... [--control DIR] [OPTIONS]
     failoverd --config FILE [OPTIONS]
 
 DESCRIPTION
@@ -28,6 +29,9 @@ OPTIONS
         Standby rule: the netdev's name matches the shell pattern GLOB (fnmatch(3), e.g. 'ens*').
     --match-virtio-standby
         Standby rule: the device offers virtio feature bit 62, VIRTIO_NET_F_STANDBY.
+    --all-matches
+        Every standby the --match-* rules select gets its own pair, like the kernel's net_failover
+        (see ALL PAIRS): now and as NICs come and go. Without it the rules must select exactly one.
     -m, --master NAME
         Name of the failover master (at most 15 characters); the standby keeps its name. Default:
         the standby's name (of the netdev found, by rule), and the standby is renamed <name>nsby
@@ -95,6 +99,8 @@ OPTIONS
         The control socket (mode 0600). Default: /run/netfailover/<master>.sock. failoverd refuses
         to start when another daemon answers on PATH and replaces a stale socket file. Two guests on
         one host (namespaces sharing /run) with masters of one name must each give their own PATH.
+        With --all-matches, PATH is the directory of the pairs' sockets (default /run/netfailover):
+        <PATH>/<master>.sock each.
     --control-group GROUP
         Members of GROUP (a name or gid) may use the control socket too: it is then mode 0660 and
         owned by GROUP. Every connection's peer is checked (SO_PEERCRED): root, failoverd's own user
@@ -132,6 +138,20 @@ STANDBY RULES
                               (the virtio STANDBY feature the hypervisor offers) (--match-virtio-standby)
     Netdevs without a device (veth, tap, our own master) have no driver and no features, so only
     the name rules can select them.
+
+ALL PAIRS
+    failoverd --all-matches --match-... manages every standby the rules select. One supervisor
+    process watches the guest's links (netlink, no polling); each standby that is there at start or
+    appears later gets its own failoverd (a child process, this binary with the same settings), whose
+    master takes the standby's name (the standby becomes <name>nsby) and whose control socket is
+    <control dir>/<name>.sock. A standby that goes (unplugged) is released: its failoverd restores
+    the system and ends. A pair's failoverd that fails is restarted, 1 s after the first failure and
+    up to 30 s apart after more (it adopts or cleans up after itself like any failoverd); one that
+    refused its settings (exit 2, e.g. a standby name too long for <name>nsby) waits until its standby
+    comes again. One pair never stops another. SIGTERM/SIGINT stop every pair (each restores its
+    standby; 20 s bound, then SIGKILL) and exit 0 when all stopped cleanly; SIGHUP resyncs every pair.
+    Not with --standby, --master, --model hidden, --pair-by id or --device-channel (each names one
+    pair). `failoverctl status` lists every pair; `failoverctl --master NAME` talks to one.
 
 CONFIG FILE
     A JSON object; field names are the long flags with '_' for '-'. Unknown fields are errors.
@@ -206,6 +226,7 @@ FILES
 EXAMPLES
     failoverd --standby ens4 --foreground
     failoverd --match-virtio-standby --master eth0 --model hidden --datapath packet
+    failoverd --all-matches --match-virtio-standby
     failoverd --config /etc/netfailover/ens4.json --announce 3
     systemctl enable --now failoverd@ens4
 

@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "failoverd_control/control_client.h"
@@ -63,6 +66,38 @@ int status(ControlClient& client, const Options& o) {
     else
         std::cout << nf::daemon::format_status(s);
     return kOk;
+}
+
+// `status` with several daemons and none picked: each one's status (failoverd --all-matches runs one per
+// pair). Exit 1 when one did not answer; the others are still shown.
+int status_all(const std::vector<std::string>& sockets, const Options& o) {
+    json pairs = json::array();
+    bool all_answered = true;
+    for (const auto& path : sockets) {
+        json entry = {{"control", path}};
+        try {
+            auto client = ControlClient::connect(path, timeout(o));
+            const json reply = client.request({{"cmd", "status"}}, timeout(o));
+            if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", std::string("request failed")));
+            entry["status"] = reply.value("status", json::object());
+        } catch (const std::exception& e) {
+            entry["error"] = e.what();
+            all_answered = false;
+        }
+        pairs.push_back(std::move(entry));
+    }
+    if (o.json_output) {
+        std::cout << json{{"pairs", pairs}}.dump(2) << '\n';
+    } else {
+        for (const auto& p : pairs) {
+            std::cout << "== " << p.value("control", "") << " ==\n";
+            if (p.contains("status"))
+                std::cout << nf::daemon::format_status(p["status"]);
+            else
+                std::cout << "(not answering: " << p.value("error", "") << ")\n";
+        }
+    }
+    return all_answered ? kOk : kFailed;
 }
 
 std::string duration_text(long long seconds) {
@@ -178,7 +213,8 @@ int main(int argc, char** argv) {
     CLI::App app{"failoverctl - query and steer a running failoverd", "failoverctl"};
     app.footer(
         "Without --control or --master, failoverctl talks to the only failoverd running (the only socket in "
-        "/run/netfailover or one directory down).\nWith -j/--json every reply and every error is JSON on stdout.\n"
+        "/run/netfailover or one directory down); `status` lists every one when there are several (failoverd "
+        "--all-matches runs one per pair), other commands then need --master NAME.\nWith -j/--json every reply and every error is JSON on stdout.\n"
         "Exit status: 0 done; 1 failoverd not running, not answering, or refused the request; 2 bad usage.\n"
         "Examples:\n  failoverctl status\n  failoverctl --master ens4 status --json\n  failoverctl state\n"
         "  failoverctl list\n  failoverctl config dump > /etc/netfailover/ens4.json\n  failoverctl events\n"
@@ -187,7 +223,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     Options o;
     g_options = &o;
-    app.add_option("-c,--control", o.control, "control socket path (default /run/netfailover/<master>.sock)");
+    app.add_option("-c,--control", o.control,
+                   "control socket path, or a directory of them (failoverd --all-matches --control DIR; default "
+                   "/run/netfailover/<master>.sock)");
     app.add_option("-m,--master", o.master, "the failover master whose daemon to talk to");
     app.add_option("-t,--timeout", o.timeout_ms, "connect and reply timeout in milliseconds")
         ->capture_default_str()
@@ -227,9 +265,20 @@ int main(int argc, char** argv) {
 
     if (list_cmd->parsed()) return list(o);
 
+    // --control DIR: the sockets of failoverd --all-matches's pairs; --master picks one of them.
+    std::error_code dir_ec;
+    const bool control_is_dir = o.control && std::filesystem::is_directory(*o.control, dir_ec);
+    const std::string directory = control_is_dir ? *o.control : std::string(nf::daemon::kControlDirectory);
+    const std::optional<std::string> control = control_is_dir ? std::nullopt : o.control;
+    if (status_cmd->parsed() && !control && !o.master) {
+        // A directory given: always the list (one pair or many); the default one: the list when several.
+        const auto sockets = nf::daemon::find_control_sockets(directory);
+        if (sockets.size() > 1 || (control_is_dir && !sockets.empty())) return status_all(sockets, o);
+    }
+
     std::string path;
     try {
-        path = nf::daemon::choose_control_path(o.control, o.master, std::string(nf::daemon::kControlDirectory));
+        path = nf::daemon::choose_control_path(control, o.master, directory);
     } catch (const nf::ConfigError& e) {
         return fail(e.what(), o.control || o.master ? kUsage : kFailed);
     }

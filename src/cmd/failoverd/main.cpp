@@ -1,5 +1,6 @@
 // failoverd: the guest failover daemon. Flags and config are checked before anything on the system
 // changes; a failed start undoes what it did.
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 #include "common/log.h"
 #include "failoverd_control/command_line.h"
 #include "failoverd/daemon.h"
+#include "failoverd/pair_supervisor.h"
 #include "os/host_mount_ns.h"
 
 int main(int argc, char** argv) {
@@ -40,6 +42,14 @@ int main(int argc, char** argv) {
                      mount_ns.detail);
     // --foreground is the only mode: a supervisor (systemd, the lab) owns the process.
     try {
+        if (config.all_matches) {
+            // Each pair runs this same binary, for one standby.
+            std::error_code ec;
+            const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+            if (ec) throw nf::SystemError(ec.value(), "/proc/self/exe");
+            nf::failoverd::PairSupervisor supervisor(config, self.string());
+            return supervisor.run();
+        }
         nf::failoverd::Daemon daemon(config);
         return daemon.run();
     } catch (const nf::ConfigError& e) {

@@ -249,11 +249,38 @@ TEST(DaemonConfig, HelpDocumentsEveryOptionAndChoice) {
     const std::string help(failoverd_help());
     for (const char* word :
          {"--standby", "--master", "--model", "--datapath", "--rx-mode", "--announce ", "--announce-interval",
-          "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--control",
+          "--pair-by", "--primary-id", "--match-driver", "--match-name", "--match-virtio-standby", "--all-matches", "--control",
           "--config", "--log-level", "--foreground", "--device-channel", "--control-group", "--no-standby-ack", "--rx-grace", "--version", "--help", "3dev", "hidden", "2dev", "bpf", "packet",
-          "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "CONFIG FILE",
+          "make-before-break", "kernel", "EXIT STATUS", "FILES", "EXAMPLES", "STANDBY RULES", "ALL PAIRS", "CONFIG FILE",
           "/run/netfailover/<master>.sock", "bit 62"})
         EXPECT_NE(help.find(word), std::string::npos) << word;
+}
+
+// --all-matches: one pair per standby the rules select; the pairs' sockets go into a directory.
+TEST(DaemonConfig, AllMatches) {
+    const auto c = config({"--all-matches", "--match-name", "ens*", "--datapath", "bpf"});
+    EXPECT_TRUE(c.all_matches);
+    EXPECT_EQ(c.standby.name_glob, "ens*");
+    EXPECT_EQ(c.master, "");
+    EXPECT_EQ(c.control, "/run/netfailover");
+    EXPECT_EQ(c.datapath, DatapathChoice::bpf);
+    EXPECT_EQ(config({"--all-matches", "--match-virtio-standby", "--control", "/run/nf-pairs"}).control, "/run/nf-pairs");
+    EXPECT_FALSE(config({"--match-name", "ens*"}).all_matches) << "without the flag the rules still pick one";
+    // What a pair's daemon gets (to_json of the supervisor's settings) does not carry the flag on.
+    EXPECT_FALSE(to_json(c).contains("all_matches"));
+}
+
+TEST(DaemonConfigErrors, AllMatchesRefusesWhatNamesOnePair) {
+    const auto refused = [](std::vector<std::string> args, const std::string& why) {
+        const std::string e = error_of(std::move(args));
+        EXPECT_NE(e.find("--all-matches: " + why), std::string::npos) << e;
+    };
+    refused({"--all-matches", "--standby", "ens4"}, "needs standby rules");
+    refused({"--all-matches", "--match-name", "ens*", "--master", "eth0"}, "each pair's master takes its standby's name");
+    refused({"--all-matches", "--match-name", "ens*", "--model", "hidden"}, "--model hidden");
+    refused({"--all-matches", "--match-name", "ens*", "--primary-id", "alias:x"}, "--pair-by id");
+    refused({"--all-matches", "--match-name", "ens*", "--device-channel", "/run/x.sock"}, "--device-channel");
+    EXPECT_NE(error_of({"--all-matches"}).find("standby: no standby given"), std::string::npos);
 }
 
 // Every validation error names the flag or field it is about.

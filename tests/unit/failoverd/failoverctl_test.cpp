@@ -108,6 +108,39 @@ TEST_F(FailoverctlTest, FindsTheOnlyDaemonInTheDirectory) {
     }
 }
 
+// --control DIR (failoverd --all-matches's socket directory): `status` lists every daemon there, --master
+// picks one, and a change without --master is refused while there are several.
+TEST_F(FailoverctlTest, ADirectoryOfPairsListsEveryOneAndMasterPicksOne) {
+    ControlServer other(loop(), dir / "eth1.sock",
+                        {[] { return json{{"master", "eth1"}, {"active", "primary"}}; },
+                         [](ActiveChoice) -> std::optional<std::string> { return "must not be asked"; }});
+    CtlRun run = failoverctl("--control " + dir.path().string() + " status --json", &server);
+    EXPECT_EQ(run.status, 0) << run.output;
+    const json listed = json::parse(run.output, nullptr, false);
+    ASSERT_TRUE(listed.is_object()) << run.output;
+    ASSERT_EQ(listed["pairs"].size(), 2u) << run.output;
+    EXPECT_EQ(listed["pairs"][0]["status"]["master"], "eth0");
+    EXPECT_EQ(listed["pairs"][1]["status"]["master"], "eth1");
+    EXPECT_EQ(listed["pairs"][1]["control"], dir / "eth1.sock");
+
+    run = failoverctl("--control " + dir.path().string() + " status", &server);
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_NE(run.output.find("== " + path + " =="), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("eth1"), std::string::npos) << run.output;
+
+    run = failoverctl("--control " + dir.path().string() + " --master eth1 status --json", &server);
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(json::parse(run.output, nullptr, false).value("master", ""), "eth1") << run.output;
+
+    run = failoverctl("--control " + dir.path().string() + " set active standby", &server);
+    EXPECT_EQ(run.status, 2) << run.output;
+    EXPECT_NE(run.output.find("pick one with --master NAME"), std::string::npos) << run.output;
+    EXPECT_EQ(report.active_choice, "auto") << "nothing changed";
+    run = failoverctl("--control " + dir.path().string() + " --master eth0 set active standby", &server);
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(report.active_choice, "standby");
+}
+
 TEST(Failoverctl, FindsADaemonWhoseSocketIsOneDirectoryDown) {
     TempDir dir;
     std::filesystem::create_directories(dir / "lab1");
