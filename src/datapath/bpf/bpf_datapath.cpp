@@ -17,6 +17,7 @@
 #include "common/unique_fd.h"
 #include "datapath/bpf/failover.skel.h"
 #include "datapath/bpf/failover_abi.h"
+#include "datapath/bpf/bpf_maps.h"
 #include "datapath/bpf/tc_hook.h"
 #include "os/mounts.h"
 #include "os/netns.h"
@@ -24,17 +25,6 @@
 
 namespace nf::datapath {
 namespace {
-
-// Every pinned map, each on its own: bpf_object__unpin_maps stops at the first map whose pin is already
-// gone (the slot devmap's undo may have removed it), leaving the rest pinned. Returns the failures.
-int unpin_every_map(bpf_object* obj) noexcept {
-    int failures = 0;
-    bpf_map* map = nullptr;
-    bpf_object__for_each_map(map, obj) {
-        if (bpf_map__is_pinned(map) && bpf_map__unpin(map, nullptr) < 0) ++failures;
-    }
-    return failures;
-}
 
 // nf_own_qdisc values: which namespace the device whose clsact we created lives in.
 constexpr std::uint32_t kQdiscInMasterNs = 1;
@@ -326,23 +316,7 @@ int BpfDatapath::slave_ifindex(Slot slot) const {
 
 DatapathCounters BpfDatapath::counters() const {
     require_live();
-    int ncpu = libbpf_num_possible_cpus();
-    if (ncpu < 0) throw_errno(-ncpu, "bpf datapath: count possible CPUs");
-    std::vector<nf_counters> per_cpu(static_cast<std::size_t>(ncpu));  // sizeof is a multiple of 8: no padding
-    std::uint32_t zero = 0;
-    if (bpf_map_lookup_elem(map_fd("counters"), &zero, per_cpu.data()) < 0) throw_errno("bpf datapath: read counters");
-    DatapathCounters sum;
-    for (const auto& c : per_cpu) {
-        for (std::size_t s = 0; s < NF_SLOTS; ++s) {
-            sum.slot[s].tx_packets += c.tx_packets[s];
-            sum.slot[s].tx_bytes += c.tx_bytes[s];
-            sum.slot[s].rx_packets += c.rx_packets[s];
-            sum.slot[s].rx_bytes += c.rx_bytes[s];
-            sum.slot[s].rx_dropped += c.rx_dropped[s];
-        }
-        sum.tx_dropped += c.tx_dropped;
-    }
-    return sum;
+    return sum_percpu_counters(map_fd("counters"), "bpf datapath");
 }
 
 void BpfDatapath::release() {

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "datapath/bpf/bpf_datapath.h"
+#include "datapath/bpf/bpf_maps.h"
 #include "datapath/bpf/two_dev.skel.h"
 #include "datapath/bpf/two_dev_abi.h"
 #include "failover/rollback.h"
@@ -24,16 +25,6 @@ namespace {
 
 constexpr std::uint32_t kPrimaryKey = 0;
 constexpr std::uint32_t kStandbyKey = 1;
-
-// Each pinned map on its own (bpf_object__unpin_maps stops at the first pin already gone).
-int unpin_two_dev_maps(bpf_object* obj) noexcept {
-    int failures = 0;
-    bpf_map* map = nullptr;
-    bpf_object__for_each_map(map, obj) {
-        if (bpf_map__is_pinned(map) && bpf_map__unpin(map, nullptr) < 0) ++failures;
-    }
-    return failures;
-}
 
 }  // namespace
 
@@ -80,7 +71,7 @@ TwoDevDatapath::TwoDevDatapath(TwoDevDatapathOptions options) : options_(std::mo
             throw_errno(-rc, "2dev datapath adopt: reuse " + dev_pin);
     }
     if (int rc = nf_two_dev::load(skel_.get()); rc < 0) throw_errno(-rc, "2dev datapath: load programs");
-    if (!options_.adopt) rollback.push([this] { unpin_two_dev_maps(skel_->obj); });
+    if (!options_.adopt) rollback.push([this] { unpin_every_map(skel_->obj); });
     if (!std::filesystem::exists(dev_pin)) {
         if (int rc = bpf_map__pin(skel_->maps.nf2_slot_dev, dev_pin.c_str()); rc < 0)
             throw_errno(-rc, "2dev datapath: pin " + dev_pin);
@@ -242,23 +233,7 @@ int TwoDevDatapath::slave_ifindex(Slot slot) const {
 
 DatapathCounters TwoDevDatapath::counters() const {
     require_live();
-    const int ncpu = libbpf_num_possible_cpus();
-    if (ncpu < 0) throw_errno(-ncpu, "2dev datapath: count possible CPUs");
-    std::vector<nf_counters> per_cpu(static_cast<std::size_t>(ncpu));
-    std::uint32_t zero = 0;
-    if (bpf_map_lookup_elem(fd_of("counters"), &zero, per_cpu.data()) < 0) throw_errno("2dev datapath: read counters");
-    DatapathCounters sum;
-    for (const auto& c : per_cpu) {
-        for (std::size_t s = 0; s < NF_SLOTS; ++s) {
-            sum.slot[s].tx_packets += c.tx_packets[s];
-            sum.slot[s].tx_bytes += c.tx_bytes[s];
-            sum.slot[s].rx_packets += c.rx_packets[s];
-            sum.slot[s].rx_bytes += c.rx_bytes[s];
-            sum.slot[s].rx_dropped += c.rx_dropped[s];
-        }
-        sum.tx_dropped += c.tx_dropped;
-    }
-    return sum;
+    return sum_percpu_counters(fd_of("counters"), "2dev datapath");
 }
 
 void TwoDevDatapath::release() {
@@ -283,7 +258,7 @@ void TwoDevDatapath::teardown() {
     for (const auto ifindex : owned)
         best_effort("2dev datapath teardown", "clsact qdisc",
                     [&] { tc_remove_clsact(options_.netns_fd, static_cast<int>(ifindex)); });
-    if (const int failures = unpin_two_dev_maps(skel_->obj); failures > 0)
+    if (const int failures = unpin_every_map(skel_->obj); failures > 0)
         spdlog::warn("2dev datapath teardown: {} map(s) could not be unpinned", failures);
     std::error_code ec;
     std::filesystem::remove(options_.pin_dir + "/" + bpf_map__name(skel_->maps.nf2_slot_dev), ec);
