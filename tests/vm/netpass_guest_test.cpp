@@ -210,13 +210,20 @@ void NetpassGuest::compare() {
     vm().run_ok(std::string("/bin/ip addr add ") + kGuestIp + "/24 dev eth0 && /bin/ip link set eth0 up");
     ASSERT_TRUE(wait_guest_reaches_host()) << "the guest cannot reach " << kHostIp << " within 30 s";
 
+    // The stream toward the guest runs from 300 frames sent until failover-migrate returns: at least half
+    // of what that span carries at kStreamRate must arrive, or it did not flow across the switchover. (A
+    // fixed count does not hold: an idle machine migrates in ~1.2 s, and delivered 1348 of a 2000 bound.)
+    const auto spanning = [](const NetpassRun& run) {
+        return static_cast<std::uint64_t>((300 + run.report.seconds * kStreamRate) / 2);
+    };
+
     // A -> B, stock QEMU as it is.
     NetpassRun without;
     ASSERT_NO_FATAL_FAILURE(migrate_under_streams("off", without));
     EXPECT_EQ(without.report.output.value("result", ""), "migrated") << without.report.output.dump();
     const int paused = without.report.downtime_ms > 0 ? static_cast<int>(std::ceil(without.report.downtime_ms)) : 0;
     EXPECT_LE(without.to_guest.lost, static_cast<std::uint64_t>(paused + kMaxLossBeyondDowntime)) << without.describe();
-    EXPECT_GT(without.to_guest.delivered, 2000u) << "the stream must span the switchover: " << without.describe();
+    EXPECT_GE(without.to_guest.delivered, spanning(without)) << "the stream must span the switchover: " << without.describe();
 
     // B -> A with the frames kept and passed on by failover-netpass on the standby's taps.
     NetpassRun with;
@@ -229,7 +236,7 @@ void NetpassGuest::compare() {
     const int paused_with = with.report.downtime_ms > 0 ? static_cast<int>(std::ceil(with.report.downtime_ms)) : 0;
     EXPECT_LE(with.to_guest.lost, static_cast<std::uint64_t>(paused_with + kMaxLossBeyondDowntime))
         << with.describe() << "\n" << n.dump(2);
-    EXPECT_GT(with.to_guest.delivered, 2000u) << with.describe();
+    EXPECT_GE(with.to_guest.delivered, spanning(with)) << "the stream must span the switchover: " << with.describe();
     EXPECT_EQ(with.from_guest.lost, 0u) << with.describe();
     EXPECT_EQ(with.from_guest.reordered, 0u) << with.describe();
     EXPECT_EQ(netpass_programs(net().netns()).find("np_"), std::string::npos)
