@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/inet_checksum.h"
+
 namespace nf::daemon {
 namespace {
 
@@ -52,12 +54,6 @@ std::optional<Ipv6Address> parse_ipv6(std::string_view text) {
     return a;
 }
 
-std::uint32_t ones_complement_sum(std::span<const std::uint8_t> bytes, std::uint32_t sum) {
-    for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
-    if (bytes.size() % 2) sum += bytes.back() << 8;
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return sum;
-}
 
 Frame build_gratuitous_arp(const MacAddress& mac, const Ipv4Address& ip) {
     Frame f;
@@ -97,11 +93,11 @@ Frame build_unsolicited_na(const MacAddress& mac, const Ipv6Address& ip) {
     put(f, mac.bytes());
 
     // Pseudo-header: source, destination, upper-layer length, next header.
-    std::uint32_t sum = ones_complement_sum(ip);
-    sum = ones_complement_sum(kAllNodes, sum);
+    std::uint32_t sum = inet_checksum_add(0, ip);
+    sum = inet_checksum_add(sum, kAllNodes);
     sum += kIcmpLength + kIpProtoIcmpv6;
-    sum = ones_complement_sum(std::span<const std::uint8_t>(f).subspan(icmp), sum);
-    const auto checksum = static_cast<std::uint16_t>(~sum & 0xffff);
+    sum = inet_checksum_add(sum, std::span<const std::uint8_t>(f).subspan(icmp));
+    const auto checksum = static_cast<std::uint16_t>(~inet_checksum_fold(sum));
     f[icmp + 2] = static_cast<std::uint8_t>(checksum >> 8);
     f[icmp + 3] = static_cast<std::uint8_t>(checksum);
     return f;

@@ -27,7 +27,4 @@ Frame build_gratuitous_arp(const MacAddress& mac, const Ipv4Address& ip);
 // and Router clear, with a target link-layer address option. 86 bytes.
 Frame build_unsolicited_na(const MacAddress& mac, const Ipv6Address& ip);
 
-// The 16-bit one's complement sum of RFC 1071 over `bytes`, folded, not inverted.
-std::uint32_t ones_complement_sum(std::span<const std::uint8_t> bytes, std::uint32_t sum = 0);
-
 }  // namespace nf::daemon

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "common/inet_checksum.h"
+
 namespace nf::netpass {
 namespace {
 
@@ -15,18 +17,8 @@ std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
     return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
 }
 
-// RFC 1071 ones'-complement sum, 32-bit accumulator (folded by fold()).
-std::uint32_t add_bytes(std::uint32_t sum, std::span<const std::uint8_t> bytes) {
-    std::size_t i = 0;
-    for (; i + 1 < bytes.size(); i += 2) sum += be16(bytes, i);
-    if (i < bytes.size()) sum += static_cast<std::uint32_t>(bytes[i]) << 8;
-    return sum;
-}
-
-std::uint16_t fold(std::uint32_t sum) {
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<std::uint16_t>(sum);
-}
+std::uint32_t add_bytes(std::uint32_t sum, std::span<const std::uint8_t> bytes) { return inet_checksum_add(sum, bytes); }
+std::uint16_t fold(std::uint32_t sum) { return inet_checksum_fold(sum); }
 
 }  // namespace
 
