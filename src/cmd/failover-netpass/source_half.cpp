@@ -15,6 +15,7 @@
 #include "netpass/edge/injector.h"
 #include "netpass/edge/tap_program.h"
 #include "netpass/frame_queue.h"
+#include "netpass/group_address.h"
 #include "netpass/mirror_window.h"
 #include "netpass/source_window.h"
 #include "netpass/wire.h"
@@ -75,7 +76,7 @@ int run_source(const Options& o) {
     SourceWindow window(o.bounds);
     FrameQueue copies(o.bounds.max_frames, o.bounds.max_bytes);  // given back to the source guest on abort
     ControlInput control;
-    std::uint64_t kept = 0, forwarded = 0, bytes = 0, send_failed = 0, recovered = 0;
+    std::uint64_t kept = 0, forwarded = 0, bytes = 0, send_failed = 0, recovered = 0, flooded_unread = 0;
     std::string peer_error;
     std::optional<TapCounts> at_stop;  // the tap's counts once armed (the VMM no longer reads)
     bool recovery_done = false;
@@ -100,6 +101,10 @@ int run_source(const Options& o) {
         if (recovery_done || !at_stop) return;
         recovery_done = true;
         for (const auto& f : mirror.unread(*at_stop)) {
+            if (group_addressed(f)) {  // flooded: the destination's tap had its own copy
+                ++flooded_unread;
+                continue;
+            }
             keep_frame(f);
             ++recovered;
         }
@@ -124,6 +129,7 @@ int run_source(const Options& o) {
                               {"forwarded", forwarded}, {"bytes", bytes},
                               {"dropped", c.over_bound + c.oversize + send_failed},
                               {"recovered", recovered},
+                              {"flooded", c.flooded + flooded_unread},
                               {"mirrored", mirror.total()},
                               {"recovery-note", mirror.note()}};
     };
