@@ -80,6 +80,7 @@ int run_source(const Options& o) {
     std::string peer_error;
     std::optional<TapCounts> at_stop;  // the tap's counts once armed (the VMM no longer reads)
     bool recovery_done = false;
+    Clock::time_point last_sample{};
 
     const auto keep_frame = [&](std::span<const std::uint8_t> frame) {
         (window.frame(Clock::now()) == SourceWindow::Kind::Kept ? kept : forwarded)++;
@@ -131,12 +132,25 @@ int run_source(const Options& o) {
                               {"recovered", recovered},
                               {"flooded", c.flooded + flooded_unread},
                               {"mirrored", mirror.total()},
+                              {"backlog-at-start", mirror.backlog()},
                               {"recovery-note", mirror.note()}};
     };
 
     for (;;) {
         const auto r = wait({STDIN_FILENO, program.ring_fd(), peer.get(), signals.get()}, window.deadline());
-        if (r.fds[1]) program.consume(on_frame);
+        if (r.fds[1]) {
+            // While mirroring, learn the tap's old backlog now and then (mirror_window.h): the counts first,
+            // then the ring. (Every 20 ms: /proc/net/dev is not free at 1 kHz.)
+            const auto now = Clock::now();
+            if (!window.armed() && mirror.started() && now - last_sample >= std::chrono::milliseconds(20)) {
+                last_sample = now;
+                const TapCounts c = counts();
+                program.consume(on_frame);
+                mirror.sample(c);
+            } else {
+                program.consume(on_frame);
+            }
+        }
         if (r.fds[3]) {
             program.set_mode(NP_PASS);
             program.consume(on_frame);
