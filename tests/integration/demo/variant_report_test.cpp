@@ -17,8 +17,9 @@ TEST(DemoVariant, SetsTheFilterAndReplacesAnyRxMode) {
     EXPECT_EQ(stale.vf_filter, VfFilter::Stale);
     EXPECT_EQ(stale.guest.args.back(), "kernel");
     EXPECT_FALSE(find_variant("nope"));
-    ASSERT_EQ(default_variants().size(), 5u);
+    ASSERT_EQ(default_variants().size(), 6u);
     EXPECT_EQ(default_variants().front().name, kHeadline);
+    EXPECT_EQ(default_variants()[1].name, "moved-mbb-trusted-vf") << "side by side with the MAC-paired headline";
     const auto reference = *find_variant("reference");
     EXPECT_EQ(reference.filter, VfFilter::Stale);
     EXPECT_EQ(reference.rx, RxMode::kernel);
@@ -26,6 +27,30 @@ TEST(DemoVariant, SetsTheFilterAndReplacesAnyRxMode) {
     EXPECT_FALSE(reference.announce);
     EXPECT_FALSE(find_variant("moved-mbb-no-netpass")->netpass);
     EXPECT_TRUE(find_variant(kHeadline)->netpass);
+}
+
+TEST(DemoVariant, TrustedVfGivesTheVfARandomMacAnIdAndFailoverdThatId) {
+    LabConfig base = default_lab_config();
+    base.guest.args = {"--pair-by", "mac", "--primary-id=slot:3", "--datapath", "packet"};
+    const auto mac_paired = apply_variant(base, *find_variant(kHeadline));
+    EXPECT_FALSE(mac_paired.vms[0].primary.random_mac);
+    EXPECT_TRUE(mac_paired.vms[0].primary.alias.empty());
+    const Variant trusted = *find_variant("moved-mbb-trusted-vf");
+    EXPECT_TRUE(trusted.trusted_vf);
+    EXPECT_EQ(trusted.filter, VfFilter::WhileBound);
+    EXPECT_EQ(trusted.rx, RxMode::make_before_break);
+    EXPECT_TRUE(trusted.netpass);
+    EXPECT_NE(trusted.description().find("trusted VF"), std::string::npos);
+    const auto c = apply_variant(base, trusted);
+    EXPECT_TRUE(c.vms[0].primary.random_mac);
+    EXPECT_EQ(c.vms[0].primary.alias, kTrustedVfAlias);
+    EXPECT_EQ(c.guest.args, (std::vector<std::string>{"--datapath", "packet", "--rx-mode", "make-before-break",
+                                                      "--primary-id", "alias:vf0"}));
+    // The lab config's own alias is kept and is what failoverd pairs by.
+    base.vms[0].primary.alias = "hostdev7";
+    EXPECT_EQ(apply_variant(base, trusted).guest.args.back(), "alias:hostdev7");
+    validate_lab_config(apply_variant(base, trusted));
+    EXPECT_NE(variant_names().find("moved-mbb-trusted-vf"), std::string::npos);
 }
 
 VariantResult result_with_loss(std::uint64_t unplug_c2v, std::uint64_t replug_v2c) {
