@@ -66,6 +66,7 @@ LabConfig apply_variant(LabConfig base, const Variant& variant) {
         for (auto& vm : base.vms) {
             vm.primary.alias = alias;
             vm.primary.random_mac = true;
+            if (vm.primary.slot == 0) vm.primary.slot = kTrustedVfSlot;
         }
         args = without_option(without_option(args, "--primary-id"), "--pair-by");
         args.push_back("--primary-id");

@@ -28,8 +28,10 @@ struct Variant {
     std::string description() const;  // "filter moved (while-bound) + make-before-break RX"
 };
 
-// The id a trusted-VF variant gives the VF when the lab config names none.
+// The ids a trusted-VF variant gives the VF when the lab config names none: the alias the lab's guest pairs
+// it by, and the slot number of its root port (what a QEMU guest with native PCIe hotplug would pair by).
 inline constexpr const char* kTrustedVfAlias = "vf0";
+inline constexpr int kTrustedVfSlot = 4;
 
 // moved-mbb (the headline), moved-mbb-trusted-vf (the headline with a trusted VF paired by its id),
 // stale-mbb, moved-kernel, stale-kernel, moved-mbb-no-netpass, and reference (stale filter, kernel RX, no
@@ -42,7 +44,8 @@ std::vector<Variant> default_variants();
 std::string variant_names();
 
 // `base` with the variant's VF filter and failoverd's --rx-mode (any --rx-mode in base.guest.args replaced);
-// a trusted-VF variant also gives every VM's VF a random MAC and one alias (the first VM's, else kTrustedVfAlias:
+// a trusted-VF variant also gives every VM's VF a random MAC, a slot number on its root port (its own, else
+// kTrustedVfSlot) and one alias (the first VM's, else kTrustedVfAlias:
 // failoverd's arguments are the same in every VM) and failoverd `--primary-id alias:<alias>` (any
 // --primary-id / --pair-by in base.guest.args replaced).
 LabConfig apply_variant(LabConfig base, const Variant& variant);

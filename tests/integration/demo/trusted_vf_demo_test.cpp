@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "common/error.h"
 #include "lab/demo/demo.h"
 #include "lab/demo/report.h"
+#include "lab/topology/command_lines.h"
 #include "lab/topology/lab.h"
 
 namespace nf::lab::demo {
@@ -36,6 +38,13 @@ TEST(TrustedVfConfig, TheVariantFileNamesTheVfByItsAliasAndGivesItARandomMac) {
     ASSERT_EQ(c.vms.size(), 1u);
     EXPECT_EQ(c.vms[0].primary.alias, "vf0");
     EXPECT_TRUE(c.vms[0].primary.random_mac);
+    EXPECT_EQ(c.vms[0].primary.slot, 4);
+    // The VMM gets QEMU's way of naming the VF's slot: a slot number on the VF's root port.
+    const auto argv = vmm_command_line(c, c.vms[0], "failover-vmm", "/sys/fs/cgroup");
+    EXPECT_NE(std::find(argv.begin(), argv.end(), "pcie-root-port,id=root1,slot=4"), argv.end());
+    EXPECT_NE(std::find(argv.begin(), argv.end(),
+                        "vfio-pci,id=primary0,host=vf-vm1g,failover_pair_id=standby0,bus=root1,ifname=ens4,alias=vf0"),
+              argv.end());
     EXPECT_EQ(c.guest.args, (std::vector<std::string>{"--primary-id", "alias:vf0"}));
     EXPECT_NE(c.prefix, "nfl") << "it can run beside the default lab";
     // Written out only when set, and read back the same.
@@ -43,6 +52,23 @@ TEST(TrustedVfConfig, TheVariantFileNamesTheVfByItsAliasAndGivesItARandomMac) {
     EXPECT_EQ(j["vms"][0]["primary"]["alias"], "vf0");
     EXPECT_EQ(to_json(parse_lab_config(nlohmann::json(j))), j);
     EXPECT_FALSE(to_json(default_lab_config())["vms"][0]["primary"].contains("alias"));
+    EXPECT_FALSE(to_json(default_lab_config())["vms"][0]["primary"].contains("slot"));
+    for (const auto& [slot, message] : {std::pair{nlohmann::json(9000), "is not 1..8191"},
+                                        std::pair{nlohmann::json(-1), "is not 1..8191"},
+                                        std::pair{nlohmann::json("4"), "expected an integer"}}) {
+        auto bad_slot = nlohmann::json(j);
+        bad_slot["vms"][0]["primary"]["slot"] = slot;
+        try {
+            (void)parse_lab_config(bad_slot);
+            ADD_FAILURE() << "slot " << slot << " was accepted";
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(std::string("vms[0].primary.slot: ")), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+        }
+    }
+    auto shared_port = nlohmann::json(j);
+    shared_port["vms"][0]["primary"]["bus"] = "root0";  // the standby's
+    EXPECT_THROW((void)parse_lab_config(shared_port), ConfigError);
     // A bad alias is refused, naming the field.
     auto bad = nlohmann::json(j);
     bad["vms"][0]["primary"]["alias"] = "vf0,host=x";

@@ -44,6 +44,8 @@ TEST(DemoVariant, TrustedVfGivesTheVfARandomMacAnIdAndFailoverdThatId) {
     const auto c = apply_variant(base, trusted);
     EXPECT_TRUE(c.vms[0].primary.random_mac);
     EXPECT_EQ(c.vms[0].primary.alias, kTrustedVfAlias);
+    EXPECT_EQ(c.vms[0].primary.slot, kTrustedVfSlot);
+    EXPECT_EQ(mac_paired.vms[0].primary.slot, 0);
     EXPECT_EQ(c.guest.args, (std::vector<std::string>{"--datapath", "packet", "--rx-mode", "make-before-break",
                                                       "--primary-id", "alias:vf0"}));
     // The lab config's own alias is kept and is what failoverd pairs by.
