@@ -1,5 +1,10 @@
 // Variants reach the lab config (VF filter, failoverd --rx-mode); loss per phase and the target verdict.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
 
 #include "lab/demo/report.h"
 #include "lab/demo/variant.h"
@@ -53,6 +58,31 @@ TEST(DemoVariant, TrustedVfGivesTheVfARandomMacAnIdAndFailoverdThatId) {
     EXPECT_EQ(apply_variant(base, trusted).guest.args.back(), "alias:hostdev7");
     validate_lab_config(apply_variant(base, trusted));
     EXPECT_NE(variant_names().find("moved-mbb-trusted-vf"), std::string::npos);
+}
+
+// `failover-lab demo --variants` as a user meets it: --help lists the trusted-VF variant, an unknown name is
+// exit 2 naming every known one (nothing runs: checked before the root check and any lab).
+TEST(DemoVariantsOption, HelpListsThemAndAnUnknownOneIsExit2) {
+    const auto run = [](const std::string& args, int* status) {
+        std::string out;
+        FILE* p = ::popen((std::string(NF_BIN_DIR) + "/failover-lab demo " + args + " 2>&1").c_str(), "r");
+        if (!p) return out;
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+        const int raw = ::pclose(p);
+        *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        return out;
+    };
+    int status = -1;
+    const std::string help = run("--help", &status);
+    EXPECT_EQ(status, 0) << help;
+    EXPECT_NE(help.find("moved-mbb-trusted-vf"), std::string::npos) << help;
+    EXPECT_NE(help.find("--primary-id alias:vf0"), std::string::npos) << help;
+    const std::string refused = run("--variants moved-mbb,nope --out /nonexistent-nf-tvf/out", &status);
+    EXPECT_EQ(status, 2) << refused;
+    EXPECT_NE(refused.find("unknown variant 'nope'"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("moved-mbb-trusted-vf"), std::string::npos) << refused;
+    EXPECT_FALSE(std::filesystem::exists("/nonexistent-nf-tvf"));
 }
 
 VariantResult result_with_loss(std::uint64_t unplug_c2v, std::uint64_t replug_v2c) {
