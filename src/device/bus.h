@@ -1,5 +1,6 @@
 #pragma once
 // The PCI topology of the machine, as far as failover cares: is a bus PCI Express, can it take hotplug.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct Bus {
     int number;         // PCI bus number, as query-pci reports it
     int bridge_slot;    // slot of the bridge/root port on pcie.0 that owns this bus; -1 for pcie.0
     std::string bridge_id;  // qdev id of that bridge ("root0"); empty for pcie.0
+    // A root port's Physical Slot Number (PCIe Slot Capabilities; QEMU's pcie-root-port `slot=`, 0 by
+    // default): what a guest with native PCIe hotplug names the slot (/sys/bus/pci/slots/<N>), so the id a
+    // host gives a trusted VF by the port it plugs it on. 0 for every other bus.
+    int physical_slot = 0;
 
     bool is_express() const { return kind != BusKind::Conventional; }
     bool is_hotpluggable() const { return kind != BusKind::RootComplex; }
@@ -27,7 +32,10 @@ struct Bus {
 struct MachineTopology {
     int root_ports = 4;
     bool conventional_bus = true;
+    std::map<std::string, int> root_port_slots;  // root port id ("root1") -> its slot= (failover-vmm --device pcie-root-port)
 };
+
+inline constexpr int kMaxPhysicalSlot = 8191;  // the Slot Capabilities field is 13 bits
 
 std::vector<Bus> build_buses(const MachineTopology& topology);
 

@@ -98,6 +98,15 @@ Outcome Machine::qom_get(const json& arguments) const {
         return reply_error(generic_error("Parameter 'property' is missing"));
     const std::string path = arguments["path"].get<std::string>();
     const std::string property = arguments["property"].get<std::string>();
+    // A root port: QEMU's pcie-root-port properties a host tool reads to know which slot a VF sits in.
+    const auto port = std::ranges::find_if(buses_, [&](const Bus& b) {
+        return b.kind == BusKind::RootPort && "/machine/peripheral/" + b.bridge_id == path;
+    });
+    if (port != buses_.end()) {
+        if (property == "slot") return reply_ok(port->physical_slot);
+        if (property == "type") return reply_ok("pcie-root-port");
+        return reply_error(generic_error("Property 'pcie-root-port." + property + "' not found"));
+    }
     const auto it = std::ranges::find_if(devices_, [&](const PciDevice& d) { return d.qom_path() == path; });
     if (it == devices_.end()) return reply_error(device_not_found("Device '" + path + "' not found"));
     if (property == "mac" && it->options.mac) return reply_ok(it->options.mac->to_string());

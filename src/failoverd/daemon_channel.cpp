@@ -11,6 +11,13 @@ void Daemon::start_device_channel() {
     GuestChannel::Callbacks callbacks;
     callbacks.remove_primary = [this](const std::string& device) { eject_primary(device); };
     callbacks.cancel_removal = [this](const std::string& device) { cancel_eject(device); };
+    // The host names a trusted VF by the MAC it plugged it with: the own MAC our id-paired primary had
+    // before it took the standby's.
+    callbacks.plugged_primary_is_ours = [this](const MacAddress& mac) {
+        for (const auto& taken : taken_addresses())
+            if (taken.own == mac) return true;
+        return false;
+    };
     channel_ = std::make_unique<GuestChannel>(loop_, config_.device_channel, config_.standby_ack, pairing_key_,
                                               std::move(callbacks));
 }

@@ -172,6 +172,12 @@ void GuestChannel::on_hello(const channel::Hello& hello) {
     }
 }
 
+bool GuestChannel::ours(const Known& known) const {
+    if (!known.mac || *known.mac == standby_mac_) return true;
+    return known.role == channel::Role::Primary && callbacks_.plugged_primary_is_ours &&
+           callbacks_.plugged_primary_is_ours(*known.mac);
+}
+
 void GuestChannel::on_eject(const std::string& id) {
     const auto it = devices_.find(id);
     const bool foreign = it != devices_.end() && !ours(it->second);

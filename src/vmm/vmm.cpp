@@ -61,7 +61,7 @@ Vmm::Vmm(VmmOptions options)
     : options_(std::move(options)),
       ns_(open_namespaces(options_)),
       pause_(options_.cgroup),
-      machine_(device::MachineOptions{{}, options_.reset_policy}),
+      machine_(device::MachineOptions{{.root_port_slots = options_.root_port_slots}, options_.reset_policy}),
       service_(machine_, [this](const device::Action& action) { carry_out(action); }) {
     check_socket_path("--qmp", options_.qmp_path);
     // A destination's channel path is the source's until the switchover (claimed then, vmm_migration.cpp).

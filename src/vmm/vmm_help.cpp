@@ -66,6 +66,12 @@ DEVICES (QEMU keyval syntax; also the arguments of QMP device_add)
       IF, so a later device_add without alias= keeps it. A trusted
       guest may change the VF's MAC: the MAC filter follows it, and unplug gives IF its plugged MAC
       back (a VF reset).
+  pcie-root-port,id=rootN,slot=N
+      (command line only) gives the existing root port rootN the Physical Slot Number N (1-8191, unique;
+      QEMU's pcie-root-port slot=; chassis= and bus=pcie.0 are accepted and ignored). A guest with native
+      PCIe hotplug names that slot N (/sys/bus/pci/slots/N), so a host gives the VF it plugs there the id
+      slot:N (failoverd --primary-id slot:N); QMP qom-get /machine/peripheral/rootN slot reads it back (0:
+      none). The lab's guest is a network namespace without PCI sysfs: there the VF's id is its alias=.
   Other models the device model knows (e1000e, virtio-blk-pci) are accepted without a backend.
   Buses: pcie.0 (root complex, no hotplug), root0..root3 (hotpluggable root ports), pci.1 (conventional).
   `ifname`, `alias` and `host` are ours (QEMU has no such properties); everything else is QEMU's.

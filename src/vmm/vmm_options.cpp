@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "vmm/keyval.h"
 #include "vmm/migration_uri.h"
+#include "vmm/root_port.h"
 
 namespace nf::vmm {
 
@@ -112,7 +113,11 @@ std::optional<VmmOptions> parse_command_line(int argc, char** argv) {
     for (const auto& text : netdevs) o.netdevs.push_back(parse_netdev(text));
     for (const auto& text : devices) {
         try {
-            o.devices.push_back(parse_keyval(text, "driver"));
+            auto item = parse_keyval(text, "driver");
+            if (item.value("driver", "") == kRootPortDriver)
+                take_root_port(item, device::MachineTopology{}.root_ports, o.root_port_slots);
+            else
+                o.devices.push_back(std::move(item));
         } catch (const ConfigError& e) {
             throw ConfigError("--device " + text + ": " + e.what());
         }

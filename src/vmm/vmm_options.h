@@ -3,6 +3,7 @@
 // is created: a bad argument is a ConfigError naming the problem, and the VMM then exits having made nothing.
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ struct VmmOptions {
     device::ResetPolicy reset_policy = device::ResetPolicy::RehidePrimary;
     std::vector<NetdevSpec> netdevs;
     std::vector<nlohmann::json> devices;  // `--device` items as device_add arguments, in command-line order
+    std::map<std::string, int> root_port_slots;  // `--device pcie-root-port,id=rootN,slot=N` (root_port.h)
     std::string log_level;  // empty: NF_LOG_LEVEL, else info
     // --incoming URI|defer: this VMM is a live migration's destination (QEMU's -incoming). Empty: not.
     std::string incoming;

@@ -10,12 +10,19 @@
 namespace nf::lab::cli {
 namespace {
 
+// "moved-mbb,moved-mbb-trusted-vf,..." (demo::default_variants(), one list for the library and the CLI).
+std::string default_variant_list() {
+    std::string out;
+    for (const auto& v : demo::default_variants()) out += (out.empty() ? "" : ",") + v.name;
+    return out;
+}
+
 struct DemoArgs {
     std::string config_file;
     std::string out_dir = "out/demo";
     double rate = 1000;
     long phase_ms = 1500;
-    std::string variants = "moved-mbb,stale-mbb,moved-kernel,moved-mbb-no-netpass,reference";
+    std::string variants = default_variant_list();
     unsigned port = 47000;
 };
 
@@ -30,8 +37,7 @@ std::vector<demo::Variant> parse_variants(const std::string& text) {
             continue;
         }
         const auto variant = demo::find_variant(name);
-        if (!variant) throw ConfigError("--variants: unknown variant '" + name +
-                                        "' (known: moved-mbb, stale-mbb, moved-kernel, stale-kernel, moved-mbb-no-netpass, reference, all)");
+        if (!variant) throw ConfigError("--variants: unknown variant '" + name + "' (known: " + demo::variant_names() + ", all)");
         out.push_back(*variant);
     }
     if (out.empty()) throw ConfigError("--variants: nothing to run");
@@ -54,7 +60,7 @@ DemoCommand register_demo_command(CLI::App& app) {
         ->check(CLI::Range(50L, 600000L))
         ->capture_default_str();
     command->add_option("--variants", args->variants,
-                        "comma-separated: moved-mbb, stale-mbb, moved-kernel, stale-kernel, moved-mbb-no-netpass, reference, or all")
+                        "comma-separated: " + demo::variant_names() + ", or all")
         ->capture_default_str();
     command->add_option("--port", args->port, "UDP port of the stream")->check(CLI::Range(1u, 65535u))->capture_default_str();
     command->footer(demo::demo_help_footer());

@@ -161,9 +161,13 @@ std::string demo_help_footer() {
   carried each packet (until the first migration); QMP events, the migrations' states (MIGRATION events of
   both VMMs) and failoverd's active-slave changes are marks on the timeline.
 
-Variants (--variants, comma-separated; default moved-mbb,stale-mbb,moved-kernel,moved-mbb-no-netpass,reference):
+Variants (--variants, comma-separated; default
+moved-mbb,moved-mbb-trusted-vf,stale-mbb,moved-kernel,moved-mbb-no-netpass,reference):
   moved-mbb     VF filter follows the VF (failover-vmm --vf-filter while-bound) + failoverd
                 --rx-mode make-before-break: the headline; target 0 lost both ways on unplug and re-plug
+  moved-mbb-trusted-vf  the headline with a "trusted VF": the VF comes up with the kernel's random MAC and
+                the id vf0 (the VMM's alias=, the lab config's primary.alias if set); failoverd pairs it by
+                --primary-id alias:vf0 and gives it the VM's MAC; same target as the headline
   stale-mbb     the filter stays on the unplugged VF (--vf-filter stale), as QEMU leaves it
   moved-kernel  filter moved, but RX on the standby stops as soon as a primary registers (kernel net_failover)
   stale-kernel  both weaknesses of the reference

@@ -209,9 +209,11 @@ void wait_guest_active(const Context& ctx, daemon::ControlClient& control, const
 
 nlohmann::json primary_device_add_arguments(const VmConfig& vm) {
     // The same properties as the lab's --device for the primary (command_lines.cpp).
-    return {{"driver", vm.primary.driver},   {"id", vm.primary.id},
-            {"host", LabNames::vf_netdev(vm.name)}, {"failover_pair_id", vm.standby.id},
-            {"bus", vm.primary.bus},         {"ifname", vm.primary.ifname}};
+    nlohmann::json args = {{"driver", vm.primary.driver},   {"id", vm.primary.id},
+                           {"host", LabNames::vf_netdev(vm.name)}, {"failover_pair_id", vm.standby.id},
+                           {"bus", vm.primary.bus},         {"ifname", vm.primary.ifname}};
+    if (!vm.primary.alias.empty()) args["alias"] = vm.primary.alias;
+    return args;
 }
 
 UdpAddress udp_address(const std::string& ip, std::uint16_t port) {

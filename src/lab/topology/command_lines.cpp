@@ -35,6 +35,9 @@ std::vector<std::string> vmm_command_line(const LabConfig& config, const VmConfi
             "--device", vm.primary.driver + ",id=" + vm.primary.id + ",host=" + LabNames::vf_netdev(vm.name) +
                             ",failover_pair_id=" + vm.standby.id + ",bus=" + vm.primary.bus +
                             ",ifname=" + vm.primary.ifname + (vm.primary.alias.empty() ? "" : ",alias=" + vm.primary.alias)};
+    // QEMU's way of naming the VF's slot: a Physical Slot Number on its root port.
+    if (vm.primary.slot)
+        argv.insert(argv.end(), {"--device", "pcie-root-port,id=" + vm.primary.bus + ",slot=" + std::to_string(vm.primary.slot)});
     if (!instance.incoming.empty()) argv.insert(argv.end(), {"--incoming", instance.incoming});
     return argv;
 }

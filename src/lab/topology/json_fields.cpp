@@ -1,5 +1,8 @@
 #include "lab/topology/json_fields.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "common/error.h"
 
 namespace nf::lab {
@@ -32,6 +35,15 @@ void JsonFields::read(const char* key, bool& out) {
     if (const auto* value = child(key)) {
         if (!value->is_boolean()) throw ConfigError(path_of(key) + ": expected true or false");
         out = value->get<bool>();
+    }
+}
+
+void JsonFields::read(const char* key, int& out) {
+    if (const auto* value = child(key)) {
+        if (!value->is_number_integer() || value->get<std::int64_t>() < std::numeric_limits<int>::min() ||
+            value->get<std::int64_t>() > std::numeric_limits<int>::max())
+            throw ConfigError(path_of(key) + ": expected an integer");
+        out = value->get<int>();
     }
 }
 

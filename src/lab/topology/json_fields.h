@@ -21,6 +21,7 @@ public:
     // Each sets `out` only when the field is present; a wrong type throws ConfigError naming the field.
     void read(const char* key, std::string& out);
     void read(const char* key, bool& out);
+    void read(const char* key, int& out);  // an integer that fits an int
     void read(const char* key, std::vector<std::string>& out);
     // The raw value (an object or array to descend into), or nullptr when absent; marks the field as known.
     const nlohmann::json* child(const char* key);

@@ -62,6 +62,7 @@ nlohmann::ordered_json to_json(const LabConfig& config) {
                                        {"ifname", vm.primary.ifname}};
         if (!vm.primary.alias.empty()) primary["alias"] = vm.primary.alias;
         if (vm.primary.random_mac) primary["random_mac"] = true;
+        if (vm.primary.slot) primary["slot"] = vm.primary.slot;
         vms.push_back({{"name", vm.name},
                        {"host", vm.host},
                        {"mac", vm.mac.to_string()},

@@ -42,6 +42,10 @@ struct PrimaryConfig {
     // only when set.
     std::string alias;        // empty: none
     bool random_mac = false;  // the VF veth gets the kernel's random MAC instead of the VM's
+    // The Physical Slot Number of the VF's root port (`bus`), as QEMU's `pcie-root-port,slot=N`: the id a
+    // guest with native PCIe hotplug would pair it by (`--primary-id slot:N`; the VMM's `--device
+    // pcie-root-port,id=<bus>,slot=N`, read back by QMP qom-get). 0: none, not written out.
+    int slot = 0;
 };
 
 struct VmConfig {

@@ -68,6 +68,13 @@ void check_vm(const LabConfig& config, std::size_t i, std::map<std::string, std:
     check_id(at + ".primary.bus", vm.primary.bus);
     check_ifname(at + ".primary.ifname", vm.primary.ifname);
     if (!vm.primary.alias.empty()) check_id(at + ".primary.alias", vm.primary.alias);
+    if (vm.primary.slot != 0) {
+        if (vm.primary.slot < 1 || vm.primary.slot > 8191)
+            throw ConfigError(at + ".primary.slot: " + std::to_string(vm.primary.slot) + " is not 1..8191 (0: none)");
+        if (!vm.primary.bus.starts_with("root") || vm.primary.bus == vm.standby.bus)
+            throw ConfigError(at + ".primary.slot: the VF's bus '" + vm.primary.bus +
+                              "' must be a root port of its own (root0..root3) to carry a slot number");
+    }
     if (vm.primary.id == vm.standby.id)
         throw ConfigError(at + ".primary.id: '" + vm.primary.id + "' is also the standby's id");
     if (vm.primary.ifname == vm.standby.ifname)

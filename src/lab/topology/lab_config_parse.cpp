@@ -86,6 +86,7 @@ void parse_primary(JsonFields& vm_fields, PrimaryConfig& primary) {
     fields.read("ifname", primary.ifname);
     fields.read("alias", primary.alias);
     fields.read("random_mac", primary.random_mac);
+    fields.read("slot", primary.slot);
     fields.reject_unknown();
 }
 

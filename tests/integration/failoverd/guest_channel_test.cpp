@@ -35,12 +35,13 @@ class FakeVmm {
 public:
     using Hook = std::function<void(const channel::Message&)>;
 
-    explicit FakeVmm(std::string path, Hook hook = {}) : path_(std::move(path)), hook_(std::move(hook)) {
+    explicit FakeVmm(std::string path, Hook hook = {}, std::function<channel::Hello()> hello = lab_hello)
+        : path_(std::move(path)), hook_(std::move(hook)) {
         std::promise<void> listening;
         auto ready = listening.get_future();
-        thread_ = std::thread([this, &listening] {
+        thread_ = std::thread([this, &listening, hello = std::move(hello)] {
             EventLoop loop;
-            qmp::DeviceChannelServer server(loop, path_, lab_hello, [this](const channel::Message& m) {
+            qmp::DeviceChannelServer server(loop, path_, hello, [this](const channel::Message& m) {
                 if (hook_) hook_(m);
                 std::lock_guard lock(mutex_);
                 received_.push_back(m);
@@ -216,6 +217,72 @@ TEST_P(DeviceChannel, EjectRequestRemovesThePrimaryMakeBeforeBreakThenAcks) {
         EXPECT_EQ(status()["active_choice"], "auto");
         EXPECT_TRUE(lab_->ping());
     }
+}
+
+// A trusted VF (issue 13): the VMM plugged it with a MAC of its own, which the channel reports; failoverd paired
+// it by its id and gave it the standby's MAC. Its eject request is still ours (the own MAC failoverd took
+// over), so it is removed make-before-break before the ack, exactly as a MAC-paired one; a device of a MAC
+// that is neither is another pair's, acked without touching ours.
+TEST_P(DeviceChannel, EjectOfATrustedVfPairedByIdIsOursAndMakeBeforeBreak) {
+    lab_->delete_primary();
+    sh(lab_->in_host("link add prh type veth peer name pr0"));
+    sh(lab_->in_host("link set pr0 alias vf0"));
+    const std::string own =
+        nlohmann::json::parse(sh("ip -j -n " + lab_->host() + " link show dev pr0")).at(0).at("address").get<std::string>();
+    ASSERT_NE(own, kGuestMac);
+    sh(lab_->in_host("link set pr0 netns " + lab_->guest()));
+    sh(lab_->in_host("link set prh master br0"));
+    sh(lab_->in_host("link set prh up"));
+    sh_status(lab_->in_guest("link set pr0 up"));
+
+    std::atomic<int> primary_up_at_ack{-1};
+    const auto hello = [own] {
+        channel::Hello h;
+        h.devices.push_back({"standby0", channel::Role::Standby, kGuestMac, kOffered});
+        h.devices.push_back({"primary0", channel::Role::Primary, own, 0});
+        h.devices.push_back({"other0", channel::Role::Primary, "52:54:00:aa:bb:cc", 0});
+        return h;
+    };
+    FakeVmm vmm(
+        socket(),
+        [&](const channel::Message& m) {
+            if (const auto* ack = std::get_if<channel::EjectAck>(&m); ack && ack->device == "primary0")
+                primary_up_at_ack = primary_up() ? 1 : 0;
+        },
+        hello);
+    start(channel_args({"--primary-id", "alias:vf0"}));
+    ASSERT_TRUE(wait_negotiated(vmm)) << daemons_.back()->log();
+    lab_->configure_master_ip();
+    ASSERT_TRUE(wait_active("primary")) << daemons_.back()->log();
+    ASSERT_EQ(status()["pairing"]["taken_addresses"].at(0)["own"], own) << status().dump();
+    ASSERT_TRUE(lab_->ping());
+
+    // Another pair's VF: acked, ours untouched.
+    vmm.send(channel::EjectRequest{"other0"});
+    ASSERT_TRUE(wait_until([&] { return vmm.first<channel::EjectAck>().has_value(); }, 5s)) << daemons_.back()->log();
+    EXPECT_EQ(vmm.first<channel::EjectAck>()->device, "other0");
+    EXPECT_EQ(status()["active"], "primary");
+    EXPECT_TRUE(primary_up());
+    EXPECT_NE(daemons_.back()->log().find("eject request for other0, not ours"), std::string::npos)
+        << daemons_.back()->log();
+
+    nf::test::PingStream pinger(lab_->host(), "10.77.0.2", 0.05);
+    ASSERT_TRUE(wait_until([&] { return pinger.replies() >= 5; }, 10s)) << pinger.stop().output;
+    const std::size_t before = vmm.received().size();
+    vmm.send(channel::EjectRequest{"primary0"});
+    ASSERT_TRUE(wait_until([&] { return vmm.first<channel::EjectAck>(before).has_value(); }, 5s))
+        << daemons_.back()->log();
+    EXPECT_EQ(vmm.first<channel::EjectAck>(before)->device, "primary0");
+    EXPECT_EQ(primary_up_at_ack.load(), 0) << "the trusted VF must be down before the ack" << daemons_.back()->log();
+    EXPECT_EQ(status()["active"], "standby");
+    EXPECT_NE(daemons_.back()->log().find("eject request for primary primary0"), std::string::npos)
+        << daemons_.back()->log();
+    EXPECT_EQ(daemons_.back()->log().find("eject request for primary0, not ours"), std::string::npos)
+        << daemons_.back()->log();
+    const auto acked_at = nf::test::PingStream::Clock::now();
+    EXPECT_TRUE(wait_until([&] { return pinger.replies_since(acked_at) >= 5; }, 10s));
+    const auto r = pinger.stop();
+    EXPECT_LE(r.missing.size(), 2u) << nf::test::describe_loss(r) << "\n" << r.output;
 }
 
 // The VMM's socket appears after failoverd started, and the VMM restarts: failoverd connects each time.

@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "../../support/ping_stream.h"
 #include "failoverd_fixture.h"
@@ -125,6 +127,65 @@ INSTANTIATE_TEST_SUITE_P(Setups, TrustedVf,
                          ::testing::Values(Setup{"bpf", "3dev"}, Setup{"packet", "3dev"}, Setup{"bpf", "hidden"},
                                            Setup{"packet", "hidden"}),
                          setup_name);
+
+// The forms as a user meets them: the config file's `"pairing": {"by": "id", "primary_id": ...}` pairs like the
+// flag; a bad form, on the command line or in the file, is exit 2 with the field named, and nothing is made.
+class TrustedVfForms : public FailoverdFixture {
+protected:
+    std::string write_config(const std::string& name, const std::string& text) {
+        const std::string path = "/tmp/nfd-" + lab_->tag() + "-" + name + ".json";
+        std::ofstream(path) << text;
+        files_.push_back(path);
+        return path;
+    }
+    void TearDown() override {
+        FailoverdFixture::TearDown();
+        for (const auto& f : files_) std::filesystem::remove(f);
+    }
+    bool master_exists() const { return sh_status(lab_->in_guest("link show dev " + lab_->master())) == 0; }
+    std::vector<std::string> files_;
+};
+
+TEST_P(TrustedVfForms, TheConfigFileFormPairsLikeTheFlag) {
+    lab_->delete_primary();
+    sh(lab_->in_host("link add prh type veth peer name pr0"));
+    sh(lab_->in_host("link set pr0 alias vf7"));
+    sh(lab_->in_host("link set pr0 netns " + lab_->guest()));
+    sh(lab_->in_host("link set prh master br0"));
+    sh(lab_->in_host("link set prh up"));
+    sh_status(lab_->in_guest("link set pr0 up"));
+    DaemonProcess& d = start({"--config", write_config("by-id", R"({"pairing": {"by": "id", "primary_id": "alias:vf7"}})")});
+    ASSERT_TRUE(wait_active("primary")) << status().dump() << d.log();
+    EXPECT_EQ(status()["pairing"]["primary_id"], "alias:vf7");
+    EXPECT_EQ(nlohmann::json::parse(sh("ip -j -n " + slave_ns() + " link show dev pr0")).at(0).at("address"), kGuestMac);
+    lab_->configure_master_ip();
+    EXPECT_TRUE(lab_->ping());
+}
+
+TEST_P(TrustedVfForms, ABadFormIsExit2AndChangesNothing) {
+    const std::pair<std::vector<std::string>, std::string> refused[] = {
+        {{"--primary-id", "vf0"}, "is not SOURCE:VALUE"},
+        {{"--primary-id", "pci:3"}, "unknown id source 'pci'"},
+        {{"--primary-id", "slot:"}, "empty value"},
+        {{"--primary-id", "slot:a/b"}, "no '/'"},
+        {{"--primary-id", "acpi-index:0"}, "decimal acpi index"},
+        {{"--primary-id", "acpi-index:x7"}, "decimal acpi index"},
+        {{"--primary-id", "label:" + std::string(129, 'x')}, "label of 1..128"},
+        {{"--primary-id", "alias:a\tb"}, "printable"},
+        {{"--config", write_config("bad", R"({"pairing": {"by": "id", "primary_id": "acpi-index:-1"}})")},
+         "pairing.primary_id"},
+        {{"--config", write_config("missing", R"({"pairing": {"by": "id"}})")}, "pairing.primary_id: required"},
+    };
+    for (const auto& [args, message] : refused) {
+        SCOPED_TRACE(args.back());
+        DaemonProcess& d = launch(args);
+        EXPECT_EQ(d.wait_exit(), 2) << d.log();
+        EXPECT_NE(d.log().find(message), std::string::npos) << d.log();
+        EXPECT_FALSE(master_exists()) << "nothing made";
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Setups, TrustedVfForms, ::testing::Values(Setup{"bpf", "3dev"}), setup_name);
 
 // An ifb refuses every MAC change (EOPNOTSUPP): with the id of the primary it is still not used, it is left
 // as it was, and the standby carries the traffic.

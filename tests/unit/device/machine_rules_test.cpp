@@ -41,6 +41,28 @@ TEST_F(MachineRules, RootPortHasOneSlot) {
     EXPECT_NE(slot1.find("limited by PCIe downstream port"), std::string::npos) << slot1;
 }
 
+// QEMU's pcie-root-port slot= (the Physical Slot Number a native-hotplug guest names the slot by), read
+// back by qom-get on the port; 0 where none was given; the port itself is no device.
+TEST(MachineRootPortSlot, QomGetReadsTheSlotNumberOfARootPort) {
+    MachineOptions options;
+    options.topology.root_port_slots = {{"root1", 4}};
+    Machine m(options);
+    m.start();
+    const auto qom = [&](const std::string& port, const std::string& property) {
+        return m.qom_get({{"path", "/machine/peripheral/" + port}, {"property", property}});
+    };
+    ASSERT_TRUE(qom("root1", "slot").ok());
+    EXPECT_EQ(std::get<nlohmann::json>(*qom("root1", "slot").reply), 4);
+    EXPECT_EQ(std::get<nlohmann::json>(*qom("root0", "slot").reply), 0);
+    EXPECT_EQ(std::get<nlohmann::json>(*qom("root1", "type").reply), "pcie-root-port");
+    EXPECT_EQ(error_desc(qom("root1", "mac")), "Property 'pcie-root-port.mac' not found");
+    EXPECT_EQ(error_desc(qom("root7", "slot")), "Device '/machine/peripheral/root7' not found");
+    // A device plugged on the port leaves its slot number alone.
+    ASSERT_TRUE(m.device_add({{"driver", "e1000e"}, {"id", "vf0"}, {"bus", "root1"}}).ok());
+    EXPECT_EQ(std::get<nlohmann::json>(*qom("root1", "slot").reply), 4);
+    EXPECT_EQ(build_buses({.root_port_slots = {{"root2", 9}}})[3].physical_slot, 9);
+}
+
 TEST_F(MachineRules, DeviceDelUnknown) {
     const Outcome out = m.device_del({{"id", "ghost"}});
     EXPECT_EQ(error_desc(out), "Device 'ghost' not found");
