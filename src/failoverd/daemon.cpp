@@ -51,8 +51,8 @@ datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
 
 }  // namespace
 
-Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths)
-    : config_(std::move(config)), paths_(std::move(paths)), guest_(os::Netns::current()) {
+Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths, GuestLinks* shared_links)
+    : config_(std::move(config)), paths_(std::move(paths)), guest_(os::Netns::current()), shared_links_(shared_links) {
     try {
         start();
     } catch (const ConfigError& e) {
@@ -94,7 +94,7 @@ void Daemon::restore_signals() noexcept {
 }
 
 void Daemon::start() {
-    block_signals();
+    if (!shared_links_) block_signals();  // a supervisor's pairs: the supervisor owns the signals
 
     guest_inode_ = guest_.inode();
     guest_rtnl_ = std::make_unique<os::Rtnl>();
@@ -389,14 +389,15 @@ void Daemon::start_datapath(const os::LinkInfo& standby) {
 }
 
 void Daemon::watch_links() {
-    // Monitors before dumps: an event between the two is seen twice, never missed.
-    guest_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
+    // Monitors before dumps: an event between the two is seen twice, never missed. A supervisor's pair
+    // shares the supervisor's monitor (guest_dump()).
+    if (!shared_links_) guest_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
     guest_table_ = std::make_unique<LinkTable>(guest_inode_);
     const auto rule = pair_id_rule();
     guest_table_->set_pair_id_rule(rule);
     if (!two_dev()) guest_table_->ignore(device_->master_ifindex());  // 2dev: the master is the standby
     if (device_->holder_ifindex() > 0) guest_table_->ignore(device_->holder_ifindex());
-    (void)guest_table_->resync(guest_monitor_->resync());
+    (void)guest_table_->resync(guest_dump());
     if (!hidden()) return;
     const os::Netns& priv = *device_->private_netns();
     private_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(priv));
@@ -463,8 +464,10 @@ void Daemon::start_services() {
     announcer_ = std::make_unique<daemon::Announcer>(
         config_.announce, [this](std::span<const std::uint8_t> frame) { announce_sender_->send(frame); });
 
-    const sigset_t signals = daemon_signals();
-    signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
+    if (!shared_links_) {
+        const sigset_t signals = daemon_signals();
+        signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
+    }
     // The control socket opens only now, with the master in place under its final name: whoever takes an
     // answer on it as "ready" (the lab puts the VM's address on the master then) never sees the standby
     // under the master's name. One daemon per master is the owner lock's job, taken first.
@@ -474,8 +477,7 @@ void Daemon::start_services() {
     handlers.resync = [this]() -> std::optional<std::string> {
         // What SIGHUP does: a failed dump is reported to the asker, the daemon goes on.
         try {
-            resync(*guest_table_, *guest_monitor_, !hidden());
-            if (private_table_) resync(*private_table_, *private_monitor_, true);
+            resync_links();
         } catch (const std::exception& e) {
             return std::string("resync failed: ") + e.what();
         }
@@ -517,43 +519,57 @@ void Daemon::watch_events() {
     loop_.set_error_hook([this](const std::string& handler, const std::exception& error) {
         on_handler_error(handler, error);
     });
-    loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_guest_links(); }, "guest links");
+    if (guest_monitor_)
+        loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_own_guest_links(); }, "guest links");
     if (private_monitor_)
         loop_.add(private_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_slave_links(); }, "private links");
-    loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
-        if (on_signal()) loop_.stop();
-    }, "signals");
+    if (signal_fd_)
+        loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
+            if (on_signal()) loop_.stop();
+        }, "signals");
     serving_ = true;
     arm_rx_grace_timer(output_ ? output_->wake_at() : std::nullopt);  // a grace that began during start-up
 }
 
 int Daemon::run() {
+    while (round(std::nullopt)) {
+    }
+    stop();
+    return exit_status_;
+}
+
+void Daemon::run_ready() {
+    if (!ended()) (void)round(Clock::duration::zero());
+}
+
+std::optional<int> Daemon::ended() const {
+    if (stopped_ || exit_status_ != 0 || loop_.stop_requested()) return exit_status_;
+    return std::nullopt;
+}
+
+bool Daemon::round(std::optional<Clock::duration> max_wait) {
     // Only the loop's own fd failing is fatal; its errors (EBADF, EINVAL) do not go away, but one retry
     // costs nothing.
     constexpr int kMaxWaitFailures = 3;
     // This many handler failures with no clean round between would only spin: better a clean exit and a
     // supervised restart.
     constexpr std::uint64_t kMaxConsecutiveHandlerErrors = 1000;
-    int wait_failures = 0;
-    std::uint64_t consecutive_errors = 0;
-    while (!stopped_ && exit_status_ == 0 && !loop_.stop_requested()) {
-        const std::uint64_t errors_before = handler_errors_;
-        try {
-            loop_.run_once();
-            wait_failures = 0;
-        } catch (const std::exception& e) {
-            spdlog::error("{}: event loop: {}", config_.master, e.what());
-            if (++wait_failures >= kMaxWaitFailures) exit_status_ = 1;
-            continue;
-        }
-        consecutive_errors = handler_errors_ == errors_before ? 0 : consecutive_errors + (handler_errors_ - errors_before);
-        if (consecutive_errors >= kMaxConsecutiveHandlerErrors) {
-            spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors);
-            exit_status_ = 1;
-        }
+    if (ended()) return false;
+    const std::uint64_t errors_before = handler_errors_;
+    try {
+        loop_.run_once(max_wait);
+        wait_failures_ = 0;
+    } catch (const std::exception& e) {
+        spdlog::error("{}: event loop: {}", config_.master, e.what());
+        if (++wait_failures_ >= kMaxWaitFailures) exit_status_ = 1;
+        return !ended();
     }
-    stop();
-    return exit_status_;
+    consecutive_errors_ = handler_errors_ == errors_before ? 0 : consecutive_errors_ + (handler_errors_ - errors_before);
+    if (consecutive_errors_ >= kMaxConsecutiveHandlerErrors) {
+        spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors_);
+        exit_status_ = 1;
+    }
+    return !ended();
 }
 
 // One transient error (a netlink call refused, a link gone between event and action) must not end the
@@ -566,8 +582,9 @@ void Daemon::on_handler_error(const std::string& handler, const std::exception&)
 
 // Events of the failed batch may be lost: a full dump brings the tables and the core up to date.
 void Daemon::recover_from_handler_error() noexcept {
-    best_effort("failoverd", "resync guest links", [&] { resync(*guest_table_, *guest_monitor_, !hidden()); });
-    if (private_table_) best_effort("failoverd", "resync private links", [&] { resync(*private_table_, *private_monitor_, true); });
+    best_effort("failoverd", "resync guest links", [&] { resync(*guest_table_, guest_dump(), !hidden()); });
+    if (private_table_)
+        best_effort("failoverd", "resync private links", [&] { resync(*private_table_, private_monitor_->resync(), true); });
 }
 
 void Daemon::abort_start() noexcept {
