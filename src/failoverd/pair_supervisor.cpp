@@ -207,6 +207,7 @@ void PairSupervisor::on_pair_ready(const std::string& standby) {
 
 void PairSupervisor::tear_down(Pair& pair, const std::string& why) {
     router_.forget(pair.standby);
+    backlog_.erase(pair.standby);
     if (!pair.daemon) return;
     loop_.remove(pair.daemon->loop_fd());
     pair.daemon->stop();
@@ -253,44 +254,68 @@ void PairSupervisor::scan_all() {
     for (const os::LinkInfo& link : links) consider(link);
 }
 
-// The batch is handed out round-robin over the pairs it concerns, each pair's events in their order:
-// every pair's first event, then every pair's second, and so on. When every primary goes at once the
-// kernel sends each one's carrier loss and later its DELLINK; so every pair switches before any pair does
-// the slower work of releasing its primary.
+// Every event goes to its pairs in its order; but a pair's release of a primary that went (its DELLINK,
+// the link already down) waits while any pair has a switch to make. Releasing talks to the kernel
+// (rtnetlink, tc), and while the kernel tears a namespace's links down it holds the rtnl lock for tens of
+// milliseconds: a release then blocks the whole loop, and a carrier loss read meanwhile would wait behind
+// it. So: every pair's leading events that are not such releases, round-robin; then, only if the monitor
+// has nothing new, one release; and again.
 void PairSupervisor::pump() {
     pumping_ = true;
     try {
-        const std::vector<os::LinkEvent> batch = monitor_->drain();
-        std::map<std::string, std::vector<const os::LinkEvent*>> to_pairs;
-        for (const os::LinkEvent& event : batch) {
-            if (event.kind == os::LinkEvent::Kind::Overrun) {
-                rescan_ = true;
+        read_events();
+        while (true) {
+            for (bool any = true; any;) {
+                any = false;
+                for (auto& [standby, queue] : backlog_) {
+                    if (queue.empty() || is_release(queue.front())) continue;
+                    const os::LinkEvent event = std::move(queue.front());
+                    queue.pop_front();
+                    deliver(standby, event);
+                    any = true;
+                }
+            }
+            // Bounded: past kMaxPending events held back, releases go first and the kernel's socket buffer
+            // holds the rest (an overrun there is a rescan).
+            std::size_t held = 0;
+            for (const auto& [standby, queue] : backlog_) held += queue.size();
+            if (held < kMaxPending && monitor_->wait(std::chrono::milliseconds(0))) {
+                read_events();
                 continue;
             }
-            for (const std::string& standby : router_.route(event.link, event.kind == os::LinkEvent::Kind::Del))
-                to_pairs[standby].push_back(&event);
-            if (pending_.size() >= kMaxPending) {
-                ++pending_dropped_;
-                rescan_ = true;
-            } else {
-                pending_.push_back(event);
-            }
+            const auto next = std::find_if(backlog_.begin(), backlog_.end(), [](const auto& q) { return !q.second.empty(); });
+            if (next == backlog_.end()) break;
+            const os::LinkEvent event = std::move(next->second.front());
+            next->second.pop_front();
+            deliver(next->first, event);
         }
-        for (std::size_t round = 0; !to_pairs.empty(); ++round) {
-            for (auto it = to_pairs.begin(); it != to_pairs.end();) {
-                if (round >= it->second.size()) {
-                    it = to_pairs.erase(it);
-                    continue;
-                }
-                deliver(it->first, *it->second[round]);
-                ++it;
-            }
-        }
+        std::erase_if(backlog_, [](const auto& q) { return q.second.empty(); });
     } catch (...) {
         pumping_ = false;
         throw;
     }
     pumping_ = false;
+}
+
+bool PairSupervisor::is_release(const os::LinkEvent& event) {
+    return event.kind == os::LinkEvent::Kind::Del && !(event.link.admin_up && event.link.carrier);
+}
+
+void PairSupervisor::read_events() {
+    for (const os::LinkEvent& event : monitor_->drain()) {
+        if (event.kind == os::LinkEvent::Kind::Overrun) {
+            rescan_ = true;
+            continue;
+        }
+        for (const std::string& standby : router_.route(event.link, event.kind == os::LinkEvent::Kind::Del))
+            backlog_[standby].push_back(event);
+        if (pending_.size() >= kMaxPending) {
+            ++pending_dropped_;
+            rescan_ = true;
+        } else {
+            pending_.push_back(event);
+        }
+    }
 }
 
 void PairSupervisor::deliver(const std::string& standby, const os::LinkEvent& event) {

@@ -74,6 +74,8 @@ private:
     // Reads the shared monitor and hands each event to the pairs it concerns at once (the fast path);
     // the supervisor's own look at it (a new standby, one gone) is queued for settle().
     void pump();
+    void read_events();
+    static bool is_release(const os::LinkEvent& event);
     void deliver(const std::string& standby, const os::LinkEvent& event);
     // Everything that starts, stops or restarts pairs, after the events of a batch were handed out.
     void settle();
@@ -107,6 +109,7 @@ private:
     std::set<std::string> previous_masters_;          // masters (and holders) a previous run left
     std::map<int, std::pair<std::string, bool>> verdicts_;  // ifindex -> {name, matches the rules}
     std::deque<os::LinkEvent> pending_;               // for settle(); bounded (kMaxPending)
+    std::map<std::string, std::deque<os::LinkEvent>> backlog_;  // per pair, not handed out yet (pump())
     bool rescan_ = false;                             // the monitor overran: every pair resyncs
     bool pumping_ = false;
     bool settling_ = false;
