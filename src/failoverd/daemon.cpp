@@ -19,7 +19,6 @@
 #include "failoverd/standby_matcher.h"
 #include "failoverd/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
-#include "datapath/bpf/two_dev_datapath.h"
 #include "failoverd/state_file.h"
 #include "failoverd/two_dev_slave_ops.h"
 #include "common/best_effort.h"
@@ -38,6 +37,15 @@ sigset_t daemon_signals() {
 }
 
 std::string datapath_name(datapath::DatapathKind kind) { return kind == datapath::DatapathKind::bpf ? "bpf" : "packet"; }
+
+datapath::DatapathModel datapath_model(daemon::DeviceModel model) {
+    switch (model) {
+        case daemon::DeviceModel::hidden: return datapath::DatapathModel::hidden;
+        case daemon::DeviceModel::two_device: return datapath::DatapathModel::two_dev;
+        case daemon::DeviceModel::three_device: break;
+    }
+    return datapath::DatapathModel::three_dev;
+}
 
 datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
     switch (choice) {
@@ -235,30 +243,19 @@ void Daemon::adopt_or_clean_up() {
     device_->claim_leftovers(*guest_rtnl_);
     if (state->master == state->standby && !old_two_dev)
         device_->standby_renamed(state->standby, daemon::renamed_standby(state->standby));
-    if (old_two_dev && state->datapath == "bpf") {
-        // Its filters on the standby would steer TX to a primary about to be released.
-        if (const auto standby = guest_rtnl_->find_link(state->standby))
-            best_effort("failoverd", "remove the old 2dev datapath", [&] {
-                datapath::TwoDevDatapathOptions o;
-                o.standby_ifindex = standby->ifindex;
-                o.netns_fd = guest_.fd();
-                o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-                o.adopt = true;
-                datapath::TwoDevDatapath(o).teardown();
-            });
-    }
-    if (state->datapath == "bpf" && device_->master_ifindex() > 0) {
-        // Its tc filters on the slaves would redirect into a master that is about to go.
+    if (state->datapath == "bpf") {
+        // Its filters would steer traffic to a primary about to be released, or redirect into a master
+        // that is about to go.
         best_effort("failoverd", "remove the old bpf datapath", [&] {
-            datapath::BpfDatapathOptions o;
-            o.model = old.model == daemon::DeviceModel::hidden ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
-            o.master_ifindex = device_->master_ifindex();
-            o.master_netns_fd = guest_.fd();
-            o.peer_ifindex = device_->peer_ifindex();
-            o.slave_netns_fd = device_->slave_netns().fd();
-            o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-            o.adopt = true;
-            datapath::BpfDatapath(o).teardown();
+            auto request = datapath_request(old_model, datapath::DatapathKind::bpf);
+            if (old_two_dev) {
+                const auto standby = guest_rtnl_->find_link(state->standby);
+                if (!standby) return;
+                request.master_ifindex = standby->ifindex;  // the 2dev master is its standby
+            } else if (request.master_ifindex <= 0) {
+                return;
+            }
+            datapath::remove_left_datapath(request);
         });
     }
     if (const auto left = device_->teardown(); !left.empty()) {
@@ -347,40 +344,30 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     }
 }
 
+// Where a datapath of this master is, whatever its kind (the factory takes what it uses).
+datapath::DatapathRequest Daemon::datapath_request(daemon::DeviceModel model, datapath::DatapathKind kind) const {
+    datapath::DatapathRequest r;
+    r.kind = kind;
+    r.model = datapath_model(model);
+    r.master_ifindex = device_->master_ifindex();
+    r.peer_ifindex = device_->peer_ifindex();
+    r.master_netns_fd = guest_.fd();
+    r.slave_netns_fd = device_->slave_netns().fd();
+    r.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
+    return r;
+}
+
 void Daemon::start_datapath(const os::LinkInfo& standby) {
-    if (two_dev()) {
-        datapath::TwoDevDatapathOptions o;
-        o.standby_ifindex = device_->master_ifindex();
-        o.netns_fd = guest_.fd();
-        o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-        o.adopt = adopted_;
-        datapath_ = std::make_unique<datapath::TwoDevDatapath>(o);
-        return;
-    }
-    datapath::DatapathOptions options;
-    if (choice_.kind == datapath::DatapathKind::bpf) {
-        auto& o = options.bpf;
-        o.model = hidden() ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
-        o.master_ifindex = device_->master_ifindex();
-        o.master_netns_fd = guest_.fd();
-        o.peer_ifindex = device_->peer_ifindex();
-        o.slave_netns_fd = device_->slave_netns().fd();
-        o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-        // The master veth has carrier exactly when its parked peer is up.
-        o.carrier = [this](bool on) {
-            const int peer = device_->peer_ifindex();
-            if (on) peer_rtnl_->set_up(peer); else peer_rtnl_->set_down(peer);
-        };
-        o.adopt = adopted_;
-    } else {
-        auto& m = options.packet.master;
-        m.name = config_.master;
-        m.mac = pairing_mac(standby);
-        m.mtu = standby.mtu;
-        m.master_netns_fd = guest_.fd();
-        m.slave_netns_fd = device_->slave_netns().fd();
-    }
-    datapath_ = datapath::make_datapath(choice_.kind, options);
+    auto request = datapath_request(config_.model, choice_.kind);
+    request.adopt = adopted_;
+    // bpf: the master veth has carrier exactly when its parked peer is up.
+    request.carrier = [this](bool on) {
+        const int peer = device_->peer_ifindex();
+        if (on) peer_rtnl_->set_up(peer); else peer_rtnl_->set_down(peer);
+    };
+    // packet: it creates its TAP master with the standby's MAC and MTU.
+    request.packet_master = {config_.master, pairing_mac(standby), standby.mtu, guest_.fd(), device_->slave_netns().fd()};
+    datapath_ = datapath::make_datapath(request);
     if (choice_.kind == datapath::DatapathKind::packet) {
         device_->record_tap_master(datapath_->master_ifindex());
         guest_rtnl_->set_mac(datapath_->master_ifindex(), pairing_mac(standby));
@@ -611,10 +598,7 @@ void Daemon::stop() noexcept {
         best_effort("failoverd", "release the slaves", [&] { registry_->destroy_master(config_.master); });
         master_ = nullptr;
     }
-    if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get()))
-        best_effort("failoverd", "remove the bpf datapath", [&] { bpf->teardown(); });
-    if (auto* two = dynamic_cast<datapath::TwoDevDatapath*>(datapath_.get()))
-        best_effort("failoverd", "remove the 2dev datapath", [&] { two->teardown(); });
+    if (datapath_) best_effort("failoverd", "remove the datapath", [&] { datapath_->teardown(); });
     best_effort("failoverd", "stop the datapath", [&] { datapath_.reset(); });
     const std::vector<std::string> left = device_ ? device_->teardown() : std::vector<std::string>{};
     if (standby_was_up_ && !standby_name_.empty() && !two_dev())  // 2dev never took it down

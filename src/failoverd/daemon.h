@@ -99,6 +99,7 @@ private:
     void create_master_device(const os::LinkInfo& standby);
     void watch_links();
     std::shared_ptr<const daemon::PairIdRule> pair_id_rule() const;
+    datapath::DatapathRequest datapath_request(daemon::DeviceModel model, datapath::DatapathKind kind) const;
     void start_datapath(const os::LinkInfo& standby);
     void start_core(const os::LinkInfo& standby);
     void start_services();
