@@ -57,6 +57,9 @@ public:
     virtual DatapathCounters counters() const = 0;
     // Why the datapath stopped carrying frames on its own (a forwarding thread died), if it did.
     virtual std::optional<std::string> failure() const { return std::nullopt; }
+    // At an orderly stop: remove what outlives the object (bpf: filters, the qdiscs it created, pins; a
+    // datapath that keeps forwarding after its process dies has them); inert after. Nothing by default.
+    virtual void teardown() {}
 };
 
 }  // namespace nf::datapath

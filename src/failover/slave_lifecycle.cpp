@@ -5,7 +5,7 @@
 #include <cerrno>
 
 #include "failover/master.h"
-#include "failover/rollback.h"
+#include "common/rollback.h"
 
 namespace nf::failover {
 

@@ -19,7 +19,6 @@
 #include "failoverd/standby_matcher.h"
 #include "failoverd/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
-#include "datapath/bpf/two_dev_datapath.h"
 #include "failoverd/state_file.h"
 #include "failoverd/two_dev_slave_ops.h"
 #include "common/best_effort.h"
@@ -39,6 +38,15 @@ sigset_t daemon_signals() {
 
 std::string datapath_name(datapath::DatapathKind kind) { return kind == datapath::DatapathKind::bpf ? "bpf" : "packet"; }
 
+datapath::DatapathModel datapath_model(daemon::DeviceModel model) {
+    switch (model) {
+        case daemon::DeviceModel::hidden: return datapath::DatapathModel::hidden;
+        case daemon::DeviceModel::two_device: return datapath::DatapathModel::two_dev;
+        case daemon::DeviceModel::three_device: break;
+    }
+    return datapath::DatapathModel::three_dev;
+}
+
 datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
     switch (choice) {
         case daemon::DatapathChoice::bpf: return datapath::DatapathKind::bpf;
@@ -51,8 +59,8 @@ datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
 
 }  // namespace
 
-Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths)
-    : config_(std::move(config)), paths_(std::move(paths)), guest_(os::Netns::current()) {
+Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths, GuestLinks* shared_links)
+    : config_(std::move(config)), paths_(std::move(paths)), guest_(os::Netns::current()), shared_links_(shared_links) {
     try {
         start();
     } catch (const ConfigError& e) {
@@ -94,7 +102,7 @@ void Daemon::restore_signals() noexcept {
 }
 
 void Daemon::start() {
-    block_signals();
+    if (!shared_links_) block_signals();  // a supervisor's pairs: the supervisor owns the signals
 
     guest_inode_ = guest_.inode();
     guest_rtnl_ = std::make_unique<os::Rtnl>();
@@ -235,30 +243,19 @@ void Daemon::adopt_or_clean_up() {
     device_->claim_leftovers(*guest_rtnl_);
     if (state->master == state->standby && !old_two_dev)
         device_->standby_renamed(state->standby, daemon::renamed_standby(state->standby));
-    if (old_two_dev && state->datapath == "bpf") {
-        // Its filters on the standby would steer TX to a primary about to be released.
-        if (const auto standby = guest_rtnl_->find_link(state->standby))
-            best_effort("failoverd", "remove the old 2dev datapath", [&] {
-                datapath::TwoDevDatapathOptions o;
-                o.standby_ifindex = standby->ifindex;
-                o.netns_fd = guest_.fd();
-                o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-                o.adopt = true;
-                datapath::TwoDevDatapath(o).teardown();
-            });
-    }
-    if (state->datapath == "bpf" && device_->master_ifindex() > 0) {
-        // Its tc filters on the slaves would redirect into a master that is about to go.
+    if (state->datapath == "bpf") {
+        // Its filters would steer traffic to a primary about to be released, or redirect into a master
+        // that is about to go.
         best_effort("failoverd", "remove the old bpf datapath", [&] {
-            datapath::BpfDatapathOptions o;
-            o.model = old.model == daemon::DeviceModel::hidden ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
-            o.master_ifindex = device_->master_ifindex();
-            o.master_netns_fd = guest_.fd();
-            o.peer_ifindex = device_->peer_ifindex();
-            o.slave_netns_fd = device_->slave_netns().fd();
-            o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-            o.adopt = true;
-            datapath::BpfDatapath(o).teardown();
+            auto request = datapath_request(old_model, datapath::DatapathKind::bpf);
+            if (old_two_dev) {
+                const auto standby = guest_rtnl_->find_link(state->standby);
+                if (!standby) return;
+                request.master_ifindex = standby->ifindex;  // the 2dev master is its standby
+            } else if (request.master_ifindex <= 0) {
+                return;
+            }
+            datapath::remove_left_datapath(request);
         });
     }
     if (const auto left = device_->teardown(); !left.empty()) {
@@ -347,40 +344,30 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     }
 }
 
+// Where a datapath of this master is, whatever its kind (the factory takes what it uses).
+datapath::DatapathRequest Daemon::datapath_request(daemon::DeviceModel model, datapath::DatapathKind kind) const {
+    datapath::DatapathRequest r;
+    r.kind = kind;
+    r.model = datapath_model(model);
+    r.master_ifindex = device_->master_ifindex();
+    r.peer_ifindex = device_->peer_ifindex();
+    r.master_netns_fd = guest_.fd();
+    r.slave_netns_fd = device_->slave_netns().fd();
+    r.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
+    return r;
+}
+
 void Daemon::start_datapath(const os::LinkInfo& standby) {
-    if (two_dev()) {
-        datapath::TwoDevDatapathOptions o;
-        o.standby_ifindex = device_->master_ifindex();
-        o.netns_fd = guest_.fd();
-        o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-        o.adopt = adopted_;
-        datapath_ = std::make_unique<datapath::TwoDevDatapath>(o);
-        return;
-    }
-    datapath::DatapathOptions options;
-    if (choice_.kind == datapath::DatapathKind::bpf) {
-        auto& o = options.bpf;
-        o.model = hidden() ? datapath::BpfModel::hidden : datapath::BpfModel::three_dev;
-        o.master_ifindex = device_->master_ifindex();
-        o.master_netns_fd = guest_.fd();
-        o.peer_ifindex = device_->peer_ifindex();
-        o.slave_netns_fd = device_->slave_netns().fd();
-        o.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
-        // The master veth has carrier exactly when its parked peer is up.
-        o.carrier = [this](bool on) {
-            const int peer = device_->peer_ifindex();
-            if (on) peer_rtnl_->set_up(peer); else peer_rtnl_->set_down(peer);
-        };
-        o.adopt = adopted_;
-    } else {
-        auto& m = options.packet.master;
-        m.name = config_.master;
-        m.mac = pairing_mac(standby);
-        m.mtu = standby.mtu;
-        m.master_netns_fd = guest_.fd();
-        m.slave_netns_fd = device_->slave_netns().fd();
-    }
-    datapath_ = datapath::make_datapath(choice_.kind, options);
+    auto request = datapath_request(config_.model, choice_.kind);
+    request.adopt = adopted_;
+    // bpf: the master veth has carrier exactly when its parked peer is up.
+    request.carrier = [this](bool on) {
+        const int peer = device_->peer_ifindex();
+        if (on) peer_rtnl_->set_up(peer); else peer_rtnl_->set_down(peer);
+    };
+    // packet: it creates its TAP master with the standby's MAC and MTU.
+    request.packet_master = {config_.master, pairing_mac(standby), standby.mtu, guest_.fd(), device_->slave_netns().fd()};
+    datapath_ = datapath::make_datapath(request);
     if (choice_.kind == datapath::DatapathKind::packet) {
         device_->record_tap_master(datapath_->master_ifindex());
         guest_rtnl_->set_mac(datapath_->master_ifindex(), pairing_mac(standby));
@@ -389,14 +376,15 @@ void Daemon::start_datapath(const os::LinkInfo& standby) {
 }
 
 void Daemon::watch_links() {
-    // Monitors before dumps: an event between the two is seen twice, never missed.
-    guest_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
+    // Monitors before dumps: an event between the two is seen twice, never missed. A supervisor's pair
+    // shares the supervisor's monitor (guest_dump()).
+    if (!shared_links_) guest_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
     guest_table_ = std::make_unique<LinkTable>(guest_inode_);
     const auto rule = pair_id_rule();
     guest_table_->set_pair_id_rule(rule);
     if (!two_dev()) guest_table_->ignore(device_->master_ifindex());  // 2dev: the master is the standby
     if (device_->holder_ifindex() > 0) guest_table_->ignore(device_->holder_ifindex());
-    (void)guest_table_->resync(guest_monitor_->resync());
+    (void)guest_table_->resync(guest_dump());
     if (!hidden()) return;
     const os::Netns& priv = *device_->private_netns();
     private_monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(priv));
@@ -463,8 +451,10 @@ void Daemon::start_services() {
     announcer_ = std::make_unique<daemon::Announcer>(
         config_.announce, [this](std::span<const std::uint8_t> frame) { announce_sender_->send(frame); });
 
-    const sigset_t signals = daemon_signals();
-    signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
+    if (!shared_links_) {
+        const sigset_t signals = daemon_signals();
+        signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
+    }
     // The control socket opens only now, with the master in place under its final name: whoever takes an
     // answer on it as "ready" (the lab puts the VM's address on the master then) never sees the standby
     // under the master's name. One daemon per master is the owner lock's job, taken first.
@@ -474,8 +464,7 @@ void Daemon::start_services() {
     handlers.resync = [this]() -> std::optional<std::string> {
         // What SIGHUP does: a failed dump is reported to the asker, the daemon goes on.
         try {
-            resync(*guest_table_, *guest_monitor_, !hidden());
-            if (private_table_) resync(*private_table_, *private_monitor_, true);
+            resync_links();
         } catch (const std::exception& e) {
             return std::string("resync failed: ") + e.what();
         }
@@ -517,43 +506,57 @@ void Daemon::watch_events() {
     loop_.set_error_hook([this](const std::string& handler, const std::exception& error) {
         on_handler_error(handler, error);
     });
-    loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_guest_links(); }, "guest links");
+    if (guest_monitor_)
+        loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_own_guest_links(); }, "guest links");
     if (private_monitor_)
         loop_.add(private_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_slave_links(); }, "private links");
-    loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
-        if (on_signal()) loop_.stop();
-    }, "signals");
+    if (signal_fd_)
+        loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
+            if (on_signal()) loop_.stop();
+        }, "signals");
     serving_ = true;
     arm_rx_grace_timer(output_ ? output_->wake_at() : std::nullopt);  // a grace that began during start-up
 }
 
 int Daemon::run() {
+    while (round(std::nullopt)) {
+    }
+    stop();
+    return exit_status_;
+}
+
+void Daemon::run_ready() {
+    if (!ended()) (void)round(Clock::duration::zero());
+}
+
+std::optional<int> Daemon::ended() const {
+    if (stopped_ || exit_status_ != 0 || loop_.stop_requested()) return exit_status_;
+    return std::nullopt;
+}
+
+bool Daemon::round(std::optional<Clock::duration> max_wait) {
     // Only the loop's own fd failing is fatal; its errors (EBADF, EINVAL) do not go away, but one retry
     // costs nothing.
     constexpr int kMaxWaitFailures = 3;
     // This many handler failures with no clean round between would only spin: better a clean exit and a
     // supervised restart.
     constexpr std::uint64_t kMaxConsecutiveHandlerErrors = 1000;
-    int wait_failures = 0;
-    std::uint64_t consecutive_errors = 0;
-    while (!stopped_ && exit_status_ == 0 && !loop_.stop_requested()) {
-        const std::uint64_t errors_before = handler_errors_;
-        try {
-            loop_.run_once();
-            wait_failures = 0;
-        } catch (const std::exception& e) {
-            spdlog::error("{}: event loop: {}", config_.master, e.what());
-            if (++wait_failures >= kMaxWaitFailures) exit_status_ = 1;
-            continue;
-        }
-        consecutive_errors = handler_errors_ == errors_before ? 0 : consecutive_errors + (handler_errors_ - errors_before);
-        if (consecutive_errors >= kMaxConsecutiveHandlerErrors) {
-            spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors);
-            exit_status_ = 1;
-        }
+    if (ended()) return false;
+    const std::uint64_t errors_before = handler_errors_;
+    try {
+        loop_.run_once(max_wait);
+        wait_failures_ = 0;
+    } catch (const std::exception& e) {
+        spdlog::error("{}: event loop: {}", config_.master, e.what());
+        if (++wait_failures_ >= kMaxWaitFailures) exit_status_ = 1;
+        return !ended();
     }
-    stop();
-    return exit_status_;
+    consecutive_errors_ = handler_errors_ == errors_before ? 0 : consecutive_errors_ + (handler_errors_ - errors_before);
+    if (consecutive_errors_ >= kMaxConsecutiveHandlerErrors) {
+        spdlog::error("{}: {} handler failures in a row; stopping", config_.master, consecutive_errors_);
+        exit_status_ = 1;
+    }
+    return !ended();
 }
 
 // One transient error (a netlink call refused, a link gone between event and action) must not end the
@@ -566,8 +569,9 @@ void Daemon::on_handler_error(const std::string& handler, const std::exception&)
 
 // Events of the failed batch may be lost: a full dump brings the tables and the core up to date.
 void Daemon::recover_from_handler_error() noexcept {
-    best_effort("failoverd", "resync guest links", [&] { resync(*guest_table_, *guest_monitor_, !hidden()); });
-    if (private_table_) best_effort("failoverd", "resync private links", [&] { resync(*private_table_, *private_monitor_, true); });
+    best_effort("failoverd", "resync guest links", [&] { resync(*guest_table_, guest_dump(), !hidden()); });
+    if (private_table_)
+        best_effort("failoverd", "resync private links", [&] { resync(*private_table_, private_monitor_->resync(), true); });
 }
 
 void Daemon::abort_start() noexcept {
@@ -594,10 +598,7 @@ void Daemon::stop() noexcept {
         best_effort("failoverd", "release the slaves", [&] { registry_->destroy_master(config_.master); });
         master_ = nullptr;
     }
-    if (auto* bpf = dynamic_cast<datapath::BpfDatapath*>(datapath_.get()))
-        best_effort("failoverd", "remove the bpf datapath", [&] { bpf->teardown(); });
-    if (auto* two = dynamic_cast<datapath::TwoDevDatapath*>(datapath_.get()))
-        best_effort("failoverd", "remove the 2dev datapath", [&] { two->teardown(); });
+    if (datapath_) best_effort("failoverd", "remove the datapath", [&] { datapath_->teardown(); });
     best_effort("failoverd", "stop the datapath", [&] { datapath_.reset(); });
     const std::vector<std::string> left = device_ ? device_->teardown() : std::vector<std::string>{};
     if (standby_was_up_ && !standby_name_.empty() && !two_dev())  // 2dev never took it down

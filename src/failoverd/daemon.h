@@ -27,6 +27,7 @@
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
 #include "failoverd/guest_channel.h"
+#include "failoverd/guest_links.h"
 #include "failoverd/link_snapshot.h"
 #include "failoverd/link_table.h"
 #include "failoverd/master_device.h"
@@ -51,9 +52,12 @@ public:
 
     // Throws ConfigError (the standby cannot be found or used, found before anything changed) or
     // SystemError (everything else, also a check that could only be made once changes had begun), with
-    // all it did undone. Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (read from a signalfd)
-    // and ignores SIGPIPE until stop(); construct it before starting other threads.
-    explicit Daemon(daemon::DaemonConfig config, DaemonPaths paths = {});
+    // all it did undone. Alone (`shared_links` null) it watches the guest's links itself, blocks SIGTERM,
+    // SIGINT and SIGHUP in the calling thread (read from a signalfd) and ignores SIGPIPE until stop();
+    // construct it before starting other threads. As one pair of a PairSupervisor (`shared_links` set,
+    // outliving the daemon) its guest link events come from on_guest_links() and the supervisor owns the
+    // signals; the supervisor drives its loop with run_ready().
+    explicit Daemon(daemon::DaemonConfig config, DaemonPaths paths = {}, GuestLinks* shared_links = nullptr);
     ~Daemon() override;  // stop()
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
@@ -68,6 +72,22 @@ public:
 
     nlohmann::json status();
     bool adopted() const { return adopted_; }
+    const std::string& master_name() const { return config_.master; }
+
+    // --- as one pair of a supervisor (shared_links) ---
+    // Readable (epoll) whenever the daemon's own loop has work (control socket, timers, the private
+    // namespace's links, the device channel).
+    int loop_fd() const { return loop_.fd(); }
+    // One round of that loop without waiting; its handlers' errors are contained as in run().
+    void run_ready();
+    // Guest link events that concern this pair, oldest first. Throws what a handler throws (the
+    // supervisor contains it: the pair is torn down and restarted).
+    void on_guest_links(const std::vector<os::LinkEvent>& events);
+    // A full dump of the links (the shared monitor overran, SIGHUP). Throws when the dump fails.
+    void resync_links();
+    // The exit status once the daemon is done (a fatal error such as its master deleted under it, or
+    // stop()); nullopt while it serves.
+    std::optional<int> ended() const;
 
 private:
     // --- start (daemon.cpp) ---
@@ -79,6 +99,7 @@ private:
     void create_master_device(const os::LinkInfo& standby);
     void watch_links();
     std::shared_ptr<const daemon::PairIdRule> pair_id_rule() const;
+    datapath::DatapathRequest datapath_request(daemon::DeviceModel model, datapath::DatapathKind kind) const;
     void start_datapath(const os::LinkInfo& standby);
     void start_core(const os::LinkInfo& standby);
     void start_services();
@@ -103,14 +124,17 @@ private:
     void recover_from_handler_error() noexcept;
 
     // --- events (daemon_events.cpp) ---
-    void on_guest_links();
+    void on_own_guest_links();
     void on_slave_links();
     void feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received);
     void on_master_change(const os::LinkEvent& event);
     bool pairs(const failover::Netdev& dev) const;
     void hide_if_slave(const failover::Netdev& dev);
     void return_if_unpaired(const failover::Netdev& dev);
-    void resync(LinkTable& table, os::LinkMonitor& monitor, bool feed);
+    std::vector<os::LinkInfo> guest_dump();
+    void resync(LinkTable& table, const std::vector<os::LinkInfo>& links, bool feed);
+    // One round of the loop: false when it cannot go on (run() stops).
+    bool round(std::optional<Clock::duration> max_wait);
     // The one way from the core to the system: the master's output (failover::MasterOutput) computes the
     // program once, applies it and says whether TX switched; here the switch is timed and announced, and
     // one timer is armed at the time the output asks to be woken (the end of the RX grace).
@@ -165,7 +189,8 @@ private:
     std::unique_ptr<MasterDevice> device_;
     std::unique_ptr<os::Rtnl> slave_rtnl_;
     std::unique_ptr<os::Rtnl> peer_rtnl_;  // the private namespace, for the bpf carrier (peer up/down)
-    std::unique_ptr<os::LinkMonitor> guest_monitor_;
+    GuestLinks* shared_links_ = nullptr;  // as a supervisor's pair: the guest's links come from there
+    std::unique_ptr<os::LinkMonitor> guest_monitor_;  // alone
     std::unique_ptr<os::LinkMonitor> private_monitor_;  // hidden
     std::unique_ptr<LinkTable> guest_table_;
     std::unique_ptr<LinkTable> private_table_;          // hidden
@@ -194,6 +219,8 @@ private:
     std::uint64_t events_published_ = 0;
     std::map<std::string, std::pair<bool, bool>> last_lower_state_;  // slave -> {link_up, tx_enabled} last published
     std::uint64_t handler_errors_ = 0;
+    std::uint64_t consecutive_errors_ = 0;  // handler failures with no clean round between
+    int wait_failures_ = 0;                 // the loop's own wait failing, in a row
     int exit_status_ = 0;
 };
 

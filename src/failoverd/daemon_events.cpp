@@ -15,11 +15,13 @@
 
 namespace nf::failoverd {
 
-void Daemon::on_guest_links() {
-    for (const os::LinkEvent& event : guest_monitor_->drain()) {
+void Daemon::on_own_guest_links() { on_guest_links(guest_monitor_->drain()); }
+
+void Daemon::on_guest_links(const std::vector<os::LinkEvent>& batch) {
+    for (const os::LinkEvent& event : batch) {
         if (event.kind == os::LinkEvent::Kind::Overrun) {
             spdlog::warn("guest link events overran; resyncing");
-            resync(*guest_table_, *guest_monitor_, !hidden());
+            resync(*guest_table_, guest_dump(), !hidden());
             continue;
         }
         if (event.link.ifindex == device_->master_ifindex()) {
@@ -45,7 +47,7 @@ void Daemon::on_slave_links() {
     for (const os::LinkEvent& event : private_monitor_->drain()) {
         if (event.kind == os::LinkEvent::Kind::Overrun) {
             spdlog::warn("private link events overran; resyncing");
-            resync(*private_table_, *private_monitor_, true);
+            resync(*private_table_, private_monitor_->resync(), true);
             continue;
         }
         const auto events = private_table_->apply(event);
@@ -70,9 +72,24 @@ void Daemon::return_if_unpaired(const failover::Netdev& dev) {
     }
 }
 
-void Daemon::resync(LinkTable& table, os::LinkMonitor& monitor, bool feed) {
-    const auto events = table.resync(monitor.resync());
+void Daemon::resync(LinkTable& table, const std::vector<os::LinkInfo>& links, bool feed) {
+    const auto events = table.resync(links);
     if (feed) feed_core(events, Clock::now());
+}
+
+// Alone: the own monitor's dump. A supervisor's pair: the links that concern it (its MAC, its master).
+std::vector<os::LinkInfo> Daemon::guest_dump() {
+    if (!shared_links_) return guest_monitor_->resync();
+    PairLinkKeys keys;
+    keys.mac = pairing_key_;
+    if (device_ && device_->master_ifindex() > 0) keys.ifindexes.push_back(device_->master_ifindex());
+    keys.every_link = config_.pairing.by == daemon::PairingKey::id;
+    return shared_links_->dump(keys);
+}
+
+void Daemon::resync_links() {
+    resync(*guest_table_, guest_dump(), !hidden());
+    if (private_table_) resync(*private_table_, private_monitor_->resync(), true);
 }
 
 void Daemon::feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received) {
@@ -154,7 +171,16 @@ void Daemon::apply_program(Clock::time_point received) {
     arm_rx_grace_timer(step.wake_at);
     if (!step.tx_switch) return;
     if (!step.tx_switch->first) timing_.record(Clock::now() - received);
-    if (step.tx_switch->new_port) announce_from(*step.tx_switch->to);
+    if (!step.tx_switch->new_port) return;
+    if (!shared_links_) {
+        announce_from(*step.tx_switch->to);
+        return;
+    }
+    // One of many pairs: the announcement (a netlink dump of the master's addresses, a socket, the frames)
+    // waits for this loop's next round, after the supervisor has handed the rest of the batch to the
+    // other pairs, so that when every primary goes at once no pair's switch waits for another's GARP.
+    const failover::Role to = *step.tx_switch->to;
+    loop_.post([this, to] { announce_from(to); }, "announce");
 }
 
 // One timer at the time the core asked for, re-armed only when that time changes.
@@ -227,8 +253,7 @@ bool Daemon::on_signal() {
     if (stop_now) return true;
     if (resync_now) {
         spdlog::info("SIGHUP: resyncing links");
-        resync(*guest_table_, *guest_monitor_, !hidden());
-        if (private_table_) resync(*private_table_, *private_monitor_, true);
+        resync_links();
     }
     return false;
 }

@@ -62,7 +62,8 @@ nlohmann::json Daemon::status() {
     j["config"] = daemon::to_json(config_);
     j["datapath_reason"] = choice_.reason;
     j["events_published"] = events_published_;
-    std::uint64_t undecodable = guest_monitor_ ? guest_monitor_->undecodable() : 0;
+    std::uint64_t undecodable = guest_monitor_ ? guest_monitor_->undecodable()
+                                : shared_links_ ? shared_links_->undecodable() : 0;
     if (private_monitor_) undecodable += private_monitor_->undecodable();
     const auto& loop = loop_.counters();
     j["event_loop"] = {{"handler_errors", handler_errors_}, {"undecodable_link_messages", undecodable},

@@ -10,6 +10,9 @@
 //   event_json.h          failover events as JSON lines for `failoverctl events`
 //   announce_sender.h     AF_PACKET send of GARP/NA frames out of the active slave
 //   daemon.h              the daemon: start (adopt or create), the epoll loop, stop (restore)
+//   guest_links.h         a pair's guest links when one monitor serves every pair (--all-matches)
+//   link_router.h         which pairs a guest link event concerns (by MAC, by known ifindex)
+//   pair_supervisor.h     --all-matches: every pair in one process, one link monitor, containment
 #include "failoverd/announce_sender.h"
 #include "failoverd/daemon.h"
 #include "failoverd/event_json.h"

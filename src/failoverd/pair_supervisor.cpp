@@ -3,7 +3,9 @@
 #include <sys/signalfd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +16,7 @@
 #include "failoverd/state_file.h"
 #include "failoverd/sysfs_netdevs.h"
 #include "failoverd_control/command_line.h"
+#include "failoverd_control/config_layer.h"
 
 namespace nf::failoverd {
 namespace {
@@ -29,21 +32,44 @@ sigset_t supervisor_signals() {
 
 // A pair whose daemon keeps failing is tried again, less and less often.
 constexpr std::chrono::seconds kMaxRestartDelay{30};
-// How long the pairs get to restore the system at stop, all together, before SIGKILL (they then leave
-// their state files, and the next start adopts or cleans up).
-constexpr std::chrono::seconds kStopBound{20};
+// Events the supervisor still has to look at (new standbys, gone ones). A burst beyond it is looked at
+// by a full scan instead.
+constexpr std::size_t kMaxPending = 16 * 1024;
 
 std::chrono::seconds restart_delay(unsigned restarts) {
     return std::min<std::chrono::seconds>(std::chrono::seconds(1 << std::min(restarts, 5u)), kMaxRestartDelay);
 }
 
+// Fault injection for the containment test (tests/integration/failoverd/all_matches_test.cpp), so that it
+// runs the real binary: the first event about the link of this name that is handed to a pair makes that
+// pair's handler throw, once per process. Unset in any real use.
+bool inject_fault(const os::LinkInfo& link) {
+    static const char* const target = std::getenv("NF_FAILOVERD_TEST_THROW_ON_LINK");
+    static bool fired = false;
+    if (!target || fired || link.name != target) return false;
+    fired = true;
+    return true;
+}
+
 }  // namespace
 
-PairSupervisor::PairSupervisor(daemon::DaemonConfig config, std::string binary, std::string state_dir)
-    : config_(std::move(config)), binary_(std::move(binary)), state_dir_(std::move(state_dir)),
-      matcher_(config_.standby), guest_(os::Netns::current()) {
+std::vector<os::LinkInfo> PairSupervisor::Links::dump(const PairLinkKeys& keys) {
+    // A pair's first dump (its start): what the monitor holds from before it is handed out first, so
+    // that the pair hears only of what comes after the dump, as a failoverd alone whose monitor opens then.
+    if (!supervisor_.router_.knows(standby_) && !supervisor_.pumping_) supervisor_.pump();
+    supervisor_.router_.set_keys(standby_, keys);
+    return supervisor_.router_.links_of(standby_, supervisor_.rtnl_.links());
+}
+
+PairSupervisor::PairSupervisor(daemon::DaemonConfig config, DaemonPaths paths)
+    : config_(std::move(config)), paths_(std::move(paths)), matcher_(config_.standby), guest_(os::Netns::current()) {
     const sigset_t signals = supervisor_signals();
     if (int rc = pthread_sigmask(SIG_BLOCK, &signals, &saved_sigmask_); rc != 0) throw_errno(rc, "pthread_sigmask");
+    // Control clients that hang up mid-answer must not kill every pair.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &saved_sigpipe_);
     signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
     // Monitor before the dump: a link that comes between the two is seen twice, never missed.
     monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
@@ -58,11 +84,14 @@ PairSupervisor::PairSupervisor(daemon::DaemonConfig config, std::string binary, 
     remember_previous_pairs();
     spdlog::info("pairs: managing every standby that matches {} (sockets in {})", matcher_.describe(), config_.control);
     scan_all();
+    settle();
 }
 
 PairSupervisor::~PairSupervisor() {
     (void)stop_all();
+    signal_fd_.reset();
     pthread_sigmask(SIG_SETMASK, &saved_sigmask_, nullptr);
+    sigaction(SIGPIPE, &saved_sigpipe_, nullptr);
 }
 
 // A previous supervisor that did not stop cleanly left its pairs' masters under the standbys' names, the
@@ -70,7 +99,7 @@ PairSupervisor::~PairSupervisor() {
 void PairSupervisor::remember_previous_pairs() {
     const std::string ours = system_key(guest_.inode(), "");
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(state_dir_, ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(paths_.state_dir, ec)) {
         if (entry.path().extension() != ".state" || !entry.path().filename().string().starts_with(ours)) continue;
         const auto state = read_state(entry.path());
         if (!state || state->master != state->standby) continue;
@@ -82,14 +111,17 @@ void PairSupervisor::remember_previous_pairs() {
     }
 }
 
-nlohmann::json PairSupervisor::pair_config(const std::string& standby) const {
+// The settings a single-pair failoverd would be given for this standby, checked the same way as a config
+// file (a standby whose name cannot be a master's is refused here, nothing changed).
+daemon::DaemonConfig PairSupervisor::pair_config(const std::string& standby) const {
     nlohmann::json j = daemon::to_json(config_);
     j.erase("standby_match");
+    j.erase("all_matches");
     j["standby"] = standby;
     j["master"] = standby;
     j["control"] = config_.control + "/" + standby + ".sock";
     j["foreground"] = true;
-    return j;
+    return daemon::resolve(daemon::parse_config_json(j, "pair " + standby), daemon::ConfigLayer{});
 }
 
 bool PairSupervisor::is_ours(const os::LinkInfo& link) const {
@@ -105,10 +137,16 @@ bool PairSupervisor::is_ours(const os::LinkInfo& link) const {
 
 void PairSupervisor::consider(const os::LinkInfo& link) {
     if (is_ours(link)) return;
-    const daemon::SysfsNetdevs sysfs;
-    auto facts = sysfs.read(link.name).value_or(daemon::NetdevFacts{link.name, {}, {}});
-    facts.name = link.name;
-    if (!matcher_.matches(facts)) return;
+    // A link's driver and features do not change while it keeps its ifindex and name: sysfs is read once
+    // per link, not on every carrier change (every primary of a burst would cost a few file reads).
+    auto verdict = verdicts_.find(link.ifindex);
+    if (verdict == verdicts_.end() || verdict->second.first != link.name) {
+        const daemon::SysfsNetdevs sysfs;
+        auto facts = sysfs.read(link.name).value_or(daemon::NetdevFacts{link.name, {}, {}});
+        facts.name = link.name;
+        verdict = verdicts_.insert_or_assign(link.ifindex, std::make_pair(link.name, matcher_.matches(facts))).first;
+    }
+    if (!verdict->second.second) return;
     std::string standby = link.name;
     if (previous_masters_.contains(link.name)) {
         // What a previous run left: <name>nsby is the standby of pair <name>; the master and the holder
@@ -127,41 +165,67 @@ void PairSupervisor::consider(const os::LinkInfo& link) {
 
 void PairSupervisor::start_pair(Pair& pair) {
     pair.restart_timer = 0;
+    pair.failed = false;
+    const std::string standby = pair.standby;
+    pair.links = std::make_unique<Links>(*this, standby);
     try {
-        pair.process = std::make_unique<PairProcess>(binary_, pair_config(pair.standby));
+        pair.daemon = std::make_unique<Daemon>(pair_config(standby), paths_, pair.links.get());
+    } catch (const ConfigError& e) {
+        // Nothing changed (the daemon's promise for ConfigError): this standby cannot be a pair as it is.
+        router_.forget(standby);
+        pair.refused = true;
+        spdlog::error("pairs: {}: refused its settings (nothing changed): {}; the pair waits until its standby "
+                      "comes again", standby, e.what());
+        return;
     } catch (const std::exception& e) {
-        const auto delay = restart_delay(pair.restarts++);
-        spdlog::error("pairs: {}: cannot start its failoverd: {}; again in {}s", pair.standby, e.what(), delay.count());
-        const std::string standby = pair.standby;
-        pair.restart_timer = loop_.after(delay, [this, standby] {
-            if (auto it = pairs_.find(standby); it != pairs_.end()) start_pair(it->second);
-        }, "restart " + standby);
+        router_.forget(standby);
+        spdlog::error("pairs: {}: cannot start: {}", standby, e.what());
+        schedule_restart(pair);
         return;
     }
-    const std::string standby = pair.standby;
-    loop_.add(pair.process->exit_fd(), EPOLLIN, [this, standby](std::uint32_t) { on_pair_exit(standby); },
+    pair.refused = false;
+    loop_.add(pair.daemon->loop_fd(), EPOLLIN, [this, standby](std::uint32_t) { on_pair_ready(standby); },
               "pair " + standby);
-    spdlog::info("pairs: {}: failoverd pid {}", pair.standby, pair.process->pid());
+    spdlog::info("pairs: {}: serving ({} master {})", standby, pair.daemon->adopted() ? "adopted" : "created",
+                 pair.daemon->master_name());
 }
 
-void PairSupervisor::on_pair_exit(const std::string& standby) {
+// The pair's own loop has work: one round of it. Its handlers' errors are its own (contained and resynced
+// as in a failoverd alone); a daemon that ended is torn down and restarted.
+void PairSupervisor::on_pair_ready(const std::string& standby) {
     const auto it = pairs_.find(standby);
-    if (it == pairs_.end() || !it->second.process) return;
+    if (it == pairs_.end() || !it->second.daemon) return;
     Pair& pair = it->second;
-    const auto status = pair.process->reap();
-    if (!status) return;
-    loop_.remove(pair.process->exit_fd());
-    pair.process.reset();
-    if (*status == daemon::kExitUsage) {  // refused its settings, changed nothing
-        pair.refused = true;
-        spdlog::error("pairs: {}: failoverd refused its settings (exit 2, nothing changed); the pair waits until "
-                      "its standby comes again", standby);
-        return;
+    try {
+        pair.daemon->run_ready();
+    } catch (const std::exception& e) {
+        pair.failed = true;
+        spdlog::error("pairs: {}: its loop failed: {}", standby, e.what());
     }
+    if (pair.failed || pair.daemon->ended()) settle();
+}
+
+void PairSupervisor::tear_down(Pair& pair, const std::string& why) {
+    router_.forget(pair.standby);
+    backlog_.erase(pair.standby);
+    if (!pair.daemon) return;
+    loop_.remove(pair.daemon->loop_fd());
+    pair.daemon->stop();
+    const int status = pair.daemon->ended().value_or(1);
+    pair.daemon.reset();
+    pair.links.reset();
+    spdlog::info("pairs: {}: {} (its daemon stopped, status {})", pair.standby, why, status);
+}
+
+void PairSupervisor::schedule_restart(Pair& pair) {
     const auto delay = restart_delay(pair.restarts++);
-    spdlog::error("pairs: {}: failoverd exited with status {}; restarting in {}s", standby, *status, delay.count());
+    spdlog::error("pairs: {}: starting it again in {}s", pair.standby, delay.count());
+    const std::string standby = pair.standby;
     pair.restart_timer = loop_.after(delay, [this, standby] {
-        if (auto found = pairs_.find(standby); found != pairs_.end()) start_pair(found->second);
+        if (auto it = pairs_.find(standby); it != pairs_.end() && !it->second.daemon) {
+            start_pair(it->second);
+            settle();
+        }
     }, "restart " + standby);
 }
 
@@ -173,29 +237,15 @@ void PairSupervisor::release(const std::string& standby) {
     Pair pair = std::move(it->second);
     pairs_.erase(it);
     loop_.cancel(pair.restart_timer);
-    if (pair.process) {
-        loop_.remove(pair.process->exit_fd());
-        pair.process->signal(SIGTERM);
-        const auto status = pair.process->wait_exit(std::chrono::seconds(10));
-        if (!status) {
-            // Killed (below): its master may still be there under the standby's name; not a standby.
-            spdlog::error("pairs: {}: failoverd did not stop within 10s; killed", standby);
-            previous_masters_.insert(standby);
-            previous_masters_.insert(holder_bridge_name(standby));
-            pair.process.reset();
-            return;
-        }
-        spdlog::info("pairs: {}: standby gone, pair released (failoverd exit {})", standby, *status);
-    } else {
-        spdlog::info("pairs: {}: standby gone, pair forgotten", standby);
-    }
-    pair.process.reset();
-    os::Rtnl rtnl;
-    if (const auto link = rtnl.find_link(standby)) consider(*link);
+    const bool served = pair.daemon != nullptr;
+    tear_down(pair, "standby gone, pair released");
+    if (!served) spdlog::info("pairs: {}: standby gone, pair forgotten", standby);
+    if (const auto link = rtnl_.find_link(standby)) consider(*link);
 }
 
 void PairSupervisor::scan_all() {
     const std::vector<os::LinkInfo> links = monitor_->resync();
+    verdicts_.clear();
     std::vector<std::string> gone;
     for (const auto& [standby, pair] : pairs_)
         if (std::none_of(links.begin(), links.end(), [&](const os::LinkInfo& l) { return l.ifindex == pair.standby_ifindex; }))
@@ -204,37 +254,157 @@ void PairSupervisor::scan_all() {
     for (const os::LinkInfo& link : links) consider(link);
 }
 
-void PairSupervisor::on_links() {
+// Every event goes to its pairs in its order; but a pair's release of a primary that went (its DELLINK,
+// the link already down) waits while any pair has a switch to make. Releasing talks to the kernel
+// (rtnetlink, tc), and while the kernel tears a namespace's links down it holds the rtnl lock for tens of
+// milliseconds: a release then blocks the whole loop, and a carrier loss read meanwhile would wait behind
+// it. So: every pair's leading events that are not such releases, round-robin; then, only if the monitor
+// has nothing new, one release; and again.
+void PairSupervisor::pump() {
+    pumping_ = true;
+    try {
+        read_events();
+        while (true) {
+            for (bool any = true; any;) {
+                any = false;
+                for (auto& [standby, queue] : backlog_) {
+                    if (queue.empty() || is_release(queue.front())) continue;
+                    const os::LinkEvent event = std::move(queue.front());
+                    queue.pop_front();
+                    deliver(standby, event);
+                    any = true;
+                }
+            }
+            // Bounded: past kMaxPending events held back, releases go first and the kernel's socket buffer
+            // holds the rest (an overrun there is a rescan).
+            std::size_t held = 0;
+            for (const auto& [standby, queue] : backlog_) held += queue.size();
+            if (held < kMaxPending && monitor_->wait(std::chrono::milliseconds(0))) {
+                read_events();
+                continue;
+            }
+            const auto next = std::find_if(backlog_.begin(), backlog_.end(), [](const auto& q) { return !q.second.empty(); });
+            if (next == backlog_.end()) break;
+            const os::LinkEvent event = std::move(next->second.front());
+            next->second.pop_front();
+            deliver(next->first, event);
+        }
+        std::erase_if(backlog_, [](const auto& q) { return q.second.empty(); });
+    } catch (...) {
+        pumping_ = false;
+        throw;
+    }
+    pumping_ = false;
+}
+
+bool PairSupervisor::is_release(const os::LinkEvent& event) {
+    return event.kind == os::LinkEvent::Kind::Del && !(event.link.admin_up && event.link.carrier);
+}
+
+void PairSupervisor::read_events() {
     for (const os::LinkEvent& event : monitor_->drain()) {
         if (event.kind == os::LinkEvent::Kind::Overrun) {
-            spdlog::warn("pairs: link events overran; rescanning");
-            scan_all();
+            rescan_ = true;
             continue;
         }
-        if (event.kind == os::LinkEvent::Kind::Del) {
-            const auto it = std::find_if(pairs_.begin(), pairs_.end(), [&](const auto& p) {
-                return p.second.standby_ifindex == event.link.ifindex;
-            });
-            if (it != pairs_.end()) release(std::string(it->first));
-            continue;
+        for (const std::string& standby : router_.route(event.link, event.kind == os::LinkEvent::Kind::Del))
+            backlog_[standby].push_back(event);
+        if (pending_.size() >= kMaxPending) {
+            ++pending_dropped_;
+            rescan_ = true;
+        } else {
+            pending_.push_back(event);
         }
-        consider(event.link);
+    }
+}
+
+void PairSupervisor::deliver(const std::string& standby, const os::LinkEvent& event) {
+    const auto it = pairs_.find(standby);
+    if (it == pairs_.end() || !it->second.daemon || it->second.failed) return;
+    Pair& pair = it->second;
+    try {
+        if (inject_fault(event.link)) throw std::runtime_error("injected fault (NF_FAILOVERD_TEST_THROW_ON_LINK)");
+        pair.daemon->on_guest_links({event});
+        if (pair.daemon->ended()) pair.failed = true;
+    } catch (const std::exception& e) {
+        // Contained: this pair is torn down and started again (settle()); the others go on.
+        spdlog::error("pairs: {}: link handler failed: {}", standby, e.what());
+        pair.failed = true;
+    }
+}
+
+void PairSupervisor::on_links() {
+    pump();
+    settle();
+}
+
+// Starting a pair dumps the links, which hands out what the monitor holds first (pump()): new events may
+// queue meanwhile; they are looked at in this same call.
+void PairSupervisor::settle() {
+    if (settling_) return;
+    settling_ = true;
+    try {
+        while (true) {
+            for (auto& [standby, pair] : pairs_) {
+                if (!pair.failed || !pair.daemon) continue;
+                tear_down(pair, "failed");
+                pair.failed = false;
+                schedule_restart(pair);
+            }
+            if (rescan_) {
+                rescan_ = false;
+                pending_.clear();
+                spdlog::warn("pairs: link events overran; rescanning");
+                scan_all();
+                resync_pairs();
+                continue;
+            }
+            if (pending_.empty()) break;
+            const os::LinkEvent event = std::move(pending_.front());
+            pending_.pop_front();
+            if (event.kind == os::LinkEvent::Kind::Del) {
+                verdicts_.erase(event.link.ifindex);
+                const auto it = std::find_if(pairs_.begin(), pairs_.end(), [&](const auto& p) {
+                    return p.second.standby_ifindex == event.link.ifindex;
+                });
+                if (it != pairs_.end()) release(std::string(it->first));
+                continue;
+            }
+            consider(event.link);
+        }
+    } catch (...) {
+        settling_ = false;
+        throw;
+    }
+    settling_ = false;
+}
+
+void PairSupervisor::resync_pairs() {
+    for (auto& [standby, pair] : pairs_) {
+        if (!pair.daemon || pair.failed) continue;
+        try {
+            pair.daemon->resync_links();
+        } catch (const std::exception& e) {
+            spdlog::error("pairs: {}: resync failed: {}", standby, e.what());
+            pair.failed = true;
+        }
     }
 }
 
 bool PairSupervisor::on_signal() {
     signalfd_siginfo info{};
-    bool stop = false;
+    bool stop = false, hup = false;
     while (::read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-        if (info.ssi_signo == SIGHUP) {
-            spdlog::info("pairs: SIGHUP: passed to every pair");
-            for (auto& [standby, pair] : pairs_)
-                if (pair.process) pair.process->signal(SIGHUP);
-        } else {
-            stop = true;
-        }
+        if (info.ssi_signo == SIGHUP) hup = true;
+        else stop = true;
     }
-    return stop;
+    if (stop) return true;
+    if (hup) {
+        spdlog::info("pairs: SIGHUP: every pair resyncs its links");
+        resync_pairs();
+        settle();
+    }
+    return false;
 }
 
 int PairSupervisor::run() {
@@ -253,20 +423,15 @@ int PairSupervisor::stop_all() noexcept {
     int result = 0;
     for (auto& [standby, pair] : pairs_) {
         loop_.cancel(std::exchange(pair.restart_timer, 0));
-        if (pair.process) pair.process->signal(SIGTERM);
-    }
-    const auto deadline = Clock::now() + kStopBound;
-    for (auto& [standby, pair] : pairs_) {
-        if (!pair.process) continue;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        const auto status = pair.process->wait_exit(std::max(left, std::chrono::milliseconds(0)));
-        if (status != 0) {
+        if (!pair.daemon) continue;
+        loop_.remove(pair.daemon->loop_fd());
+        pair.daemon->stop();
+        if (const int status = pair.daemon->ended().value_or(1); status != 0) {
             result = 1;
-            spdlog::error("pairs: {}: failoverd {}", standby,
-                          status ? "exited with status " + std::to_string(*status) : std::string("killed at stop"));
+            spdlog::error("pairs: {}: stopped with status {}", standby, status);
         }
-        loop_.remove(pair.process->exit_fd());
-        pair.process.reset();
+        pair.daemon.reset();
+        router_.forget(standby);
     }
     pairs_.clear();
     return result;

@@ -7,6 +7,7 @@ namespace nf::failoverd {
 
 void SwitchTiming::record(Duration latency) {
     last_ = latency;
+    last_at_ = std::chrono::system_clock::now();
     ++count_;
     if (samples_.size() < max_samples_) {
         samples_.push_back(latency);
@@ -29,7 +30,11 @@ nlohmann::json SwitchTiming::to_json() const {
         if (!d) return nullptr;
         return std::chrono::duration<double, std::micro>(*d).count();
     };
-    return {{"samples", count_}, {"last_us", us(last_)}, {"p50_us", us(percentile(50))}, {"p99_us", us(percentile(99))}};
+    nlohmann::json at = nullptr;
+    if (last_at_)
+        at = std::chrono::duration_cast<std::chrono::microseconds>(last_at_->time_since_epoch()).count();
+    return {{"samples", count_},           {"last_us", us(last_)},    {"p50_us", us(percentile(50))},
+            {"p99_us", us(percentile(99))}, {"last_at_unix_us", at}};
 }
 
 }  // namespace nf::failoverd

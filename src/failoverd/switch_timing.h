@@ -15,13 +15,15 @@ public:
     using Duration = std::chrono::nanoseconds;
     explicit SwitchTiming(std::size_t max_samples = 100'000) : max_samples_(max_samples) {}
 
+    // Called once the datapath has the new program: that moment is when the switch happened.
     void record(Duration latency);
     std::optional<Duration> last() const { return last_; }
     // Nearest-rank percentile over the samples kept; nullopt with none.
     std::optional<Duration> percentile(double p) const;
     std::size_t count() const { return count_; }
 
-    // {"samples":N,"last_us":..,"p50_us":..,"p99_us":..}; null members when there is no sample.
+    // {"samples":N,"last_us":..,"p50_us":..,"p99_us":..,"last_at_unix_us":..}; null members when there is no
+    // sample. last_at_unix_us (wall clock, µs) lets a benchmark line up the switches of many daemons.
     nlohmann::json to_json() const;
 
 private:
@@ -30,6 +32,7 @@ private:
     std::size_t next_ = 0;
     std::size_t count_ = 0;
     std::optional<Duration> last_;
+    std::optional<std::chrono::system_clock::time_point> last_at_;
 };
 
 }  // namespace nf::failoverd

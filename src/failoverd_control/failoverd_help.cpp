@@ -140,16 +140,17 @@ STANDBY RULES
     the name rules can select them.
 
 ALL PAIRS
-    failoverd --all-matches --match-... manages every standby the rules select. One supervisor
-    process watches the guest's links (netlink, no polling); each standby that is there at start or
-    appears later gets its own failoverd (a child process, this binary with the same settings), whose
-    master takes the standby's name (the standby becomes <name>nsby) and whose control socket is
-    <control dir>/<name>.sock. A standby that goes (unplugged) is released: its failoverd restores
-    the system and ends. A pair's failoverd that fails is restarted, 1 s after the first failure and
-    up to 30 s apart after more (it adopts or cleans up after itself like any failoverd); one that
-    refused its settings (exit 2, e.g. a standby name too long for <name>nsby) waits until its standby
-    comes again. One pair never stops another. SIGTERM/SIGINT stop every pair (each restores its
-    standby; 20 s bound, then SIGKILL) and exit 0 when all stopped cleanly; SIGHUP resyncs every pair.
+    failoverd --all-matches --match-... manages every standby the rules select, all in this one
+    process: one event loop and ONE rtnetlink link monitor of the guest (no polling), each link
+    event decoded once and handed to the pairs it concerns (by MAC and ifindex). Each standby that is
+    there at start or appears later gets its own pair (its own failover core, datapath, state file
+    and control socket <control dir>/<name>.sock), whose master takes the standby's name (the standby
+    becomes <name>nsby). A standby that goes (unplugged) is released: its pair restores the system.
+    A pair that fails (its handler throws, its master is deleted under it, its start fails) is torn
+    down, restoring what it did, and started again 1 s later, then up to 30 s apart while it keeps
+    failing; the others go on. One that refused its settings (nothing changed, e.g. a standby name
+    too long for <name>nsby) waits until its standby comes again. SIGTERM/SIGINT stop every pair
+    (each restores its standby) and exit 0 when all stopped cleanly; SIGHUP resyncs every pair.
     Not with --standby, --master, --model hidden, --pair-by id or --device-channel (each names one
     pair). `failoverctl status` lists every pair; `failoverctl --master NAME` talks to one.
 

@@ -1,6 +1,5 @@
 // failoverd: the guest failover daemon. Flags and config are checked before anything on the system
 // changes; a failed start undoes what it did.
-#include <filesystem>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -43,11 +42,8 @@ int main(int argc, char** argv) {
     // --foreground is the only mode: a supervisor (systemd, the lab) owns the process.
     try {
         if (config.all_matches) {
-            // Each pair runs this same binary, for one standby.
-            std::error_code ec;
-            const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-            if (ec) throw nf::SystemError(ec.value(), "/proc/self/exe");
-            nf::failoverd::PairSupervisor supervisor(config, self.string());
+            // Every pair in this process, on one loop and one link monitor.
+            nf::failoverd::PairSupervisor supervisor(config);
             return supervisor.run();
         }
         nf::failoverd::Daemon daemon(config);

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/rollback.h"
 #include "common/unique_fd.h"
 #include "datapath/bpf/failover.skel.h"
 #include "datapath/bpf/failover_abi.h"
@@ -46,29 +47,6 @@ int libbpf_to_spdlog(libbpf_print_level level, const char* format, va_list args)
     return 0;
 }
 
-// The undo steps of a constructor, run newest first if it does not reach commit(): a failed start must
-// leave no filter, qdisc, pin or directory that was not there before.
-class Rollback {
-public:
-    Rollback() = default;
-    Rollback(const Rollback&) = delete;
-    Rollback& operator=(const Rollback&) = delete;
-    ~Rollback() {
-        for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) {
-            try {
-                (*step)();
-            } catch (const std::exception& e) {
-                spdlog::warn("bpf datapath: undo a failed start: {}", e.what());
-            }
-        }
-    }
-    void add(std::function<void()> step) { steps_.push_back(std::move(step)); }
-    void commit() { steps_.clear(); }
-
-private:
-    std::vector<std::function<void()>> steps_;
-};
-
 // mkdir -p; returns the directories it created, outermost first.
 std::vector<std::filesystem::path> make_directories(const std::filesystem::path& path) {
     std::vector<std::filesystem::path> created;
@@ -100,7 +78,7 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
     os::ensure_bpffs();
     Rollback rollback;
     for (const auto& dir : make_directories(options_.pin_dir))
-        rollback.add([dir] { std::filesystem::remove(dir); });  // only if empty, like rmdir
+        rollback.push([dir] { std::filesystem::remove(dir); });  // only if empty, like rmdir
 
     const std::string config_pin = options_.pin_dir + "/nf_config";
     if (options_.adopt && !std::filesystem::exists(config_pin))
@@ -128,12 +106,12 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
             throw_errno(-rc, "bpf datapath adopt: reuse " + dev_pin);
     }
     if (int rc = nf_failover::load(skel_.get()); rc < 0) throw_errno(-rc, "bpf datapath: load programs");
-    if (!options_.adopt) rollback.add([this] { unpin_every_map(skel_->obj); });
+    if (!options_.adopt) rollback.push([this] { unpin_every_map(skel_->obj); });
     if (!std::filesystem::exists(dev_pin)) {
         // Fresh, or adopting pins of a version without it: from now on it is pinned with the others.
         if (int rc = bpf_map__pin(skel_->maps.nf_slot_dev, dev_pin.c_str()); rc < 0)
             throw_errno(-rc, "bpf datapath: pin " + dev_pin);
-        rollback.add([dev_pin] { std::filesystem::remove(dev_pin); });
+        rollback.push([dev_pin] { std::filesystem::remove(dev_pin); });
     }
 
     if (options_.adopt) {
@@ -153,12 +131,12 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
     // to a qdisc we created goes with that qdisc.
     const TcHookPoint tx = tx_hook_point();
     const bool tx_qdisc = attach_tx_hook();
-    rollback.add([this, tx, tx_qdisc] { undo_hook(tx, tx_qdisc); });
+    rollback.push([this, tx, tx_qdisc] { undo_hook(tx, tx_qdisc); });
     for (Slot slot : {Slot::primary, Slot::standby}) {
         const int ifindex = slave_ifindex(slot);
         if (ifindex <= 0) continue;
         const bool rx_qdisc = attach_rx_hook(ifindex);
-        rollback.add([this, ifindex, rx_qdisc] { undo_hook({options_.slave_netns_fd, ifindex, false}, rx_qdisc); });
+        rollback.push([this, ifindex, rx_qdisc] { undo_hook({options_.slave_netns_fd, ifindex, false}, rx_qdisc); });
     }
     rollback.commit();
     spdlog::info("bpf datapath {} on master ifindex {} ({} model, pins in {})",

@@ -66,7 +66,7 @@ public:
     // Leave filters and pins in place for a successor (crash-like handover); the object is inert after.
     void release();
     // Detach every filter, remove the clsact qdiscs we created, unpin the maps; inert after.
-    void teardown();
+    void teardown() override;
 
 private:
     struct SkeletonDeleter { void operator()(nf_failover* skel) const; };

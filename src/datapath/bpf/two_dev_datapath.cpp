@@ -16,7 +16,7 @@
 #include "datapath/bpf/bpf_maps.h"
 #include "datapath/bpf/two_dev.skel.h"
 #include "datapath/bpf/two_dev_abi.h"
-#include "failover/rollback.h"
+#include "common/rollback.h"
 #include "os/mounts.h"
 #include "os/netns.h"
 
@@ -35,7 +35,7 @@ TwoDevDatapath::TwoDevDatapath(TwoDevDatapathOptions options) : options_(std::mo
     if (options_.standby_ifindex <= 0) throw ConfigError("2dev datapath: no standby ifindex");
     route_libbpf_logs();
     os::ensure_bpffs();
-    failover::Rollback rollback;
+    Rollback rollback;
     const std::filesystem::path dir(options_.pin_dir);
     if (!std::filesystem::exists(dir)) {
         std::error_code ec;

@@ -51,7 +51,7 @@ public:
     int slave_ifindex(Slot slot) const;  // 0 = empty slot
 
     void release();   // leave filters and pins for a successor; inert after
-    void teardown();  // remove filters, the clsact qdiscs we created, the pins; inert after
+    void teardown() override;  // remove filters, the clsact qdiscs we created, the pins; inert after
 
 private:
     struct SkeletonDeleter { void operator()(nf_two_dev* skel) const; };

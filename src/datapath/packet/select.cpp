@@ -19,10 +19,53 @@ DatapathChoice choose_datapath(DatapathKind requested) {
     return {DatapathKind::bpf, "BPF maps can be created (CAP_BPF)"};
 }
 
-std::unique_ptr<Datapath> make_datapath(DatapathKind kind, const DatapathOptions& options) {
-    if (kind == DatapathKind::automatic) kind = choose_datapath(kind).kind;
-    if (kind == DatapathKind::bpf) return std::make_unique<BpfDatapath>(options.bpf);
-    return std::make_unique<PacketDatapath>(options.packet);
+namespace {
+
+BpfDatapathOptions bpf_options(const DatapathRequest& r) {
+    BpfDatapathOptions o;
+    o.model = r.model == DatapathModel::hidden ? BpfModel::hidden : BpfModel::three_dev;
+    o.master_ifindex = r.master_ifindex;
+    o.master_netns_fd = r.master_netns_fd;
+    o.peer_ifindex = r.peer_ifindex;
+    o.slave_netns_fd = r.slave_netns_fd;
+    o.pin_dir = r.pin_dir;
+    o.carrier = r.carrier;
+    o.adopt = r.adopt;
+    return o;
+}
+
+TwoDevDatapathOptions two_dev_options(const DatapathRequest& r) {
+    TwoDevDatapathOptions o;
+    o.standby_ifindex = r.master_ifindex;
+    o.netns_fd = r.master_netns_fd;
+    o.pin_dir = r.pin_dir;
+    o.adopt = r.adopt;
+    return o;
+}
+
+}  // namespace
+
+std::unique_ptr<Datapath> make_datapath(const DatapathRequest& request) {
+    const DatapathKind kind = request.kind == DatapathKind::automatic ? choose_datapath(request.kind).kind : request.kind;
+    if (request.model == DatapathModel::two_dev) {
+        if (kind != DatapathKind::bpf) throw ConfigError("the 2dev model needs the bpf datapath");
+        return std::make_unique<TwoDevDatapath>(two_dev_options(request));
+    }
+    if (kind == DatapathKind::bpf) return std::make_unique<BpfDatapath>(bpf_options(request));
+    PacketDatapathOptions o;
+    o.master = request.packet_master;
+    return std::make_unique<PacketDatapath>(o);
+}
+
+void remove_left_datapath(const DatapathRequest& request) {
+    if (request.kind != DatapathKind::bpf) return;
+    DatapathRequest left = request;
+    left.adopt = true;
+    left.carrier = nullptr;
+    if (left.model == DatapathModel::two_dev)
+        TwoDevDatapath(two_dev_options(left)).teardown();
+    else
+        BpfDatapath(bpf_options(left)).teardown();
 }
 
 }  // namespace nf::datapath

@@ -1,6 +1,7 @@
-// failoverd --all-matches: one process for every standby the rules select, each with its own master,
-// now and as NICs come and go; one pair failing never stops the others; failoverctl lists them all and
-// --master picks one. Real veths in namespaces of our own (the lab's sb0/pr0 plus more pairs).
+// failoverd --all-matches: one process, one link monitor, for every standby the rules select, each with its
+// own master, now and as NICs come and go; one pair failing (a handler that throws, a master deleted under
+// it, settings it refuses) never stops the others; failoverctl lists them all and --master picks one. Real
+// veths in namespaces of our own (the lab's sb0/pr0 plus more pairs).
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -61,13 +62,27 @@ protected:
         sh_status(lab_->in_guest("link set pr" + std::to_string(n) + " up"));
     }
 
-    DaemonProcess& start_supervisor() {
+    // `env`: NAME=VALUE set for the supervisor (the fault injection).
+    DaemonProcess& start_supervisor(const std::vector<std::string>& env = {}) {
+        std::vector<std::string> launcher;
+        if (!env.empty()) {
+            launcher.push_back("env");
+            launcher.insert(launcher.end(), env.begin(), env.end());
+            for (const std::string& a : std::vector<std::string>{"nsenter", "--net=/run/netns/" + lab_->guest(), "--"})
+                launcher.push_back(a);
+        }
         daemons_.push_back(std::make_unique<DaemonProcess>(
             lab_->guest(),
             std::vector<std::string>{"--all-matches", "--match-name", "sb*", "--control", control_dir_, "--datapath",
                                      GetParam(), "--foreground", "--log-level", "debug"},
-            "/tmp/nfp-" + lab_->tag() + ".log"));
+            "/tmp/nfp-" + lab_->tag() + ".log", launcher));
         return *daemons_.back();
+    }
+    std::size_t count_in_log(DaemonProcess& d, const std::string& text) const {
+        const std::string log = d.log();
+        std::size_t n = 0;
+        for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+        return n;
     }
 
     std::string control(const std::string& master) const { return control_dir_ + "/" + master + ".sock"; }
@@ -102,11 +117,8 @@ TEST_P(AllMatches, EveryMatchingStandbyGetsItsOwnMasterAndSwitchesAlone) {
         EXPECT_EQ(status(m).value("master", ""), m);
         EXPECT_TRUE(lab_->link_exists(lab_->guest(), m + "nsby")) << "the standby is renamed while its master has its name";
     }
-    // Each pair its own process: three pids.
-    std::set<int> pids;
-    for (const std::string m : {"sb0", "sb1", "sb2"}) pids.insert(status(m).value("pid", 0));
-    EXPECT_EQ(pids.size(), 3u);
-    EXPECT_FALSE(pids.contains(d.pid()));
+    // Every pair in the supervisor's process (nsenter execs failoverd: the same pid).
+    for (const std::string m : {"sb0", "sb1", "sb2"}) EXPECT_EQ(status(m).value("pid", 0), d.pid()) << m;
 
     // sb1's primary goes: sb1 falls back to its standby, the others stay on their primaries.
     sh(lab_->in_host("link del prh1"));
@@ -134,7 +146,7 @@ TEST_P(AllMatches, AStandbyAddedLaterGetsItsMasterAndOneRemovedIsReleased) {
     add_standby(1);
     ASSERT_TRUE(d.wait_ready(control("sb1"), 20s)) << d.log();
     EXPECT_TRUE(wait_active("sb1", "primary")) << status("sb1").dump();
-    const int sb0_pid = status("sb0").value("pid", 0);
+    const auto sb0_uptime = status("sb0").value("uptime_s", -1);
 
     // The standby is unplugged (its veth deleted from the host side): its pair is released, the master goes.
     sh(lab_->in_host("link del sbh1"));
@@ -143,8 +155,9 @@ TEST_P(AllMatches, AStandbyAddedLaterGetsItsMasterAndOneRemovedIsReleased) {
     EXPECT_TRUE(wait_until([&] { return !std::filesystem::exists(lab_->state_file("sb1")); }, 5s));
     // The primary of a released pair is the guest's again, not enslaved to anything.
     EXPECT_TRUE(lab_->link_exists(lab_->guest(), "pr1"));
-    // The other pair never noticed.
-    EXPECT_EQ(status("sb0").value("pid", 0), sb0_pid);
+    // The other pair never noticed: still the daemon it was.
+    EXPECT_GE(status("sb0").value("uptime_s", -1), sb0_uptime);
+    EXPECT_EQ(count_in_log(d, "pairs: sb0: serving"), 1u);
     EXPECT_EQ(status("sb0").value("active", ""), "primary");
 
     // Plugged again: a new pair for it.
@@ -156,7 +169,7 @@ TEST_P(AllMatches, AStandbyAddedLaterGetsItsMasterAndOneRemovedIsReleased) {
     EXPECT_EQ(d.wait_exit(30s), 0) << d.log();
 }
 
-TEST_P(AllMatches, OneFailingPairNeverStopsTheOthers) {
+TEST_P(AllMatches, APairThatRefusesItsSettingsChangesNothingAndStopsNoOther) {
     add_standby(1);
     add_primary(1);
     add_standby(3, kTooLong);  // refuses: <name>nsby is longer than IFNAMSIZ
@@ -165,26 +178,75 @@ TEST_P(AllMatches, OneFailingPairNeverStopsTheOthers) {
     ASSERT_TRUE(d.wait_ready(control("sb1"), 20s)) << d.log();
     EXPECT_TRUE(wait_active("sb0", "primary"));
     EXPECT_TRUE(wait_active("sb1", "primary"));
-    EXPECT_TRUE(wait_until([&] { return d.log().find(std::string(kTooLong) + ": failoverd refused its settings") !=
+    EXPECT_TRUE(wait_until([&] { return d.log().find(std::string(kTooLong) + ": refused its settings") !=
                                         std::string::npos; }, 10s)) << d.log();
     EXPECT_FALSE(std::filesystem::exists(control(kTooLong)));
     EXPECT_TRUE(lab_->link_exists(lab_->guest(), kTooLong)) << "the refused pair changed nothing";
+    EXPECT_EQ(count_in_log(d, std::string(kTooLong) + ": refused"), 1u) << "not retried while its standby stays";
 
-    // One pair's daemon crashes: it is restarted (and cleans up after itself); the other keeps its process.
-    const int sb0_pid = status("sb0").value("pid", 0);
-    const int sb1_pid = status("sb1").value("pid", 0);
-    ASSERT_GT(sb1_pid, 0);
-    ::kill(sb1_pid, SIGKILL);
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(30s), 0) << d.log();
+}
+
+// A pair's link handler throws (fault injection in the real binary: the first event about pr1, which
+// comes while both pairs serve): that pair is torn down, restoring what it did, and started again after
+// its backoff; the other pair keeps serving and switching throughout, the same daemon.
+TEST_P(AllMatches, APairWhoseHandlerThrowsIsRestartedAndTheOthersGoOn) {
+    add_standby(1);
+    DaemonProcess& d = start_supervisor({"NF_FAILOVERD_TEST_THROW_ON_LINK=pr1"});
+    ASSERT_TRUE(d.wait_ready(control("sb0"), 20s)) << d.log();
+    ASSERT_TRUE(d.wait_ready(control("sb1"), 20s)) << d.log();
+    ASSERT_TRUE(wait_active("sb0", "primary")) << status("sb0").dump();
+    EXPECT_EQ(status("sb1").value("active", ""), "standby");
+
+    add_primary(1);  // its first event throws in sb1's handler
+    EXPECT_TRUE(wait_until([&] { return count_in_log(d, "pairs: sb1: link handler failed: injected fault") == 1; }, 10s))
+        << d.log();
+    EXPECT_TRUE(wait_until([&] { return count_in_log(d, "pairs: sb1: serving") == 2; }, 20s)) << d.log();
+    // Started afresh: it pairs with pr1 from its dump.
+    EXPECT_TRUE(wait_active("sb1", "primary")) << status("sb1").dump();
+    EXPECT_EQ(status("sb1").value("pid", 0), d.pid());
+
+    // sb0 was never touched, and still switches.
+    EXPECT_EQ(count_in_log(d, "pairs: sb0: serving"), 1u);
+    lab_->delete_primary();  // pr0
+    EXPECT_TRUE(wait_active("sb0", "standby")) << status("sb0").dump();
+    EXPECT_EQ(status("sb1").value("active", ""), "primary");
+
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(30s), 0) << d.log();
+    for (const std::string m : {"sb0", "sb1"}) {
+        EXPECT_TRUE(lab_->link_exists(lab_->guest(), m)) << m << " has its own name again";
+        EXPECT_FALSE(std::filesystem::exists(lab_->state_file(m))) << m;
+    }
+}
+
+// A pair's daemon ends on its own (its master deleted under it, as a failoverd alone exits 1): it is torn
+// down and started again, building a new master; the other pair goes on.
+TEST_P(AllMatches, APairWhoseMasterIsDeletedIsRestartedAndTheOthersGoOn) {
+    add_standby(1);
+    add_primary(1);
+    DaemonProcess& d = start_supervisor();
+    ASSERT_TRUE(d.wait_ready(control("sb0"), 20s)) << d.log();
+    ASSERT_TRUE(d.wait_ready(control("sb1"), 20s)) << d.log();
+    ASSERT_TRUE(wait_active("sb1", "primary")) << status("sb1").dump();
+    const int old_master = status("sb1").value("master_ifindex", 0);
+    ASSERT_GT(old_master, 0);
+
+    sh(lab_->in_guest("link del sb1"));  // the master, which has the standby's name
+    EXPECT_TRUE(wait_until([&] { return count_in_log(d, "pairs: sb1: failed") == 1; }, 10s)) << d.log();
     EXPECT_TRUE(wait_until([&] {
-        const int pid = status("sb1").value("pid", 0);
-        return pid != 0 && pid != sb1_pid;
+        const int now = status("sb1").value("master_ifindex", 0);
+        return now > 0 && now != old_master;
     }, 20s)) << d.log();
     EXPECT_TRUE(wait_active("sb1", "primary")) << status("sb1").dump();
-    EXPECT_EQ(status("sb0").value("pid", 0), sb0_pid);
+    EXPECT_EQ(count_in_log(d, "pairs: sb0: serving"), 1u);
     EXPECT_EQ(status("sb0").value("active", ""), "primary");
 
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(30s), 0) << d.log();
+    EXPECT_TRUE(lab_->link_exists(lab_->guest(), "sb1"));
+    EXPECT_FALSE(lab_->link_exists(lab_->guest(), "sb1nsby"));
 }
 
 TEST_P(AllMatches, FailoverctlListsEveryPairAndMasterPicksOne) {

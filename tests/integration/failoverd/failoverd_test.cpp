@@ -50,6 +50,11 @@ TEST_P(Failoverd, PrimaryDeletedMovesTrafficToTheStandby) {
     start();
     lab_->configure_master_ip();
     ASSERT_TRUE(lab_->ping());
+    const auto unix_us = [] {
+        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    const auto before = unix_us();
     lab_->delete_primary();
     ASSERT_TRUE(wait_active("standby"));
     EXPECT_TRUE(lab_->ping());
@@ -58,6 +63,10 @@ TEST_P(Failoverd, PrimaryDeletedMovesTrafficToTheStandby) {
     EXPECT_GE(s["counters"]["failovers"].get<int>(), 1);
     EXPECT_GE(s["switch"]["samples"].get<int>(), 1);
     EXPECT_FALSE(s["switch"]["last_us"].is_null());
+    // When that switch reached the datapath, by the wall clock (scripts/bench-pairs lines pairs up by it).
+    ASSERT_TRUE(s["switch"]["last_at_unix_us"].is_number()) << s["switch"].dump();
+    EXPECT_GE(s["switch"]["last_at_unix_us"].get<std::int64_t>(), before);
+    EXPECT_LE(s["switch"]["last_at_unix_us"].get<std::int64_t>(), unix_us());
 }
 
 TEST_P(Failoverd, PrimaryReaddedWithTheSameMacIsTakenBackAtOnce) {
