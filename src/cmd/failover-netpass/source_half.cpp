@@ -75,18 +75,24 @@ int run_source(const Options& o) {
     SourceWindow window(o.bounds);
     FrameQueue copies(o.bounds.max_frames, o.bounds.max_bytes);  // given back to the source guest on abort
     ControlInput control;
-    std::uint64_t kept = 0, forwarded = 0, bytes = 0, send_failed = 0, recovered = 0;
+    std::uint64_t kept = 0, forwarded = 0, bytes = 0, send_failed = 0, recovered = 0, over_bound = 0;
     std::string peer_error;
     std::optional<TapCounts> at_stop;  // the tap's counts once armed (the VMM no longer reads)
     bool recovery_done = false;
 
     const auto keep_frame = [&](std::span<const std::uint8_t> frame) {
+        // The program bounds what it puts in the ring, but the frames recovered from the mirror come on top:
+        // the bound is on everything kept, so it is enforced here too (the destination holds no more).
+        if (kept + forwarded >= o.bounds.max_frames || bytes + frame.size() > o.bounds.max_bytes) {
+            ++over_bound;
+            return false;
+        }
         (window.frame(Clock::now()) == SourceWindow::Kind::Kept ? kept : forwarded)++;
         bytes += frame.size();
         if (!window.is_resumed()) copies.push(frame);  // (recovered ones too: the source guest never had them)
         if (!peer_error.empty()) {
             ++send_failed;
-            return;
+            return true;
         }
         try {
             write_all(peer.get(), encode(MessageType::Frame, frame));
@@ -94,14 +100,14 @@ int run_source(const Options& o) {
             peer_error = e.what();
             ++send_failed;
         }
+        return true;
     };
     // Every mirror record precedes every kept one in the ring: the unread mirrored frames go first.
     const auto recover = [&] {
         if (recovery_done || !at_stop) return;
         recovery_done = true;
         for (const auto& f : mirror.unread(*at_stop)) {
-            keep_frame(f);
-            ++recovered;
+            if (keep_frame(f)) ++recovered;
         }
     };
     const auto on_frame = [&](np_mode kind, std::span<const std::uint8_t> frame) {
@@ -110,7 +116,7 @@ int run_source(const Options& o) {
             return;
         }
         recover();
-        keep_frame(frame);
+        (void)keep_frame(frame);
     };
     np_counters last{};  // the program's counters, read before it is detached (its maps go with it)
     const auto detach = [&] {
@@ -122,7 +128,7 @@ int run_source(const Options& o) {
         return nlohmann::json{{"event", "done"},       {"role", "source"},
                               {"outcome", outcome},    {"kept", kept},
                               {"forwarded", forwarded}, {"bytes", bytes},
-                              {"dropped", c.over_bound + c.oversize + send_failed},
+                              {"dropped", c.over_bound + c.oversize + send_failed + over_bound},
                               {"recovered", recovered},
                               {"mirrored", mirror.total()},
                               {"recovery-note", mirror.note()}};

@@ -163,14 +163,21 @@ TEST(TrafficOverVeth, LinkDownForThreeHundredMillisecondsIsOneGapOfThatLength) {
 
         ASSERT_TRUE(total.longest_gap);
         const Outage& gap = *total.longest_gap;
+        const auto ms = [&](std::int64_t t) { return std::to_string((t - down_at) / kMs) + " ms"; };
+        SCOPED_TRACE("relative to link down: down done " + ms(down_done) + ", up " + ms(up_at) + ", up done " +
+                     ms(up_done) + "; gap " + ms(gap.start_ns) + " .. " + ms(gap.end_ns) + ", " +
+                     std::to_string(gap.packets) + " packets of " + std::to_string(missing) + " missing");
         EXPECT_GE(gap.duration_ns(), 200 * kMs);
         EXPECT_LE(gap.duration_ns(), outage_bound + 500 * kMs);
         EXPECT_GE(gap.start_ns, down_at - 20 * kMs);  // begins at the link going down...
         EXPECT_LE(gap.start_ns, down_done + 200 * kMs);
         EXPECT_GE(gap.end_ns, up_at - 50 * kMs);       // ...ends after it comes back
-        // Nearly all missing packets are in that one gap; the gap is about one packet per ms.
+        // Nearly all missing packets are in that one gap; the gap is about one packet per ms. (A sender the
+        // loaded machine did not schedule for a while sends the packets it owes at once when it runs again:
+        // a stall at either end of the gap moves its packet count away from its length by the stall.)
         EXPECT_GE(gap.packets * 10, missing * 9);
-        EXPECT_NEAR(static_cast<double>(gap.packets), static_cast<double>(gap.duration_ns()) / kMs, 50.0);
+        EXPECT_NEAR(static_cast<double>(gap.packets), static_cast<double>(gap.duration_ns()) / kMs,
+                    100.0 + static_cast<double>(gap.duration_ns()) / kMs / 5);
 
         EXPECT_EQ(analysis.phases[0].directions[d].lost + analysis.phases[0].directions[d].not_sent, 0u);
         EXPECT_GT(analysis.phases[1].directions[d].lost + analysis.phases[1].directions[d].not_sent, 100u);
