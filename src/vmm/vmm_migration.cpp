@@ -36,8 +36,8 @@ constexpr std::size_t kNetpassSectionBytes = 1u << 20;
 // just before may still be in flight (a busy host's softirq or forwarder lags by milliseconds), and once
 // the tail is sent nothing can follow it. The destination holds its own frames meanwhile, so the order
 // stays; host netpass's source window does the same ("forwarded until quiet").
-constexpr auto kNetpassQuiet = std::chrono::milliseconds(20);
-constexpr auto kNetpassQuietMax = std::chrono::milliseconds(200);
+constexpr auto kNetpassQuiet = std::chrono::milliseconds(50);
+constexpr auto kNetpassQuietMax = std::chrono::milliseconds(300);
 
 qmp::QmpResult to_qmp(const device::Reply& reply) {
     if (const auto* error = std::get_if<device::CommandError>(&reply)) return qmp::QmpError{error->error_class, error->desc};
