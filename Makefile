@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # `make test` runs every fuzz target this long: a smoke test that the parsers survive their corpus and a bit.
 FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps build test unit-asan test-all demo bench compare install clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps build benchmarks test unit-asan test-all demo bench compare install clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -58,7 +58,11 @@ install: build
 demo: build
 	scripts/demo
 
-bench: build
+# The benchmark binaries (bench/: core, namespace and soak) are not part of `build`: only these use them.
+benchmarks: build
+	cmake --build $(BUILD) -j$(JOBS) --target benchmarks
+
+bench: benchmarks
 	scripts/bench
 
 # failoverd vs the kernel's net_failover in real QEMU guests, side by side (also run by `make bench`);

@@ -1,5 +1,7 @@
 #include "netpass/mirror_window.h"
 
+#include <algorithm>
+
 namespace nf::netpass {
 
 void MirrorWindow::start(TapCounts at_start) {
@@ -8,6 +10,13 @@ void MirrorWindow::start(TapCounts at_start) {
     window_.clear();
     total_ = 0;
     missed_ = 0;
+    backlog_ = 0;
+}
+
+void MirrorWindow::sample(TapCounts at) {
+    if (!started_ || at.read < start_.read || at.dropped < start_.dropped) return;
+    const std::uint64_t taken = (at.read - start_.read) + (at.dropped - start_.dropped);
+    if (taken > total_) backlog_ = std::max(backlog_, taken - total_);
 }
 
 void MirrorWindow::mirrored(std::span<const std::uint8_t> frame) {
@@ -31,7 +40,8 @@ std::vector<Frame> MirrorWindow::unread(TapCounts now) {
         note_ = "the tap's counters went backwards";
         return out;
     }
-    const std::uint64_t taken = (now.read - start_.read) + (now.dropped - start_.dropped);
+    std::uint64_t taken = (now.read - start_.read) + (now.dropped - start_.dropped);
+    taken -= std::min(taken, backlog_);  // the frames queued before the start went first
     if (taken > total_) {
         note_ = "the tap's reader took more frames than were mirrored (its queue was not empty at the start)";
         return out;

@@ -43,6 +43,8 @@ struct np_counters {
     __u64 passed;        /* frames passed on while armed */
     __u64 mirrored;      /* copies made in NP_MIRROR */
     __u64 mirror_missed; /* copies that did not fit the ring (recovery is then off) */
+    __u64 flooded;       /* group-addressed frames passed while armed: every port of the L2 domain, the
+                            destination's tap included, gets its own copy (kept, they would arrive twice) */
 };
 
 #endif

@@ -642,8 +642,14 @@ void MigrationRun::finish_after_switch(RunResult& result) {
         end("skipped", {{"reason", "--no-announce"}});
     } else {
         const auto& a = request_.announce;
+        // From the standby only (QEMU: `interfaces`, by NIC id): an emulated primary with the same MAC, just
+        // plugged, would announce it from the VF's port while the guest does not use the VF yet, and the
+        // bridge would send the guest's frames there until the guest's next frame on the standby (measured in
+        // tests/vm: every round cost the stream toward the guest up to 60 frames). A passthrough VF is never
+        // announced by QEMU; the guest's own traffic teaches the switch once it uses the VF (our VMM does the same).
         QmpReply r = call(Side::Destination, "announce-self",
-                          {{"initial", a.initial}, {"max", a.max}, {"rounds", a.rounds}, {"step", a.step}});
+                          {{"initial", a.initial}, {"max", a.max}, {"rounds", a.rounds}, {"step", a.step},
+                           {"interfaces", json::array({pairing_.standby})}});
         if (r.ok) {
             end("ok");
         } else {
@@ -748,6 +754,11 @@ RunResult MigrationRun::run() {
         do_unplug_primary();
         do_netpass_start();
         do_migrate();
+        // The destination runs: host netpass ends before the VF comes back. Its hold and injection are on the
+        // standby's backend, so they order the frames only while that is the guest's one path; once the VF is
+        // plugged (and the filter points at it) new frames would overtake the held ones. (A destination started
+        // paused runs only at resume-destination, after the VF: netpass ends at the end there.)
+        if (committed_) netpass_finish(result);
         do_plug_primary();
         do_filter_to_primary();
         do_resume_destination();

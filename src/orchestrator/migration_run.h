@@ -13,12 +13,13 @@
 //                        source's kept frames go back to the source VM)
 //   migrate              `migrate`, MIGRATION events + query-migrate polls        undo: migrate_cancel, cont
 //                        (host netpass: armed on the source's STOP / `device` state)
+//   netpass-finish       host netpass, once the destination runs: the halves' counts (told `resumed` at the
+//                        switch), before the VF returns (a destination started paused: at the end)
 //   plug-primary         destination: FAILOVER_NEGOTIATED, or device_add          (no undo: dest is dropped)
 //   filter-to-primary    destination host: the VM's MAC → the VF                  undo: filter as found
 //   resume-destination   `cont` when the destination was started paused (-S): the point of no return
-//   announce-self        destination announces the guest's MACs                  (after the switch)
+//   announce-self        destination announces the guest's MAC from the standby   (after the switch)
 //   release-source-filter source host: our entry removed (the VM left)          (after the switch)
-//   netpass-finish       host netpass: the halves' counts (told `resumed` at the switch)
 //
 // Until the VM runs on the destination, a failure undoes every step done, newest first. After that there
 // is no way back; a failure is reported as FailedAfterSwitch.

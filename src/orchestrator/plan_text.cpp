@@ -46,6 +46,12 @@ std::vector<PlannedStep> MigrationRun::plan() const {
                          "abort: both detach, the source's kept frames go back to the source VM"});
     steps.push_back({step::kMigrate, Side::Source, "migrate " + request_.uri + ", follow MIGRATION events",
                      "migrate_cancel, the guest running on the source again"});
+    if (p.netpass == NetpassMode::Host)
+        steps.push_back({step::kNetpassFinish, Side::Host,
+                         "once the destination runs, before the VF returns (a destination started paused: after "
+                         "announce-self): the halves' counts (kept, injected, forwarded, dropped), at most " +
+                             std::to_string(request_.netpass_finish.count()) + " ms",
+                         "-"});
     steps.push_back({step::kPlugPrimary, Side::Destination,
                      p.failover ? "wait for FAILOVER_NEGOTIATED(" + p.standby + "), " + p.primary + " listed" +
                                       (request_.primary_device ? ", else device_add" : "")
@@ -65,11 +71,6 @@ std::vector<PlannedStep> MigrationRun::plan() const {
                      ports_.source_filter ? ports_.source_filter->describe() + ": our entry removed"
                                           : "skipped (no --source-filter)",
                      "-"});
-    if (p.netpass == NetpassMode::Host)
-        steps.push_back({step::kNetpassFinish, Side::Host,
-                         "the halves' counts (kept, injected, forwarded, dropped), at most " +
-                             std::to_string(request_.netpass_finish.count()) + " ms",
-                         "-"});
     return steps;
 }
 

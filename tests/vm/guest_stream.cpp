@@ -115,17 +115,20 @@ StreamFigures GuestToHostStream::stop() {
     }
     if (!any || highest < from) return f;
     std::vector<std::int64_t> arrivals;
+    std::int64_t last_rx_ns = 0;
     for (std::size_t seq = from; seq <= highest; ++seq) {
         const auto& e = entries[seq];
         ++f.sent;
         if (!e.received()) {
             ++f.lost;
+            if (f.lost_after.size() < 8) f.lost_after.push_back({seq, last_rx_ns});
             continue;
         }
         ++f.delivered;
         if (e.reordered) ++f.reordered;
         if (e.copies > 1) ++f.duplicated;
         arrivals.push_back(e.first_rx_ns);
+        last_rx_ns = e.first_rx_ns;
     }
     std::sort(arrivals.begin(), arrivals.end());
     for (std::size_t i = 1; i < arrivals.size(); ++i)

@@ -14,6 +14,8 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "lab/traffic/clock.h"
 #include "lab/traffic/receiver.h"
@@ -32,6 +34,9 @@ struct StreamFigures {
     std::uint64_t duplicated = 0;  // delivered more than once
     double max_gap_ms = 0;         // longest time between two deliveries (host clock)
     double interval_ms = 1;
+    // guest -> host: the first lost sequence numbers, each with the host's arrival time (CLOCK_MONOTONIC) of
+    // the last datagram delivered before it: where on the migration's timeline they went.
+    std::vector<std::pair<std::uint64_t, std::int64_t>> lost_after;
     double outage_ms() const { return max_gap_ms > interval_ms ? max_gap_ms - interval_ms : 0; }
     std::string describe() const;
 };

@@ -35,15 +35,17 @@ DESCRIPTION
     migrate              migrate URI; MIGRATION events and query-migrate (a progress line on a terminal);
                          host netpass is armed at the source's STOP (or the `device` state)
                                                                        undo: migrate_cancel; guest running
+    netpass-finish       host netpass only, once the destination runs and before the VF returns (started
+                         -S: after release-source-filter): the halves' counts (told `resumed` at the
+                         switch: kept frames injected first, then forwarded ones, then its own)
     plug-primary         destination: failover=on: FAILOVER_NEGOTIATED, then PRIMARY listed (device_add
                          --primary-device if it is not); failover=off: device_add --primary-device
     filter-to-primary    destination host: frames for the VM's MAC to the VF
                                                                        undo: the filter as found
     resume-destination   `cont` when the destination was started paused (-S): the point of no return
-    announce-self        the destination announces the guest's MAC (a warning if not offered)
+    announce-self        the destination announces the guest's MAC from the standby (a warning if not
+                         offered)
     release-source-filter source host: the entry filter-to-standby made is removed (the VM left)
-    netpass-finish       host netpass only: the halves' counts (the destination was told `resumed` at
-                         the switch: kept frames injected first, then forwarded ones, then its own)
 
   Until the guest runs on the destination, any failure (a refused command, a bound passed, SIGINT or
   SIGTERM) undoes every step done, newest first, and the VM runs on the source with its VF as before.

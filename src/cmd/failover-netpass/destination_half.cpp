@@ -109,6 +109,7 @@ int run_destination(const Options& o) {
                     {"dropped", order.dropped() + sink.failed + sink.inject_failed},
                     // past a bound our own frames were not held but passed: delivered, maybe out of order
                     {"passed-over-bound", c.over_bound + c.oversize},
+                    {"flooded", c.flooded},  // broadcast/multicast passed, not held (netpass.bpf.c)
                     {"refused-peers", refused}});
         if (!order.note().empty()) out["note"] = order.note();
         if (!peer_error.empty()) out["peer-error"] = peer_error;

@@ -20,9 +20,10 @@ DESCRIPTION
   One half of host netpass, for VMMs without their own (stock QEMU). failover-migrate --netpass host starts
   one per host through a hook command and drives it over stdin/stdout (docs/failover-netpass.1.md).
   The source half attaches a tc program to TAP's egress (the VM's PV backend as the bridge sees it), first
-  mirroring what the VMM reads. From "arm" (the source VM stopped) it keeps every frame bound for the guest
-  in a BPF ring buffer, plus the last frames the VMM never read (the tap's tx_packets counts reads), and
-  sends them to the destination half over TCP. After "resumed" (the VM runs on the destination) it forwards
+  mirroring what the VMM reads. From "arm" (the source VM stopped) it keeps every unicast frame bound for the
+  guest in a BPF ring buffer, plus the last frames the VMM never read (the tap's tx_packets counts reads), and
+  sends them to the destination half over TCP (broadcast and multicast frames reach every port, the
+  destination's tap too: both halves let them pass). After "resumed" (the VM runs on the destination) it forwards
   what still reaches TAP until no frame came for --quiet-ms (the bridge learnt the new port; at most
   --forward-ms), then detaches. The destination half holds its own tap's new guest-bound frames from "arm",
   injects the source's frames first once "resumed", then releases what it held in order: nothing lost,
@@ -52,8 +53,8 @@ BOUNDS
 CONTROL
   stdin, one word a line: arm | resumed | abort (end of input = abort).
   stdout, one JSON object a line: {"event":"ready",...,"port":N}, {"event":"armed"},
-  {"event":"done","outcome":...} with source: kept, recovered, forwarded, dropped, mirrored;
-  destination: received, injected, held, dropped, passed-over-bound, refused-peers; {"event":"error"}.
+  {"event":"done","outcome":...} with source: kept, recovered, forwarded, dropped, mirrored, flooded;
+  destination: received, injected, held, dropped, passed-over-bound, flooded, refused-peers; {"event":"error"}.
 
 EXIT STATUS
   0  done, or aborted cleanly

@@ -15,6 +15,7 @@
 #include "netpass/edge/injector.h"
 #include "netpass/edge/tap_program.h"
 #include "netpass/frame_queue.h"
+#include "netpass/group_address.h"
 #include "netpass/mirror_window.h"
 #include "netpass/source_window.h"
 #include "netpass/wire.h"
@@ -76,9 +77,11 @@ int run_source(const Options& o) {
     FrameQueue copies(o.bounds.max_frames, o.bounds.max_bytes);  // given back to the source guest on abort
     ControlInput control;
     std::uint64_t kept = 0, forwarded = 0, bytes = 0, send_failed = 0, recovered = 0, over_bound = 0;
+    std::uint64_t flooded_unread = 0;
     std::string peer_error;
     std::optional<TapCounts> at_stop;  // the tap's counts once armed (the VMM no longer reads)
     bool recovery_done = false;
+    Clock::time_point last_sample{};
 
     const auto keep_frame = [&](std::span<const std::uint8_t> frame) {
         // The program bounds what it puts in the ring, but the frames recovered from the mirror come on top:
@@ -107,6 +110,10 @@ int run_source(const Options& o) {
         if (recovery_done || !at_stop) return;
         recovery_done = true;
         for (const auto& f : mirror.unread(*at_stop)) {
+            if (group_addressed(f)) {  // flooded: the destination's tap had its own copy
+                ++flooded_unread;
+                continue;
+            }
             if (keep_frame(f)) ++recovered;
         }
     };
@@ -130,13 +137,27 @@ int run_source(const Options& o) {
                               {"forwarded", forwarded}, {"bytes", bytes},
                               {"dropped", c.over_bound + c.oversize + send_failed + over_bound},
                               {"recovered", recovered},
+                              {"flooded", c.flooded + flooded_unread},
                               {"mirrored", mirror.total()},
+                              {"backlog-at-start", mirror.backlog()},
                               {"recovery-note", mirror.note()}};
     };
 
     for (;;) {
         const auto r = wait({STDIN_FILENO, program.ring_fd(), peer.get(), signals.get()}, window.deadline());
-        if (r.fds[1]) program.consume(on_frame);
+        if (r.fds[1]) {
+            // While mirroring, learn the tap's old backlog now and then (mirror_window.h): the counts first,
+            // then the ring. (Every 20 ms: /proc/net/dev is not free at 1 kHz.)
+            const auto now = Clock::now();
+            if (!window.armed() && mirror.started() && now - last_sample >= std::chrono::milliseconds(20)) {
+                last_sample = now;
+                const TapCounts c = counts();
+                program.consume(on_frame);
+                mirror.sample(c);
+            } else {
+                program.consume(on_frame);
+            }
+        }
         if (r.fds[3]) {
             program.set_mode(NP_PASS);
             program.consume(on_frame);

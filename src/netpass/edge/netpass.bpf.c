@@ -69,6 +69,15 @@ int np_egress(struct __sk_buff *skb)
             __sync_fetch_and_add(&cnt->mirrored, 1);
         return TC_ACT_OK;
     }
+    // A broadcast or multicast frame (the I/G bit of its destination): the bridge floods it to every port,
+    // so the destination's tap has its own copy, and the source's tap keeps getting them (ARP, RARP, ND)
+    // after the bridge learnt the VM's new port. Kept or held, it would arrive twice and keep the source
+    // "forwarding" forever: it takes the normal path.
+    __u8 dst0 = 0;
+    if (bpf_skb_load_bytes(skb, 0, &dst0, 1) == 0 && (dst0 & 1)) {
+        __sync_fetch_and_add(&cnt->flooded, 1);
+        return TC_ACT_OK;
+    }
     // Draining: once the ring is empty every later frame passes, after every frame that was held.
     if (mode == NP_DRAIN && bpf_ringbuf_query(&np_frames, BPF_RB_AVAIL_DATA) == 0)
         goto pass;

@@ -154,6 +154,26 @@ TEST(NetpassMirror, TheLastUnreadFramesInOrder) {
     EXPECT_EQ(m.note(), "");
 }
 
+TEST(NetpassMirror, ABacklogAtTheStartIsLearntFromSamples) {
+    MirrorWindow m(8);
+    m.start({100, 0});  // 3 frames still queued, unmirrored
+    m.mirrored(Frame{1});
+    m.sample({103, 0});  // the VMM read the 3 old ones (and maybe none of ours yet): backlog at least 2
+    EXPECT_EQ(m.backlog(), 2u);
+    m.mirrored(Frame{2});
+    m.sample({103, 0});  // nothing new read: no more learnt
+    m.sample({104, 0});  // the 3 old ones and one of ours, or 4 old ones: 2 stays the lower bound
+    m.mirrored(Frame{3});
+    m.sample({106, 0});  // the queue caught up: 6 read of 3 old + 3 mirrored
+    EXPECT_EQ(m.backlog(), 3u);
+    for (std::uint8_t i = 4; i < 8; ++i) m.mirrored(Frame{i});
+    // 3 old + 4 of ours read at the stop: ours 5..7 are unread.
+    const auto unread = m.unread({107, 0});
+    ASSERT_EQ(unread.size(), 3u);
+    EXPECT_EQ(unread[0], Frame{5});
+    EXPECT_EQ(m.note(), "");
+}
+
 TEST(NetpassMirror, UnknownIsNothingWithAReason) {
     MirrorWindow a(4);
     a.start({0, 0});

@@ -19,9 +19,16 @@ TEST(MigrationRun, FailoverOffUnplugsMigratesAndPlugsOnTheDestination) {
     MigrationRun run(w.ports(), request(w.primary_device()));
     Strings progress;
     run.progress = [&](const std::string& line) { progress.push_back(line); };
+    json announced;
+    w.destination.override["announce-self"] = [&](const json& a) -> std::optional<QmpReply> {
+        announced = a;
+        return std::nullopt;
+    };
     const auto result = run.run();
     ASSERT_EQ(result.status, RunStatus::Migrated) << result.failed_step << ": " << result.error;
     EXPECT_EQ(exit_code(result.status), 0);
+    // From the standby only: the re-plugged primary has the same MAC and the guest does not use it yet.
+    EXPECT_EQ(announced.value("interfaces", json()), json::array({"standby0"})) << announced.dump();
     EXPECT_EQ(run.timeline().names("step", "begin"), kAllSteps);
     EXPECT_EQ(w.source.mutating(), (Strings{"migrate-set-capabilities", "set_link standby0", "device_del primary0",
                                             "migrate unix:/run/fake-migration.sock"}));
