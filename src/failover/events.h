@@ -54,6 +54,12 @@ class EventSink {
 public:
     virtual ~EventSink() = default;
     virtual void publish(const FailoverEvent& event) = 0;
+    // The master is about to open `dev`, joining as `role` (FailoverMaster::joining): apply the program
+    // now, so the device's receive path reaches the master before its first frame can arrive (the kernel
+    // registers the rx_handler before dev_open). Without a datapath there is nothing to do.
+    virtual void before_slave_open(const std::string& master, Role role, const Netdev& dev) {
+        (void)master, (void)role, (void)dev;
+    }
 };
 
 class NullEventSink final : public EventSink {

@@ -33,6 +33,10 @@ const Netdev* FailoverMaster::slave(Role role) const {
     return s ? &s->dev : nullptr;
 }
 
+const Netdev* FailoverMaster::joining(Role role) const {
+    return joining_ && joining_->role == role ? &joining_->dev : nullptr;
+}
+
 std::optional<Role> FailoverMaster::role_of(NetdevKey key) const {
     for (Role role : {Role::primary, Role::standby}) {
         const Slave* s = slot(role);

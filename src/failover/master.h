@@ -65,6 +65,11 @@ public:
 
     // The slave in a role, or nullptr.
     const Netdev* slave(Role role) const;
+    // A device being registered in a role whose receive path is claimed (R1.3) but which is not a slave
+    // yet: from just before the core opens it (R2c) until it is published (R2f) or rolled back. The program
+    // carries it, so its first frame reaches the master (net_failover's rx_handler is registered before
+    // dev_open, and delivers a primary's frames from then on); TX never goes to it.
+    const Netdev* joining(Role role) const;
     // The role a (flagged) slave holds here.
     std::optional<Role> role_of(NetdevKey key) const;
 
@@ -151,6 +156,11 @@ private:
     ActiveChoice forced_ = ActiveChoice::automatic;
     bool primary_leaving_ = false;   // begin_primary_removal() until the primary leaves
     std::array<std::optional<Slave>, 2> slots_;
+    struct Joining {
+        Role role;
+        Netdev dev;
+    };
+    std::optional<Joining> joining_;  // joining(): between R2c and R2f of one registration
     Stats64 accumulated_;            // failover_stats (O3)
     Stats64 own_drops_;              // the master's core drop counters (T2.3, T5)
     bool published_carrier_ = false;

@@ -32,8 +32,8 @@ TxDecision FailoverMaster::transmit(const TxPacket& packet) {
 }
 
 bool FailoverMaster::rx_delivered(Role from) const {
-    if (!slot(from)) return false;
-    if (from == Role::primary) return true;  // R-X2
+    if (!slot(from) && !joining(from)) return false;
+    if (from == Role::primary) return true;  // R-X2, from the moment it opens (joining)
     if (primary_leaving_) return true;       // the primary is as good as gone (begin_primary_removal)
     if (config_.rx == RxMode::kernel) return slot(Role::primary) == nullptr;  // R-X1: EXACT
     // make-before-break: the standby keeps delivering until TX has really moved to the primary.

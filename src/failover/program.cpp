@@ -19,7 +19,8 @@ DatapathProgram compute_program(const FailoverMaster& master) {
     DatapathProgram program;
     for (Role role : {Role::primary, Role::standby}) {
         const std::size_t i = slot_index(role);
-        if (const Netdev* dev = master.slave(role)) {
+        // A joining device is attached with its RX before the core opens it (master.h, joining()).
+        if (const Netdev* dev = master.slave(role) ? master.slave(role) : master.joining(role)) {
             program.slaves[i] = SlaveEndpoint{dev->name, dev->ifindex, dev->dev_addr};
         }
         program.rx[i] = master.rx_delivered(role);

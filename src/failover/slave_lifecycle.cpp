@@ -97,7 +97,12 @@ std::error_code FailoverMaster::register_slave(Netdev& dev, Role role) {
     }
     // b) the kernel takes a reference here; the slot holds the description by value instead.
     // c) open when the master is running. EBUSY is tolerated: enslaved but closed, reopened by L7.
+    // Its receive path reaches the master first (joining()): a host that steers the VM's MAC to this
+    // device as soon as it has carrier loses nothing in the time registration takes.
     if (running_) {
+        joining_ = Joining{role, dev};
+        undo.push([&] { joining_.reset(); });
+        sink_.before_slave_open(name_, role, dev);
         if (auto ec = ops_.open(dev)) {
             if (ec != std::errc::device_or_resource_busy) {
                 spdlog::error("{}: opening slave {} failed: {}", name_, dev.name, ec.message());
@@ -137,6 +142,7 @@ std::error_code FailoverMaster::register_slave(Netdev& dev, Role role) {
     else
         joined.snapshot = baseline.stats;
     slots_[slot_index(role)] = std::move(joined);
+    joining_.reset();
     undo.commit();
     if (role == Role::primary) {
         min_mtu_ = dev.min_mtu;

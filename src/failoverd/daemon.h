@@ -146,6 +146,8 @@ private:
     void on_announce_timer();
     bool on_signal();  // true: stop
     void publish(const failover::FailoverEvent& event) override;
+    // The core opens a joining slave next: its RX path is applied first (FailoverMaster::joining).
+    void before_slave_open(const std::string& master, failover::Role role, const failover::Netdev& dev) override;
 
     // --- the lab VMM's device channel (daemon_channel.cpp) ---
     void start_device_channel();

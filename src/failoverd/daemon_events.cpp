@@ -258,6 +258,15 @@ bool Daemon::on_signal() {
     return false;
 }
 
+// The host may steer the VM's MAC to a re-plugged VF as soon as it has carrier (its NIC's filter); the
+// frames that arrive then must reach the master, not the bare slave, although TX stays where it is until
+// the registration is done (net_failover's rx_handler is registered before dev_open, for the same reason).
+void Daemon::before_slave_open(const std::string& master, failover::Role role, const failover::Netdev& dev) {
+    spdlog::debug("{}: {} {} joins: its RX reaches the master before it opens", master, failover::slot_name(role),
+                  dev.name);
+    apply_program(Clock::now());
+}
+
 void Daemon::publish(const failover::FailoverEvent& event) {
     // Events only on change: the core reports a slave's lower state on every link message about it (an
     // unplug brings several, most about the unchanged standby); a repeat of the last state is dropped.

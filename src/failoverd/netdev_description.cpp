@@ -45,7 +45,11 @@ failover::Netdev NetdevDescriber::describe(const os::LinkInfo& link) {
     // netif_running() is IFF_UP as the kernel sees it; IFF_RUNNING in userspace is the operational state.
     dev.admin_up = link.admin_up;
     dev.running = link.admin_up;
-    dev.carrier = link.admin_up && link.carrier;
+    // Carrier for the core (T1: TX goes only to a slave with it) is the operational state: IFF_RUNNING,
+    // RFC 2863 UP (or UNKNOWN, for devices that do not report one), which linkwatch sets after the carrier
+    // bit. A device that has just opened already has the bit; the switch port on its other side may not
+    // forward yet (a bridge port follows the same linkwatch run), and a dormant link forwards nothing.
+    dev.carrier = link.admin_up && link.carrier && link.running;
     dev.mtu = link.mtu;
     if (link.min_mtu) dev.min_mtu = link.min_mtu;
     if (link.max_mtu) dev.max_mtu = link.max_mtu;

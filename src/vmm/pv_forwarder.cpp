@@ -164,6 +164,7 @@ void PvForwarder::run() {
 }
 
 void PvForwarder::bridge_to_guest() {
+    const std::lock_guard rx_lock(rx_mutex_);
     if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
     const auto truncated_before = backend_.truncated_dropped();
     const std::size_t n = backend_.receive(from_bridge_);
@@ -186,6 +187,22 @@ void PvForwarder::bridge_to_guest() {
         }
         write_to_guest(frame);
     }
+}
+
+void PvForwarder::drain_bridge_to_sink() {
+    const std::lock_guard lock(rx_mutex_);
+    if (!paused_.load()) return;
+    if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
+    std::size_t drained = 0;
+    while (drained < kMaxDrain) {
+        const auto truncated_before = backend_.truncated_dropped();
+        const std::size_t n = backend_.receive(from_bridge_);
+        count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
+        if (n == 0) break;
+        for (std::size_t i = 0; i < n; ++i) paused_sink_->take(from_bridge_.frame(i));
+        drained += n;
+    }
+    count(counters_.rx_drained_for_netpass, drained);
 }
 
 void PvForwarder::guest_to_bridge() {

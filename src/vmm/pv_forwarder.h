@@ -52,6 +52,11 @@ public:
     bool holding() const { return holding_.load(); }
     migration::NetpassCounters ordering_counters() const;  // of the last hold: injected, held, dropped
     bool paused() const { return paused_.load(); }
+    // Netpass on the source, just before the kept frames are sent: what reached the backend and still waits
+    // on its socket goes to the paused sink now (at most kMaxDrain frames). Under load the forwarder thread
+    // may not have read it yet, and a frame the cache never saw is lost: the switch sent it here before it
+    // learnt the destination's port.
+    void drain_bridge_to_sink();
     // set_link: with the link down nothing crosses (QEMU drops in both directions).
     void set_link_up(bool up);
 
@@ -75,6 +80,7 @@ private:
     std::atomic<bool> paused_{false};     // bridge -> guest goes to the sink
     std::atomic<bool> tx_paused_{false};  // guest -> bridge dropped (after the drain)
     std::mutex tx_mutex_;                 // one reader of the tap at a time (forwarder, or the drain)
+    std::mutex rx_mutex_;                 // one reader of the backend at a time (forwarder, or the drain)
     std::atomic<bool> holding_{false};
     mutable std::mutex hold_mutex_;       // orders held frames against the injection
     migration::NetpassOrdering ordering_;

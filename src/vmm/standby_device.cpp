@@ -49,6 +49,10 @@ void StandbyDevice::inject_then_release(std::vector<migration::NetpassFrame> cac
     if (forwarder_) forwarder_->inject_then_release(std::move(cached));
 }
 
+void StandbyDevice::drain_to_netpass() {
+    if (forwarder_) forwarder_->drain_bridge_to_sink();
+}
+
 migration::NetpassCounters StandbyDevice::ordering_counters() const {
     return forwarder_ ? forwarder_->ordering_counters() : migration::NetpassCounters{};
 }

@@ -35,6 +35,8 @@ public:
     // ...and netpass on the destination: hold frames from the bridge until the source's are injected.
     void hold_from_bridge(migration::NetpassLimits limits);
     void inject_then_release(std::vector<migration::NetpassFrame> cached);
+    void drain_to_netpass();  // the source: frames still queued on the backend go to the cache now
+    const BridgeNetdev* netdev() const { return netdev_; }
     migration::NetpassCounters ordering_counters() const;
     bool holding() const { return forwarder_ && forwarder_->holding(); }
     // QEMU's announce-self: one RARP for `mac` from the backend port, as if the guest sent it.

@@ -90,6 +90,8 @@ private:
     void plug_primary(const device::PlugPrimary& action);
     void unplug_primary(const device::UnplugPrimary& action);
     void set_paused(bool paused);
+    void plug_deferred_primaries();  // a destination's VFs: once the guest runs here and netpass holds nothing
+    bool netpass_holds() const;      // a standby holds its own frames until the source's are injected
     const BackendProps* props_for(const std::string& id);
     std::string ifname_for(const std::string& id, const BackendProps* props) const;
     std::string next_tap_name();
@@ -113,6 +115,9 @@ private:
     void on_migration_socket(std::uint32_t events);
     void flush_migration_stream();
     void close_migration_stream();
+    void send_netpass_when_quiet();  // source, after VM_STARTED: the kept frames, once none arrive
+    void on_netpass_quiet_check();
+    void pin_for_netpass();
     void adopt_received_taps();
     void migration_settled();  // after every applied outcome: role-specific follow-ups (channel, release)
     void open_channel();
@@ -157,6 +162,13 @@ private:
     std::vector<std::byte> migration_in_;  // bytes read, not yet given to the core
     std::map<migration::Timer, EventLoop::TimerId> migration_timers_;
     EventLoop::TimerId close_timer_ = 0;
+    EventLoop::TimerId netpass_quiet_timer_ = 0;  // source: the tail goes once the backend is quiet
+    // Source, while netpass keeps frames: the guest's MAC pinned to its PV port on the host bridge
+    // (pin_for_netpass), so the destination's announcement, flooded back here, does not move it to the
+    // uplink while frames toward the guest are still on their way in.
+    std::vector<std::unique_ptr<VfMacFilter>> netpass_pins_;
+    migration::Time netpass_send_from_{};         // VM_STARTED (the core's NetpassSend)
+    std::uint64_t netpass_kept_seen_ = 0;         // the cache's kept count at the last check
     EventLoop::TimerId channel_timer_ = 0;
     std::vector<AwaitedTap> awaited_taps_;  // destination: standbys whose tap comes with the stream
     std::vector<device::PlugPrimary> deferred_primaries_;  // destination: plugged once the guest runs here

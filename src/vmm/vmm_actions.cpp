@@ -1,6 +1,7 @@
 // Vmm: the ActionSink — the device model's decisions carried out on real links, taps and cgroups.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "common/error.h"
@@ -98,13 +99,16 @@ void Vmm::unplug_standby(const device::UnplugStandby& action) {
 }
 
 void Vmm::plug_primary(const device::PlugPrimary& action) {
-    if (!options_.incoming.empty() && !incoming_.guest_started()) {
+    if (!options_.incoming.empty() && (!incoming_.guest_started() || paused_ || netpass_holds())) {
         // A migration's destination before the guest runs here (e.g. a failover=off primary plugged at
-        // start-up): QEMU realizes it, the guest sees it once it runs. The VF goes in when we resume it; the
+        // start-up, or the negotiated standby's primary loaded with the device state, whose resume follows
+        // in the same outcome): QEMU realizes it, the guest sees it once it runs. The VF goes in when we
+        // resume it, and with netpass once the source's frames are injected (plug_deferred_primaries); the
         // guest runs at the source until then and must not get this host's VF.
         std::erase_if(deferred_primaries_, [&](const device::PlugPrimary& p) { return p.id == action.id; });
         deferred_primaries_.push_back(action);
-        spdlog::info("primary {}: plugged into the VM once the guest runs here", action.id);
+        spdlog::info("primary {}: plugged into the VM once the guest runs here{}", action.id,
+                     netpass_holds() ? " and netpass has injected the source's frames" : "");
         return;
     }
     const BackendProps* props = props_for(action.id);
@@ -185,11 +189,26 @@ void Vmm::set_paused(bool paused) {
         pause_.freeze();
         for (auto& [id, standby] : standbys_) standby->set_paused(true);
     } else {
-        // A destination's primaries wait for the guest to run here (plug_primary); it sees them as it starts.
-        for (auto& deferred : std::exchange(deferred_primaries_, {})) carry_out(device::Action{std::move(deferred)});
+        // A destination's primaries wait for the guest to run here (plug_primary); it sees them as it starts,
+        // or with netpass once the source's frames are in (plug_deferred_primaries).
+        plug_deferred_primaries();
         pause_.thaw();
         for (auto& [id, standby] : standbys_) standby->set_paused(false);
     }
+}
+
+// A destination's VFs go into the guest once it runs here and no standby holds its own frames for netpass:
+// a VF in the guest would hand the frames the switch sends it straight to the guest, ahead of those the PV
+// backend holds until the source's are injected (the reordering QEMU's reviewers raised, by another path).
+// The hold is bounded (the source's frames, or their absence, arrive within x-incoming-stall-timeout), and
+// the guest is served by its standby meanwhile.
+void Vmm::plug_deferred_primaries() {
+    if (paused_ || netpass_holds() || deferred_primaries_.empty()) return;
+    for (auto& deferred : std::exchange(deferred_primaries_, {})) carry_out(device::Action{std::move(deferred)});
+}
+
+bool Vmm::netpass_holds() const {
+    return std::any_of(standbys_.begin(), standbys_.end(), [](const auto& s) { return s.second->holding(); });
 }
 
 void Vmm::publish_quietly(device::Outcome outcome) {

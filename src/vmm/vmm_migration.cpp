@@ -31,6 +31,13 @@ constexpr int kChannelClaimAttempts = 150;
 constexpr auto kChannelClaimInterval = std::chrono::milliseconds(20);
 // A netpass section's payload at most (the core splits the cache at record boundaries).
 constexpr std::size_t kNetpassSectionBytes = 1u << 20;
+// The source keeps capturing after VM_STARTED until no frame has reached it for kNetpassQuiet, at most
+// kNetpassQuietMax: the destination's announcement moves the switch's FDB, but frames the switch sent here
+// just before may still be in flight (a busy host's softirq or forwarder lags by milliseconds), and once
+// the tail is sent nothing can follow it. The destination holds its own frames meanwhile, so the order
+// stays; host netpass's source window does the same ("forwarded until quiet").
+constexpr auto kNetpassQuiet = std::chrono::milliseconds(50);
+constexpr auto kNetpassQuietMax = std::chrono::milliseconds(300);
 
 qmp::QmpResult to_qmp(const device::Reply& reply) {
     if (const auto* error = std::get_if<device::CommandError>(&reply)) return qmp::QmpError{error->error_class, error->desc};
@@ -248,6 +255,53 @@ void Vmm::flush_migration_stream() {
     }
 }
 
+void Vmm::send_netpass_when_quiet() {
+    netpass_send_from_ = now();
+    netpass_kept_seen_ = netpass_cache_.counters().kept;
+    if (netpass_quiet_timer_) loop_.cancel(netpass_quiet_timer_);
+    netpass_quiet_timer_ = loop_.after(kNetpassQuiet, [this] { on_netpass_quiet_check(); }, "netpass quiet");
+}
+
+void Vmm::on_netpass_quiet_check() {
+    netpass_quiet_timer_ = 0;
+    // Frames still waiting unread on the backend's socket count as arrived: into the cache first.
+    for (auto& [id, standby] : standbys_) standby->drain_to_netpass();
+    const auto kept = netpass_cache_.counters().kept;
+    if (kept != netpass_kept_seen_ && now() - netpass_send_from_ < kNetpassQuietMax) {
+        netpass_kept_seen_ = kept;
+        netpass_quiet_timer_ = loop_.after(kNetpassQuiet, [this] { on_netpass_quiet_check(); }, "netpass quiet");
+        return;
+    }
+    spdlog::debug("vm {}: netpass: sending {} kept frame(s), {} ms after VM_STARTED", options_.name,
+                  kept - netpass_cache_.counters().sent,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now() - netpass_send_from_).count());
+    if (migration_stream_) migration_stream_->queue(netpass_cache_.take_tail(kNetpassSectionBytes));
+    flush_migration_stream();
+    netpass_pins_.clear();  // nothing more is kept here: the switch may learn where the guest is now
+}
+
+// The pin is the host NIC's filter for the guest's MAC on its PV port, as `--vf-filter` installs one on the
+// VF's port: a static, sticky FDB entry, removed when netpass ends (or with the VMM).
+void Vmm::pin_for_netpass() {
+    netpass_pins_.clear();
+    for (const auto& [id, standby] : standbys_) {
+        const auto* model = machine_.find_standby(id);
+        const BridgeNetdev* netdev = standby->netdev();
+        if (!model || !model->mac() || !netdev) continue;
+        try {
+            const auto port = ns_->host_rtnl.find_link(netdev->port_name());
+            if (!port) continue;
+            auto pin = std::make_unique<VfMacFilter>(ns_->host_rtnl, VfFilterPolicy::WhileBound, port->ifindex,
+                                                     netdev->port_name(), *model->mac());
+            pin->update(true, true);
+            netpass_pins_.push_back(std::move(pin));
+        } catch (const std::exception& e) {
+            spdlog::warn("vm {}: netpass: cannot pin {} to {}: {}", options_.name, model->mac()->to_string(),
+                         netdev->port_name(), e.what());
+        }
+    }
+}
+
 void Vmm::close_migration_stream() {
     if (close_timer_) loop_.cancel(close_timer_);
     close_timer_ = 0;
@@ -308,13 +362,22 @@ void Vmm::apply(migration::Outcome outcome) {
     if (std::erase_if(outcome.actions, [](const migration::Action& a) {
             return std::holds_alternative<migration::NetpassStartCapture>(a);
         }) > 0)
+    {
         netpass_cache_.start();
+        pin_for_netpass();
+    }
     for (auto& action : outcome.actions) {
         try {
             carry_out_migration(action, switchover_write);
         } catch (const std::exception& e) {
             spdlog::error("vm {}: migration action {}: {}", options_.name, migration::to_string(action), e.what());
         }
+    }
+    // The netpass hold may have ended (inject, release, end): the destination's VFs follow the frames.
+    try {
+        plug_deferred_primaries();
+    } catch (const std::exception& e) {
+        spdlog::error("vm {}: plugging the destination's primaries: {}", options_.name, e.what());
     }
     run_deferred();
     migration_settled();
@@ -353,11 +416,11 @@ void Vmm::carry_out_migration(migration::Action& action, bool& switchover_write)
                     close_timer_ = loop_.after(kCloseLinger, [this] { close_timer_ = 0; close_migration_stream(); },
                                                "migration stream linger");
             },
-            [&](migration::NetpassStartCapture&) { netpass_cache_.start(); },
-            [&](migration::NetpassSend&) {
-                if (migration_stream_) migration_stream_->queue(netpass_cache_.take_tail(kNetpassSectionBytes));
-                flush_migration_stream();
+            [&](migration::NetpassStartCapture&) {
+                netpass_cache_.start();
+                pin_for_netpass();
             },
+            [&](migration::NetpassSend&) { send_netpass_when_quiet(); },
             [&](migration::NetpassReturnToGuest&) {
                 // The frames that reached the paused source are the guest's: it gets them first, oldest first.
                 auto frames = netpass_cache_.take_frames();
@@ -379,6 +442,8 @@ void Vmm::carry_out_migration(migration::Action& action, bool& switchover_write)
                 for (auto& [id, standby] : standbys_) standby->inject_then_release({});
             },
             [&](migration::NetpassEnd&) {
+                if (netpass_quiet_timer_) loop_.cancel(std::exchange(netpass_quiet_timer_, 0));
+                netpass_pins_.clear();
                 netpass_cache_.stop();
                 for (auto& [id, standby] : standbys_)
                     if (standby->holding()) standby->inject_then_release({});

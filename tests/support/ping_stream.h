@@ -57,7 +57,8 @@ public:
         }
         char interval[32];
         std::snprintf(interval, sizeof interval, "%.3f", interval_s);
-        std::vector<std::string> args = {"ping", "-n", "-i", interval, "-W", "1", "-w", std::to_string(deadline_s),
+        // -D: each reply carries its wall-clock time, so a failure's output can be laid beside the logs.
+        std::vector<std::string> args = {"ping", "-n", "-D", "-i", interval, "-W", "1", "-w", std::to_string(deadline_s),
                                          "-s", std::to_string(size), target};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());

@@ -1,4 +1,4 @@
-// A VM migrates A→B→A→B under a ping stream from the client: every migration completes, no echo is lost,
+// A VM migrates A→B→A→B→A→B under a ping stream from the client: every migration completes, (almost) no echo is lost,
 // the lab state follows the VM (host, QMP socket, one VMM), and --no-netpass leaves the capability off.
 #include <algorithm>
 #include <thread>
@@ -13,10 +13,10 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-// Alive and not a zombie (the lab's processes are reparented away from us, and may wait to be reaped).
 // See the end of BackAndForthUnderPings.
-constexpr std::size_t kLostEchoBound = 8;
+constexpr std::size_t kLostEchoBound = 1;
 
+// Alive and not a zombie (the lab's processes are reparented away from us, and may wait to be reaped).
 bool pid_running(int pid) { return process_start_time(pid).has_value(); }
 
 TEST_F(LabMigrate, BackAndForthUnderPings) {
@@ -35,7 +35,7 @@ TEST_F(LabMigrate, BackAndForthUnderPings) {
 
     std::string from = "hostA";
     int source_pid = before["vms"][0]["vmm"]["pid"].get<int>();
-    for (const std::string to : {"hostB", "hostA", "hostB"}) {
+    for (const std::string to : {"hostB", "hostA", "hostB", "hostA", "hostB"}) {
         SCOPED_TRACE(from + " -> " + to);
         const json report = migrate(to);
         EXPECT_EQ(report.value("result", ""), "migrated") << report.dump(2);
@@ -78,13 +78,14 @@ TEST_F(LabMigrate, BackAndForthUnderPings) {
         from = to;
     }
     const auto result = ping.stop();
-    // The target is 0 lost, and most migrations lose none (3 of 22 probed lost one echo each). The echo lost
-    // is the one right after the netpass-injected batch: the destination VMM's VF filter steers the VM's MAC
-    // to the new VF as soon as its port has carrier, 8-17 ms before failoverd makes that VF its active slave
-    // (docs/scenarios-qemu.md, "Found"). Bounded here so the test still catches a real outage (the reference
-    // loses ~2 s).
+    // The target is none lost. Before failoverd claimed a joining VF's RX ahead of opening it, 3 of 22
+    // migrations lost the echo right after the netpass-injected batch (the destination's VF filter steers the
+    // VM's MAC to the new VF as soon as its port has carrier, 8-17 ms before the datapath was attached to it).
+    // Now 1 of about 35 migrations loses one echo, while the destination's VF joins the guest (open item in
+    // docs/scenarios-qemu.md, "Fixed"); one is allowed, two fail.
     EXPECT_LE(result.missing.size(), kLostEchoBound) << result.missing.size() << " echo(es) lost, first seq "
-                                                     << result.missing.front() << "\n" << result.output;
+                                                     << (result.missing.empty() ? 0 : result.missing.front())
+                                                     << "\n" << result.output;
     EXPECT_GT(result.answered, 100);
 }
 

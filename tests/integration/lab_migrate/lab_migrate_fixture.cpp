@@ -6,10 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <iostream>
 #include <thread>
 
 #include "failoverd_control/control_client.h"
 #include "lab/topology/lab.h"
+#include "lab/topology/lab_names.h"
 
 namespace nf::lab::test {
 
@@ -26,7 +29,17 @@ void LabMigrate::SetUp() {
     wait_guest_active("primary");
 }
 
-void LabMigrate::TearDown() { lab_down(prefix()); }
+void LabMigrate::TearDown() {
+    if (HasFailure()) {
+        // The VMMs' and failoverd's logs go with the lab: a failed test keeps them for whoever reads it.
+        const auto kept = std::filesystem::temp_directory_path() / ("nf-lab-migrate-logs-" + prefix());
+        std::error_code ec;
+        std::filesystem::remove_all(kept, ec);
+        std::filesystem::copy(LabNames(prefix()).logs_dir(), kept, std::filesystem::copy_options::recursive, ec);
+        std::cerr << "the lab's logs: " << (ec ? "not kept: " + ec.message() : kept.string()) << "\n";
+    }
+    lab_down(prefix());
+}
 
 LabRun LabMigrate::lab(const std::vector<std::string>& args, std::chrono::seconds timeout) {
     int out[2], err[2];
