@@ -8,6 +8,10 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
 # `make test` runs every fuzz target this long: a smoke test that the parsers survive their corpus and a bit.
 FUZZ_SMOKE_SECONDS ?= 5
+# New build trees use Ninja (scripts/install-deps installs it): it starts a target's compiles while the libraries
+# it links are still being built, where Make's target-by-target order leaves a core idle behind each library of
+# this unity build. An existing tree keeps the generator it was made with (cmake ignores this for it).
+export CMAKE_GENERATOR ?= Ninja
 
 .PHONY: all deps build benchmarks test unit-asan test-all demo bench compare install clean fuzz-build fuzz fuzz-smoke
 

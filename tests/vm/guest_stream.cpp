@@ -13,6 +13,7 @@
 
 #include "host_net.h"
 #include "lab/traffic/udp_address.h"
+#include "netns_socket.h"
 
 namespace nf::vmtest {
 namespace {
@@ -22,27 +23,9 @@ std::string trimmed(std::string s) {
     return s;
 }
 
-// A UDP socket bound in a named namespace: made by a thread that enters it, so this thread stays where it
-// is (a socket keeps the namespace it was made in).
+// A UDP socket bound in a named namespace.
 UniqueFd bound_socket_in(const std::string& netns, const lab::UdpAddress& address) {
-    UniqueFd socket;
-    std::string error;
-    std::thread maker([&] {
-        const std::string path = "/run/netns/" + netns;
-        UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!ns || ::setns(ns.get(), CLONE_NEWNET) < 0) {
-            error = "enter " + path + ": " + std::strerror(errno);
-            return;
-        }
-        try {
-            socket = lab::open_udp_socket(&address);
-        } catch (const std::exception& e) {
-            error = e.what();
-        }
-    });
-    maker.join();
-    if (!socket) throw std::runtime_error("guest stream receiver: " + error);
-    return socket;
+    return socket_in_netns(netns, "guest stream receiver", [&] { return lab::open_udp_socket(&address); });
 }
 
 }  // namespace

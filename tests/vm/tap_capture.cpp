@@ -20,26 +20,16 @@
 
 #include "lab/traffic/clock.h"
 #include "lab/traffic/wire.h"
+#include "netns_socket.h"
 
 namespace nf::vmtest {
 namespace {
 
-// An AF_PACKET socket bound to `tap`, made by a thread inside the namespace (the socket keeps it).
+// An AF_PACKET socket bound to `tap` in its namespace.
 UniqueFd capture_socket(const std::string& netns, const std::string& tap) {
-    UniqueFd socket;
-    std::string error;
-    std::thread maker([&] {
-        const std::string path = "/run/netns/" + netns;
-        UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!ns || ::setns(ns.get(), CLONE_NEWNET) < 0) {
-            error = "enter " + path + ": " + std::strerror(errno);
-            return;
-        }
+    return socket_in_netns(netns, "tap capture", [&] {
         const unsigned ifindex = ::if_nametoindex(tap.c_str());
-        if (ifindex == 0) {
-            error = "no tap " + tap;
-            return;
-        }
+        if (ifindex == 0) throw std::runtime_error("no tap " + tap);
         // ETH_P_ALL: a frame leaving a device reaches only the all-protocol taps (dev_queue_xmit_nit).
         UniqueFd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
         sockaddr_ll at{};
@@ -49,15 +39,10 @@ UniqueFd capture_socket(const std::string& netns, const std::string& tap) {
         // 4 MiB: a burst of injected frames must not overflow the capture itself (counted anyway).
         const int buffer = 4 << 20;
         if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&at), sizeof at) < 0 ||
-            ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) < 0) {
-            error = std::string("AF_PACKET on ") + tap + ": " + std::strerror(errno);
-            return;
-        }
-        socket = std::move(fd);
+            ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) < 0)
+            throw std::runtime_error(std::string("AF_PACKET on ") + tap + ": " + std::strerror(errno));
+        return fd;
     });
-    maker.join();
-    if (!socket) throw std::runtime_error("tap capture: " + error);
-    return socket;
 }
 
 std::uint64_t read_counter(const std::string& netns, const std::string& tap, const char* name) {

@@ -1,0 +1,15 @@
+#pragma once
+// A socket made inside a named network namespace (/run/netns/NAME) by a thread that enters it, so the calling
+// thread stays where it is: a socket keeps the namespace it was made in.
+#include <functional>
+#include <string>
+
+#include "common/unique_fd.h"
+
+namespace nf::vmtest {
+
+// Runs `make` in a thread inside `netns` and returns its socket; `make` throws to say what failed, and the
+// error comes back as a std::runtime_error prefixed with `what` (e.g. "tap capture").
+UniqueFd socket_in_netns(const std::string& netns, const std::string& what, const std::function<UniqueFd()>& make);
+
+}  // namespace nf::vmtest
