@@ -10,10 +10,9 @@
 
 namespace nf::vmtest {
 
-UniqueFd socket_in_netns(const std::string& netns, const std::string& what, const std::function<UniqueFd()>& make) {
-    UniqueFd socket;
+void run_in_netns(const std::string& netns, const std::string& what, const std::function<void()>& work) {
     std::string error;
-    std::thread maker([&] {
+    std::thread worker([&] {
         const std::string path = "/run/netns/" + netns;
         UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!ns || ::setns(ns.get(), CLONE_NEWNET) < 0) {
@@ -21,13 +20,18 @@ UniqueFd socket_in_netns(const std::string& netns, const std::string& what, cons
             return;
         }
         try {
-            socket = make();
+            work();
         } catch (const std::exception& e) {
             error = e.what();
         }
     });
-    maker.join();
-    if (!socket) throw std::runtime_error(what + ": " + error);
+    worker.join();
+    if (!error.empty()) throw std::runtime_error(what + ": " + error);
+}
+
+UniqueFd socket_in_netns(const std::string& netns, const std::string& what, const std::function<UniqueFd()>& make) {
+    UniqueFd socket;
+    run_in_netns(netns, what, [&] { socket = make(); });
     return socket;
 }
 

@@ -48,14 +48,7 @@ UniqueFd capture_socket(const std::string& netns, const std::string& tap) {
 std::uint64_t read_counter(const std::string& netns, const std::string& tap, const char* name) {
     // /sys/class/net shows the namespace of whoever mounted /sys: read through a thread inside it instead.
     std::uint64_t value = 0;
-    std::string error;
-    std::thread reader([&] {
-        const std::string path = "/run/netns/" + netns;
-        UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!ns || ::setns(ns.get(), CLONE_NEWNET) < 0) {
-            error = "enter " + path + ": " + std::strerror(errno);
-            return;
-        }
+    run_in_netns(netns, "tap counters", [&] {
         std::ifstream in("/proc/thread-self/net/dev");
         for (std::string line; std::getline(in, line);) {
             const auto colon = line.find(':');
@@ -68,10 +61,8 @@ std::uint64_t read_counter(const std::string& netns, const std::string& tap, con
             value = std::strcmp(name, "tx_packets") == 0 ? v[9] : v[11];
             return;
         }
-        error = tap + " not in /proc/net/dev";
+        throw std::runtime_error(tap + " not in /proc/net/dev");
     });
-    reader.join();
-    if (!error.empty()) throw std::runtime_error("tap counters: " + error);
     return value;
 }
 
