@@ -34,7 +34,7 @@ constexpr int kMaxMigrateLoss = 20;
 // unplug): what reaches the stopped source's tap is kept and handed to the destination's QEMU first
 // (tests/vm/netpass_guest_test.cpp). The loss is split on failover-migrate's timeline:
 // - the switchover, from the source's STOP to the destination's plug-primary, is held to the issue's
-//   target, 1 per direction at 20/s: measured 0 each way in every run (11 migrations, IPv6 on and off);
+//   target, 1 per direction at 20/s: measured 0 each way in every run (12 migrations, IPv6 on and off);
 // - before it, the VF's unplug, to the unplug's bound (loss_bounds.h: the e1000e loses the guest's frames
 //   from the start of its removal, before its netdev goes down and failoverd can switch; 1-5 measured);
 // - after it, the VF's re-plug on the destination: toward the guest 0-2 measured (1 in about half the
