@@ -20,6 +20,11 @@ DatapathChoice choose_datapath(DatapathKind requested) {
     return {DatapathKind::bpf, "BPF maps can be created (CAP_BPF)"};
 }
 
+DatapathTraits datapath_traits(DatapathKind kind, DeviceModel model) {
+    const bool bpf = kind == DatapathKind::bpf;
+    return {bpf && model != DeviceModel::two_device, bpf};
+}
+
 namespace {
 
 BpfDatapathOptions bpf_options(const DatapathRequest& r) {

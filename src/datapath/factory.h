@@ -25,6 +25,18 @@ struct DatapathChoice {
 // for bpf, nothing for packet, which creates its own TAP).
 DatapathChoice choose_datapath(DatapathKind requested);
 
+// What a datapath of a kind (resolved, never automatic) and model needs of the daemon before it is built,
+// and what it leaves behind: the daemon asks here instead of knowing the kinds.
+struct DatapathTraits {
+    // The daemon creates the master as a veth pair (bpf 3dev/hidden); else the datapath creates its own
+    // (packet: a TAP) or there is none (2dev: the standby is the master).
+    bool veth_master = false;
+    // It keeps forwarding after its process dies (bpf: pinned maps, tc filters): the next daemon adopts
+    // it (the same setup) or removes it (remove_left_datapath).
+    bool outlives_process = false;
+};
+DatapathTraits datapath_traits(DatapathKind kind, DeviceModel model);
+
 // What failoverd asks of a datapath, whatever its kind: the factory picks the implementation and takes
 // what it uses.
 struct DatapathRequest {

@@ -151,7 +151,8 @@ void Daemon::name_master_by_rule() {
 // A state file means a daemon for this master ran before and did not stop cleanly. With bpf its master
 // and maps are still carrying traffic: adopt them. Anything else is a leftover: remove it, start afresh.
 void Daemon::adopt_or_clean_up() {
-    MasterLayout layout{config_.master, config_.model, choice_.kind == datapath::DatapathKind::bpf && !two_dev()};
+    const auto traits = datapath::datapath_traits(choice_.kind, config_.model);
+    MasterLayout layout{config_.master, config_.model, traits.veth_master};
     device_ = std::make_unique<MasterDevice>(layout, guest_);
     const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
     const auto state = read_state(path);
@@ -159,7 +160,7 @@ void Daemon::adopt_or_clean_up() {
     // Adopted or removed, what the previous daemon left is changed: a ConfigError from now on is exit 1.
     system_changed_ = true;
     const bool same_setup = state->phase == "running" && state->datapath == datapath_name(choice_.kind) &&
-                            state->model == daemon::to_string(config_.model) && state->datapath == "bpf";
+                            state->model == daemon::to_string(config_.model) && traits.outlives_process;
     if (same_setup && device_->adopt(*guest_rtnl_)) {
         adopted_ = true;
         state_owned_ = true;
@@ -268,7 +269,7 @@ void Daemon::start_datapath(const os::LinkInfo& standby) {
     // packet: it creates its TAP master with the standby's MAC and MTU.
     request.packet_master = {config_.master, pairing_mac(standby), standby.mtu, guest_.fd(), device_->slave_netns().fd()};
     datapath_ = datapath::make_datapath(request);
-    if (choice_.kind == datapath::DatapathKind::packet) {
+    if (device_->master_ifindex() <= 0) {  // the datapath made the master (packet: its TAP)
         device_->record_tap_master(datapath_->master_ifindex());
         guest_rtnl_->set_mac(datapath_->master_ifindex(), pairing_mac(standby));
         guest_rtnl_->set_mtu(datapath_->master_ifindex(), standby.mtu);

@@ -31,16 +31,19 @@ void clean_up_after(const PreviousDaemon& previous, const os::Netns& guest, os::
     const daemon::DeviceModel model =
         from_string(state.model, datapath::kDeviceModels).value_or(daemon::DeviceModel::three_device);
     const bool two_dev = model == daemon::DeviceModel::two_device;
-    MasterDevice device(MasterLayout{state.master, model, state.datapath == "bpf" && !two_dev}, guest);
+    const datapath::DatapathKind kind =
+        from_string(state.datapath, datapath::kDatapathKinds).value_or(datapath::DatapathKind::packet);
+    const auto traits = datapath::datapath_traits(kind, model);
+    MasterDevice device(MasterLayout{state.master, model, traits.veth_master}, guest);
     device.claim_leftovers(guest_rtnl);
     if (state.master == state.standby && !two_dev)
         device.standby_renamed(state.standby, daemon::renamed_standby(state.standby));
-    if (state.datapath == "bpf") {
+    if (traits.outlives_process) {
         // Its filters would steer traffic to a primary about to be released, or redirect into a master
         // that is about to go.
         best_effort("failoverd", "remove the old bpf datapath", [&] {
             datapath::DatapathRequest request;
-            request.kind = datapath::DatapathKind::bpf;
+            request.kind = kind;
             request.model = model;
             request.master_ifindex = device.master_ifindex();
             request.peer_ifindex = device.peer_ifindex();
