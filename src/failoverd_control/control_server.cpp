@@ -53,21 +53,6 @@ std::size_t ControlServer::subscriber_count() const {
     return n;
 }
 
-json ControlServer::counters_json() const {
-    const auto& c = counters_;
-    return {{"clients", clients_.size()},
-            {"subscribers", subscriber_count()},
-            {"clients_accepted", c.clients_accepted},
-            {"clients_refused", c.clients_refused},
-            {"peers_refused", c.peers_refused},
-            {"requests", c.requests},
-            {"bad_requests", c.bad_requests},
-            {"oversized_requests", c.oversized_requests},
-            {"events_published", c.events_published},
-            {"slow_clients_dropped", c.slow_clients_dropped},
-            {"accept_exhausted", acceptor_.counters().exhausted}};
-}
-
 void ControlServer::add_client(UniqueFd fd) {
     if (!admit_peer(fd.get(), access_, counters_.peers_refused, "control socket " + path_)) return;
     if (clients_.size() >= limits_.max_clients) {
