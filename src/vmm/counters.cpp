@@ -19,6 +19,7 @@ nlohmann::json to_json(const PvCounters& c) {
             {"tx-bytes", get(c.tx_bytes)},
             {"tx-drained-at-pause", get(c.tx_drained_at_pause)},
             {"rx-drained-for-netpass", get(c.rx_drained_for_netpass)},
+            {"rx-drained-at-switch", get(c.rx_drained_at_switch)},
             {"tx-dropped-link-down", get(c.tx_dropped_link_down)},
             {"tx-dropped-full", get(c.tx_dropped_full)},
             {"tx-errors", get(c.tx_errors)},

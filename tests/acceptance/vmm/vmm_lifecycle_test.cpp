@@ -178,6 +178,25 @@ TEST_F(VmmLifecycle, StopFreezesTheVmAndItsPvPathContResumes) {
     EXPECT_GE(pings(3, "1"), 2);
 }
 
+// while-bound: a VF that joins teaches the bridge nothing until its filter is in (then the VMM drains the PV
+// path into the guest, so frames sent there before the move are not overtaken by the VF's): learning is off
+// on its port while it is plugged but not yet up in the guest, and on again once the entry moved the MAC.
+TEST_F(VmmLifecycle, WhileBoundJoiningVfLearnsNothingUntilItsFilterIsIn) {
+    start_plugged("while-bound");
+    const auto port = [&] { return sh_ok("ip -n " + lab.host_ns() + " -d link show dev vf-vm1"); };
+    EXPECT_NE(port().find("learning off"), std::string::npos) << port();
+    EXPECT_TRUE(lab.static_fdb_ports(kVmMac).empty());
+    lab.guest("ip link set ens4 up");
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while ((lab.static_fdb_ports(kVmMac) != std::vector<std::string>{"vf-vm1"} ||
+            port().find("learning on") == std::string::npos) &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(lab.static_fdb_ports(kVmMac), std::vector<std::string>{"vf-vm1"});
+    EXPECT_NE(port().find("learning on"), std::string::npos) << port();
+    EXPECT_TRUE(vmm_state()["standbys"][0]["counters"].contains("rx-drained-at-switch"));
+}
+
 TEST_F(VmmLifecycle, SetLinkDrivesTheStandbysCarrier) {
     // while-bound: the VF stays down in this guest, so its MAC filter must not pull the VM's frames to it.
     start_plugged("while-bound");
