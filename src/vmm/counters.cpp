@@ -18,6 +18,7 @@ nlohmann::json to_json(const PvCounters& c) {
             {"tx-frames", get(c.tx_frames)},
             {"tx-bytes", get(c.tx_bytes)},
             {"tx-drained-at-pause", get(c.tx_drained_at_pause)},
+            {"tx-drained-at-switch", get(c.tx_drained_at_switch)},
             {"rx-drained-for-netpass", get(c.rx_drained_for_netpass)},
             {"rx-drained-at-switch", get(c.rx_drained_at_switch)},
             {"tx-dropped-link-down", get(c.tx_dropped_link_down)},

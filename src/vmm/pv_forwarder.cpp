@@ -235,6 +235,12 @@ void PvForwarder::drain_bridge_to_guest() {
     count(counters_.rx_drained_at_switch, drained);
 }
 
+void PvForwarder::drain_guest_to_bridge() {
+    const std::lock_guard lock(tx_mutex_);
+    if (tx_paused_.load()) return;
+    count(counters_.tx_drained_at_switch, forward_guest_frames(kMaxDrain));
+}
+
 void PvForwarder::guest_to_bridge() {
     const std::lock_guard lock(tx_mutex_);
     if (tx_paused_.load()) return;  // an event from just before the tap left the epoll set

@@ -67,6 +67,9 @@ public:
     // socket (or in the batch the thread is moving) is delivered now, as the thread would (paused: to the
     // sink; holding: held), at most kMaxDrain frames, so the VF's first frames cannot overtake it.
     void drain_bridge_to_guest();
+    // The guest's TX is about to move to its VF: what it queued on the tap goes to the bridge now (unless
+    // paused), at most kMaxDrain frames, so the VF's frames do not overtake it in a lagging thread.
+    void drain_guest_to_bridge();
     // set_link: with the link down nothing crosses (QEMU drops in both directions).
     void set_link_up(bool up);
 

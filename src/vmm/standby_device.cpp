@@ -53,6 +53,10 @@ void StandbyDevice::drain_to_netpass() {
     if (forwarder_) forwarder_->drain_bridge_to_sink();
 }
 
+void StandbyDevice::drain_from_guest() {
+    if (forwarder_) forwarder_->drain_guest_to_bridge();
+}
+
 void StandbyDevice::drain_to_guest() {
     if (forwarder_) forwarder_->drain_bridge_to_guest();
 }

@@ -41,6 +41,7 @@ public:
     void inject_then_release(std::vector<migration::NetpassFrame> cached);
     void drain_to_netpass();  // the source: frames still queued on the backend go to the cache now
     void drain_to_guest();    // the VF took the MAC: frames still queued on the backend go to the guest now
+    void drain_from_guest();  // the guest's VF comes up: what it queued on the tap goes to the bridge now
     const BridgeNetdev* netdev() const { return netdev_; }
     migration::NetpassCounters ordering_counters() const;
     bool holding() const { return forwarder_ && forwarder_->holding(); }

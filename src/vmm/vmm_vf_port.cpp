@@ -54,6 +54,9 @@ void Vmm::release_vf_port(const std::string& id) {
     } catch (const std::exception& e) {
         spdlog::warn("primary {}: bringing its VF's bridge port up: {}", id, e.what());
     }
+    // The guest moves its TX to the VF once it sees carrier, which this just gave it: what it queued on its
+    // standby's tap goes out first (the forwarder thread may lag by milliseconds on a busy host).
+    for (auto& [standby_id, standby] : standbys_) standby->drain_from_guest();
 }
 
 void Vmm::on_guest_link_events() {
