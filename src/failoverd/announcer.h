@@ -13,6 +13,7 @@
 #include "common/mac_address.h"
 #include "failoverd/announce_frames.h"
 #include "failoverd_control/daemon_config.h"
+#include "failoverd_control/status_report.h"  // AnnounceCounters
 
 namespace nf::daemon {
 
@@ -22,11 +23,6 @@ struct MasterAddresses {
     std::vector<Ipv6Address> ipv6;
 };
 
-struct AnnounceCounters {
-    std::uint64_t rounds = 0;
-    std::uint64_t frames_sent = 0;
-    std::uint64_t send_errors = 0;   // the send function threw; the burst goes on
-};
 
 class Announcer {
 public:

@@ -1,14 +1,11 @@
 // Daemon: start (adopt or create, with every step undone on failure) and stop (restore).
 #include "failoverd/daemon.h"
 
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <filesystem>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +16,8 @@
 #include "failoverd/standby_matcher.h"
 #include "failoverd/sysfs_netdevs.h"
 #include "failoverd/owner_lock.h"
+#include "failoverd/previous_daemon.h"
+#include "failoverd/standby_takeover.h"
 #include "failoverd/state_file.h"
 #include "failoverd/two_dev_slave_ops.h"
 #include "common/best_effort.h"
@@ -27,35 +26,7 @@ namespace nf::failoverd {
 
 namespace {
 
-sigset_t daemon_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    return set;
-}
-
-std::string datapath_name(datapath::DatapathKind kind) { return kind == datapath::DatapathKind::bpf ? "bpf" : "packet"; }
-
-datapath::DatapathModel datapath_model(daemon::DeviceModel model) {
-    switch (model) {
-        case daemon::DeviceModel::hidden: return datapath::DatapathModel::hidden;
-        case daemon::DeviceModel::two_device: return datapath::DatapathModel::two_dev;
-        case daemon::DeviceModel::three_device: break;
-    }
-    return datapath::DatapathModel::three_dev;
-}
-
-datapath::DatapathKind requested_datapath(daemon::DatapathChoice choice) {
-    switch (choice) {
-        case daemon::DatapathChoice::bpf: return datapath::DatapathKind::bpf;
-        case daemon::DatapathChoice::packet: return datapath::DatapathKind::packet;
-        case daemon::DatapathChoice::automatic: break;
-    }
-    return datapath::DatapathKind::automatic;
-}
-
+std::string datapath_name(datapath::DatapathKind kind) { return std::string(datapath::to_string(kind)); }
 
 }  // namespace
 
@@ -76,33 +47,8 @@ Daemon::Daemon(daemon::DaemonConfig config, DaemonPaths paths, GuestLinks* share
 
 Daemon::~Daemon() { stop(); }
 
-// Blocked before any thread of ours exists (the packet datapath starts two), so only our signalfd sees them.
-void Daemon::block_signals() {
-    const sigset_t signals = daemon_signals();
-    if (int rc = pthread_sigmask(SIG_BLOCK, &signals, &saved_sigmask_); rc != 0) throw_errno(rc, "pthread_sigmask");
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &saved_sigpipe_);
-    signals_blocked_ = true;
-}
-
-void Daemon::restore_signals() noexcept {
-    if (!signals_blocked_) return;
-    signals_blocked_ = false;
-    // Ours that came while we stopped were for us: taken now, they cannot kill the process on unblocking.
-    sigset_t pending = daemon_signals();
-    for (int signo : {SIGTERM, SIGINT, SIGHUP})
-        if (sigismember(&saved_sigmask_, signo)) sigdelset(&pending, signo);
-    const timespec now{};
-    while (sigtimedwait(&pending, nullptr, &now) > 0) {
-    }
-    pthread_sigmask(SIG_SETMASK, &saved_sigmask_, nullptr);
-    sigaction(SIGPIPE, &saved_sigpipe_, nullptr);
-}
-
 void Daemon::start() {
-    if (!shared_links_) block_signals();  // a supervisor's pairs: the supervisor owns the signals
+    if (!shared_links_) signals_ = std::make_unique<ProcessSignals>();  // a supervisor's pairs: the supervisor's
 
     guest_inode_ = guest_.inode();
     guest_rtnl_ = std::make_unique<os::Rtnl>();
@@ -114,8 +60,8 @@ void Daemon::start() {
     // Checked now (a bad group is exit 2, nothing changed); the socket itself opens in start_services().
     if (!config_.control_group.empty()) control_access_.group = resolve_group("--control-group", config_.control_group);
 
-    choice_ = datapath::choose_datapath(requested_datapath(config_.datapath));
-    if (config_.datapath == daemon::DatapathChoice::automatic)
+    choice_ = datapath::choose_datapath(config_.datapath);
+    if (config_.datapath == datapath::DatapathKind::automatic)
         spdlog::info("datapath auto: {} ({})", datapath_name(choice_.kind), choice_.reason);
     else
         spdlog::info("datapath {} (configured)", datapath_name(choice_.kind));
@@ -123,7 +69,7 @@ void Daemon::start() {
     // sends away from the kernel's own path: refused rather than done badly.
     if (two_dev() && choice_.kind != datapath::DatapathKind::bpf)
         throw ConfigError("--model 2dev needs the bpf datapath (tc programs on the standby and the primary); " +
-                          (config_.datapath == daemon::DatapathChoice::packet
+                          (config_.datapath == datapath::DatapathKind::packet
                                ? std::string("the packet datapath cannot steer the standby's own TX")
                                : "BPF is not available here (" + choice_.reason + ")"));
 
@@ -170,16 +116,11 @@ std::vector<std::string> Daemon::standbys_matching_rules(const std::vector<std::
 // and control socket go by it. A previous daemon that did not stop cleanly left its state file: its
 // standby may be renamed <name>nsby, or moved into its private namespace (hidden).
 void Daemon::name_master_by_rule() {
-    std::vector<DaemonState> previous;
-    // Only this guest namespace's: other guests' daemons on the host are none of ours.
-    const std::string ours = system_key(guest_inode_, "");
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(paths_.state_dir, ec))
-        if (entry.path().extension() == ".state" && entry.path().filename().string().starts_with(ours))
-            if (auto state = read_state(entry.path())) previous.push_back(*state);
+    const std::vector<DaemonState> previous = previous_states(paths_.state_dir, guest_inode_);
     std::vector<std::string> masters;  // and their holder bridges
     for (const auto& s : previous) {
-        if (s.model != "2dev") masters.push_back(s.master);  // a 2dev master is its standby: still a match
+        // A 2dev master is its standby: still a match.
+        if (s.model != datapath::to_string(daemon::DeviceModel::two_device)) masters.push_back(s.master);
         masters.push_back(holder_bridge_name(s.master));
     }
 
@@ -210,7 +151,8 @@ void Daemon::name_master_by_rule() {
 // A state file means a daemon for this master ran before and did not stop cleanly. With bpf its master
 // and maps are still carrying traffic: adopt them. Anything else is a leftover: remove it, start afresh.
 void Daemon::adopt_or_clean_up() {
-    MasterLayout layout{config_.master, config_.model, choice_.kind == datapath::DatapathKind::bpf && !two_dev()};
+    const auto traits = datapath::datapath_traits(choice_.kind, config_.model);
+    MasterLayout layout{config_.master, config_.model, traits.veth_master};
     device_ = std::make_unique<MasterDevice>(layout, guest_);
     const auto path = state_file_path(paths_.state_dir, system_key(guest_inode_, config_.master));
     const auto state = read_state(path);
@@ -218,7 +160,7 @@ void Daemon::adopt_or_clean_up() {
     // Adopted or removed, what the previous daemon left is changed: a ConfigError from now on is exit 1.
     system_changed_ = true;
     const bool same_setup = state->phase == "running" && state->datapath == datapath_name(choice_.kind) &&
-                            state->model == daemon::to_string(config_.model) && state->datapath == "bpf";
+                            state->model == daemon::to_string(config_.model) && traits.outlives_process;
     if (same_setup && device_->adopt(*guest_rtnl_)) {
         adopted_ = true;
         state_owned_ = true;
@@ -230,51 +172,8 @@ void Daemon::adopt_or_clean_up() {
         spdlog::info("adopting master {} left by a previous failoverd", config_.master);
         return;
     }
-    spdlog::warn("cleaning up after a previous failoverd for {} ({} datapath{})", config_.master, state->datapath,
-                 state->phase == "running"    ? ""
-                 : state->phase == "leftovers" ? ", which could not undo everything at stop"
-                                               : ", killed during start-up");
-    const daemon::DeviceModel old_model = state->model == "hidden" ? daemon::DeviceModel::hidden
-                                          : state->model == "2dev"  ? daemon::DeviceModel::two_device
-                                                                    : daemon::DeviceModel::three_device;
-    const bool old_two_dev = old_model == daemon::DeviceModel::two_device;
-    MasterLayout old{config_.master, old_model, state->datapath == "bpf" && !old_two_dev};
-    device_ = std::make_unique<MasterDevice>(old, guest_);
-    device_->claim_leftovers(*guest_rtnl_);
-    if (state->master == state->standby && !old_two_dev)
-        device_->standby_renamed(state->standby, daemon::renamed_standby(state->standby));
-    if (state->datapath == "bpf") {
-        // Its filters would steer traffic to a primary about to be released, or redirect into a master
-        // that is about to go.
-        best_effort("failoverd", "remove the old bpf datapath", [&] {
-            auto request = datapath_request(old_model, datapath::DatapathKind::bpf);
-            if (old_two_dev) {
-                const auto standby = guest_rtnl_->find_link(state->standby);
-                if (!standby) return;
-                request.master_ifindex = standby->ifindex;  // the 2dev master is its standby
-            } else if (request.master_ifindex <= 0) {
-                return;
-            }
-            datapath::remove_left_datapath(request);
-        });
-    }
-    if (const auto left = device_->teardown(); !left.empty()) {
-        // The state file stays: it is the only record of what is still there.
-        std::string list;
-        for (const auto& l : left) list += (list.empty() ? "" : ", ") + l;
-        device_.reset();  // not ours to report at stop
-        throw SystemError(EBUSY, "a previous failoverd for " + config_.master + " left what cannot be removed yet: " +
-                                     list + " (" + path.string() + " keeps the record; fix and start again)");
-    }
-    if (state->standby_was_up)
-        best_effort("failoverd", "bring the standby back up", [&] {
-            if (guest_rtnl_->find_link(state->standby)) guest_rtnl_->set_up(state->standby);
-        });
-    // Primaries paired by id wear the standby's MAC: their own comes back (they are in the guest again).
-    restore_taken_addresses(*guest_rtnl_, state->taken_addresses);
-    for (const auto& failed : LinkSnapshots::from_json(state->links).restore_all(guest_))
-        spdlog::warn("cleaning up: could not restore {}", failed);
-    remove_state(path);
+    device_.reset();  // a clean-up that cannot finish leaves nothing of ours to report at stop
+    clean_up_after({*state, path, bpf_pin_dir()}, guest_, *guest_rtnl_);
     device_ = std::make_unique<MasterDevice>(layout, guest_);
 }
 
@@ -327,10 +226,10 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
         device_->standby_is_master(standby.ifindex);
         return;
     }
-    check_standby_config(standby);
+    check_standby_config(snapshots_.find(standby.name), config_.standby_config, standby.name, config_.master);
     // Before the first change: a daemon killed from here on leaves a file that says what to remove.
     record_state("starting");
-    clear_standby_config(standby);
+    clear_standby_config(snapshots_.find(standby.name), guest_, standby.ifindex);
     if (master_takes_standby_name()) device_->rename_standby(*guest_rtnl_, standby.name, standby_name_now());
     if (guest_rtnl_->find_link(config_.master))
         throw SystemError(EEXIST, "a link named " + config_.master + " already exists");
@@ -344,21 +243,23 @@ void Daemon::create_master_device(const os::LinkInfo& standby) {
     }
 }
 
-// Where a datapath of this master is, whatever its kind (the factory takes what it uses).
-datapath::DatapathRequest Daemon::datapath_request(daemon::DeviceModel model, datapath::DatapathKind kind) const {
+std::string Daemon::bpf_pin_dir() const { return paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master); }
+
+// Where this master's datapath is, whatever its kind (the factory takes what it uses).
+datapath::DatapathRequest Daemon::datapath_request() const {
     datapath::DatapathRequest r;
-    r.kind = kind;
-    r.model = datapath_model(model);
+    r.kind = choice_.kind;
+    r.model = config_.model;
     r.master_ifindex = device_->master_ifindex();
     r.peer_ifindex = device_->peer_ifindex();
     r.master_netns_fd = guest_.fd();
     r.slave_netns_fd = device_->slave_netns().fd();
-    r.pin_dir = paths_.bpf_pin_root + "/" + system_key(guest_inode_, config_.master);
+    r.pin_dir = bpf_pin_dir();
     return r;
 }
 
 void Daemon::start_datapath(const os::LinkInfo& standby) {
-    auto request = datapath_request(config_.model, choice_.kind);
+    auto request = datapath_request();
     request.adopt = adopted_;
     // bpf: the master veth has carrier exactly when its parked peer is up.
     request.carrier = [this](bool on) {
@@ -368,7 +269,7 @@ void Daemon::start_datapath(const os::LinkInfo& standby) {
     // packet: it creates its TAP master with the standby's MAC and MTU.
     request.packet_master = {config_.master, pairing_mac(standby), standby.mtu, guest_.fd(), device_->slave_netns().fd()};
     datapath_ = datapath::make_datapath(request);
-    if (choice_.kind == datapath::DatapathKind::packet) {
+    if (device_->master_ifindex() <= 0) {  // the datapath made the master (packet: its TAP)
         device_->record_tap_master(datapath_->master_ifindex());
         guest_rtnl_->set_mac(datapath_->master_ifindex(), pairing_mac(standby));
         guest_rtnl_->set_mtu(datapath_->master_ifindex(), standby.mtu);
@@ -438,7 +339,8 @@ void Daemon::start_core(const os::LinkInfo& standby) {
     const bool up = adopted_ || two_dev() ? master_link.admin_up : true;
     if (!adopted_ && !two_dev()) {
         guest_rtnl_->set_up(device_->master_ifindex());
-        take_over_standby_config();
+        taken_over_ = take_over_standby_config(snapshots_.find(standby_name_), guest_, device_->master_ifindex(),
+                                               config_.master, standby_name_);
     }
     if (up) {
         if (auto ec = master_->open()) spdlog::warn("{}: opening the slaves failed: {}", config_.master, ec.message());
@@ -451,10 +353,6 @@ void Daemon::start_services() {
     announcer_ = std::make_unique<daemon::Announcer>(
         config_.announce, [this](std::span<const std::uint8_t> frame) { announce_sender_->send(frame); });
 
-    if (!shared_links_) {
-        const sigset_t signals = daemon_signals();
-        signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
-    }
     // The control socket opens only now, with the master in place under its final name: whoever takes an
     // answer on it as "ready" (the lab puts the VM's address on the master then) never sees the standby
     // under the master's name. One daemon per master is the owner lock's job, taken first.
@@ -510,8 +408,8 @@ void Daemon::watch_events() {
         loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_own_guest_links(); }, "guest links");
     if (private_monitor_)
         loop_.add(private_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_slave_links(); }, "private links");
-    if (signal_fd_)
-        loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
+    if (signals_)
+        loop_.add(signals_->fd(), EPOLLIN, [this](std::uint32_t) {
             if (on_signal()) loop_.stop();
         }, "signals");
     serving_ = true;
@@ -591,7 +489,7 @@ void Daemon::stop() noexcept {
     loop_.cancel(std::exchange(rx_grace_timer_, 0));
     for (const auto* monitor : {guest_monitor_.get(), private_monitor_.get()})
         if (monitor) loop_.remove(monitor->fd());
-    loop_.remove(signal_fd_.get());
+    if (signals_) loop_.remove(signals_->fd());
     if (announcer_) best_effort("failoverd", "cancel announcements", [&] { announcer_->cancel(); });
     output_.reset();  // nothing is applied from here: stop() takes the datapath down itself
     if (registry_ && master_) {
@@ -624,7 +522,7 @@ void Daemon::stop() noexcept {
             });
         }
     }
-    restore_signals();  // after the datapath's threads are gone
+    if (signals_) signals_->restore();  // after the datapath's threads are gone
     owner_lock_.reset();  // last: a next daemon may start now
     if (!system_changed_) {
         spdlog::debug("{}: stopped before any change", config_.master);  // a refused start: its error says why

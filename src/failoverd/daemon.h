@@ -4,8 +4,6 @@
 // single-threaded EventLoop (common/event_loop.h) over link events, the control socket, the device channel,
 // signals and the timers (announce, RX grace, channel retry) — the failover core is not thread-safe;
 // stop() restores the system.
-#include <signal.h>
-
 #include <chrono>
 #include <map>
 #include <cstdint>
@@ -22,8 +20,9 @@
 #include "failoverd/announcer.h"
 #include "failoverd_control/control_server.h"
 #include "failoverd_control/daemon_config.h"
+#include "failoverd_control/status_report.h"
 #include "failoverd/pair_id_rules.h"
-#include "datapath/packet/select.h"
+#include "datapath/factory.h"
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
 #include "failoverd/guest_channel.h"
@@ -32,6 +31,7 @@
 #include "failoverd/link_table.h"
 #include "failoverd/master_device.h"
 #include "failoverd/owner_lock.h"
+#include "failoverd/process_signals.h"
 #include "failoverd/rtnl_slave_ops.h"
 #include "failoverd/switch_timing.h"
 #include "failoverd/taken_address.h"
@@ -70,7 +70,7 @@ public:
     // namespace) stays recorded in the state file, phase "leftovers", for the next start to finish. Restores the signal mask and SIGPIPE disposition start-up changed.
     void stop() noexcept;
 
-    nlohmann::json status();
+    daemon::StatusReport status();
     bool adopted() const { return adopted_; }
     const std::string& master_name() const { return config_.master; }
 
@@ -99,14 +99,11 @@ private:
     void create_master_device(const os::LinkInfo& standby);
     void watch_links();
     std::shared_ptr<const daemon::PairIdRule> pair_id_rule() const;
-    datapath::DatapathRequest datapath_request(daemon::DeviceModel model, datapath::DatapathKind kind) const;
+    datapath::DatapathRequest datapath_request() const;
+    std::string bpf_pin_dir() const;
     void start_datapath(const os::LinkInfo& standby);
     void start_core(const os::LinkInfo& standby);
     void start_services();
-    // --- the standby's IP configuration (daemon_takeover.cpp) ---
-    void check_standby_config(const os::LinkInfo& standby);  // --standby-config refuse: ConfigError
-    void clear_standby_config(const os::LinkInfo& standby);
-    void take_over_standby_config();
     void abort_start() noexcept;
     // The state file, with the phase start-up has reached ("starting" | "running").
     void record_state(const char* phase);
@@ -115,8 +112,6 @@ private:
     // Exact restore: `ifindex` in `netns` as it is now, before our first change to it (once per name); kept
     // in the state file so that a successor restores it too.
     void remember_link(const os::Netns& netns, int ifindex, const std::string& name) noexcept;
-    void block_signals();
-    void restore_signals() noexcept;
 
     // --- the loop (daemon.cpp) ---
     void watch_events();
@@ -207,10 +202,7 @@ private:
     std::unique_ptr<daemon::Announcer> announcer_;
     std::unique_ptr<daemon::ControlServer> control_;
     std::unique_ptr<GuestChannel> channel_;  // --device-channel
-    sigset_t saved_sigmask_{};
-    struct sigaction saved_sigpipe_ {};
-    bool signals_blocked_ = false;
-    UniqueFd signal_fd_;
+    std::unique_ptr<ProcessSignals> signals_;  // alone
     bool serving_ = false;  // start-up is over: the loop's handlers and timers are live
     EventLoop::TimerId announce_timer_ = 0;
     EventLoop::TimerId rx_grace_timer_ = 0;

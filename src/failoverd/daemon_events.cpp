@@ -1,16 +1,12 @@
 // Daemon: the event loop's handlers. Each link event is handed to the core and the resulting datapath
 // program applied at once, so a switch follows the earliest kernel signal (IFF_UP / carrier cleared).
-#include <signal.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include <utility>
 
 #include "common/error.h"
 #include "failoverd/daemon.h"
-#include "failoverd/event_json.h"
+#include "failoverd_control/event_json.h"
 #include "os/ipv6_family.h"
 
 namespace nf::failoverd {
@@ -237,21 +233,13 @@ void Daemon::on_announce_timer() {
     arm_announce_timer();
 }
 
-// Every queued signal is read before acting, so a failing resync cannot swallow a SIGTERM behind it.
 bool Daemon::on_signal() {
-    signalfd_siginfo info{};
-    bool stop_now = false;
-    bool resync_now = false;
-    while (::read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-        if (info.ssi_signo == SIGHUP) {
-            resync_now = true;
-        } else {
-            spdlog::info("signal {}: stopping", info.ssi_signo);
-            stop_now = true;
-        }
+    const auto received = signals_->read();
+    if (received.stop) {
+        spdlog::info("signal {}: stopping", received.stop);
+        return true;
     }
-    if (stop_now) return true;
-    if (resync_now) {
+    if (received.resync) {
         spdlog::info("SIGHUP: resyncing links");
         resync_links();
     }
@@ -279,7 +267,7 @@ void Daemon::publish(const failover::FailoverEvent& event) {
         last_lower_state_.erase(event.slave);
     }
     ++events_published_;
-    if (control_) control_->publish_event(event_json(event, std::chrono::system_clock::now(), Clock::now()));
+    if (control_) control_->publish_event(daemon::event_json(event, std::chrono::system_clock::now(), Clock::now()));
 }
 
 }  // namespace nf::failoverd

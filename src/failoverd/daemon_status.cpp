@@ -15,7 +15,9 @@ daemon::SlaveStatus slave_status(const failover::Netdev* dev) {
 
 }  // namespace
 
-nlohmann::json Daemon::status() {
+// Every member is the control protocol's (daemon::StatusReport): its to_json is the one place the shape is
+// written.
+daemon::StatusReport Daemon::status() {
     daemon::StatusReport r;
     r.master = config_.master;
     r.model = std::string(daemon::to_string(config_.model));
@@ -37,45 +39,40 @@ nlohmann::json Daemon::status() {
         r.counters.tx_dropped = c.tx_dropped;
     }
     r.counters.failovers = output_ ? output_->failovers() : 0;
-    nlohmann::json j = daemon::to_json(r);
-    j["switch"] = timing_.to_json();
-    j["carrier"] = master_ && master_->carrier();
-    // What the datapath does now (a standby held by the rx grace shows as delivered).
+    r.switch_timing = timing_.report();
+    r.carrier = master_ && master_->carrier();
     const auto* applied = output_ && output_->applied() ? &*output_->applied() : nullptr;
-    j["rx"] = {{"primary", applied && applied->rx_delivered(failover::Role::primary)},
-               {"standby", applied && applied->rx_delivered(failover::Role::standby)}};
-    j["rx_grace"] = {{"ms", config_.rx_grace.count()}, {"holding", output_ && output_->rx_grace_holding()}};
-    j["master_ifindex"] = device_ ? device_->master_ifindex() : 0;
-    if (device_ && device_->private_netns()) j["private_netns"] = private_netns_name(guest_inode_, config_.master);
-    j["adopted"] = adopted_;
-    // Paired by id: the id, and the primaries wearing the standby's MAC with their own (restored at release).
-    j["pairing"] = {{"by", daemon::to_string(config_.pairing.by)}};
+    r.rx_primary = applied && applied->rx_delivered(failover::Role::primary);
+    r.rx_standby = applied && applied->rx_delivered(failover::Role::standby);
+    r.rx_grace_ms = config_.rx_grace.count();
+    r.rx_grace_holding = output_ && output_->rx_grace_holding();
+    r.master_ifindex = device_ ? device_->master_ifindex() : 0;
+    if (device_ && device_->private_netns()) r.private_netns = private_netns_name(guest_inode_, config_.master);
+    r.adopted = adopted_;
+    r.pairing.by = std::string(daemon::to_string(config_.pairing.by));
     if (config_.pairing.by == daemon::PairingKey::id) {
-        j["pairing"]["primary_id"] = config_.pairing.primary_id;
-        j["pairing"]["taken_addresses"] = to_json(taken_addresses());
+        r.pairing.primary_id = config_.pairing.primary_id;
+        r.pairing.taken_addresses = to_json(taken_addresses());
     }
-    j["standby_config"] = {{"mode", daemon::to_string(config_.standby_config)}, {"taken_over", taken_over_}};
-    j["pid"] = ::getpid();
-    // teamdctl-style state: what it runs with, which build, for how long.
-    j["version"] = daemon::failoverd_version();
-    j["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_at_).count();
-    j["config"] = daemon::to_json(config_);
-    j["datapath_reason"] = choice_.reason;
-    j["events_published"] = events_published_;
-    std::uint64_t undecodable = guest_monitor_ ? guest_monitor_->undecodable()
-                                : shared_links_ ? shared_links_->undecodable() : 0;
-    if (private_monitor_) undecodable += private_monitor_->undecodable();
-    const auto& loop = loop_.counters();
-    j["event_loop"] = {{"handler_errors", handler_errors_}, {"undecodable_link_messages", undecodable},
-                       {"rounds", loop.rounds}, {"timers_fired", loop.timers_fired}, {"timers_pending", loop_.timers_pending()}};
-    if (channel_) j["device_channel"] = channel_->status();
-    // What hostile or broken control clients cost: refused, dropped, malformed (issue 9).
-    if (control_) j["control"] = control_->counters_json();
-    if (announcer_) {
-        const auto& a = announcer_->counters();
-        j["announce"] = {{"rounds", a.rounds}, {"frames_sent", a.frames_sent}, {"send_errors", a.send_errors}};
-    }
-    return j;
+    r.standby_config_mode = std::string(daemon::to_string(config_.standby_config));
+    r.taken_over = taken_over_;
+    r.pid = ::getpid();
+    r.version = daemon::failoverd_version();
+    r.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_at_).count();
+    r.config = config_;
+    r.datapath_reason = choice_.reason;
+    r.events_published = events_published_;
+    r.event_loop.handler_errors = handler_errors_;
+    r.event_loop.undecodable_link_messages = guest_monitor_ ? guest_monitor_->undecodable()
+                                             : shared_links_ ? shared_links_->undecodable() : 0;
+    if (private_monitor_) r.event_loop.undecodable_link_messages += private_monitor_->undecodable();
+    r.event_loop.rounds = loop_.counters().rounds;
+    r.event_loop.timers_fired = loop_.counters().timers_fired;
+    r.event_loop.timers_pending = loop_.timers_pending();
+    if (channel_) r.device_channel = channel_->status();
+    if (control_) r.control = control_->report();
+    if (announcer_) r.announce = announcer_->counters();
+    return r;
 }
 
 std::optional<std::string> Daemon::set_active(daemon::ActiveChoice choice) {

@@ -1,7 +1,5 @@
 #include "failoverd/pair_supervisor.h"
 
-#include <sys/signalfd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +11,7 @@
 #include "common/best_effort.h"
 #include "common/error.h"
 #include "failoverd/master_device.h"
+#include "failoverd/previous_daemon.h"
 #include "failoverd/state_file.h"
 #include "failoverd/sysfs_netdevs.h"
 #include "failoverd_control/command_line.h"
@@ -20,15 +19,6 @@
 
 namespace nf::failoverd {
 namespace {
-
-sigset_t supervisor_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    return set;
-}
 
 // A pair whose daemon keeps failing is tried again, less and less often.
 constexpr std::chrono::seconds kMaxRestartDelay{30};
@@ -63,18 +53,10 @@ std::vector<os::LinkInfo> PairSupervisor::Links::dump(const PairLinkKeys& keys) 
 
 PairSupervisor::PairSupervisor(daemon::DaemonConfig config, DaemonPaths paths)
     : config_(std::move(config)), paths_(std::move(paths)), matcher_(config_.standby), guest_(os::Netns::current()) {
-    const sigset_t signals = supervisor_signals();
-    if (int rc = pthread_sigmask(SIG_BLOCK, &signals, &saved_sigmask_); rc != 0) throw_errno(rc, "pthread_sigmask");
-    // Control clients that hang up mid-answer must not kill every pair.
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &saved_sigpipe_);
-    signal_fd_ = UniqueFd(static_cast<int>(check_syscall(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd")));
     // Monitor before the dump: a link that comes between the two is seen twice, never missed.
     monitor_ = std::make_unique<os::LinkMonitor>(os::LinkMonitor::in(guest_));
     loop_.add(monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_links(); }, "guest links");
-    loop_.add(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
+    loop_.add(signals_.fd(), EPOLLIN, [this](std::uint32_t) {
         if (on_signal()) loop_.stop();
     }, "signals");
     // A handler that throws is logged by the loop; the supervisor goes on with the other pairs.
@@ -89,24 +71,18 @@ PairSupervisor::PairSupervisor(daemon::DaemonConfig config, DaemonPaths paths)
 
 PairSupervisor::~PairSupervisor() {
     (void)stop_all();
-    signal_fd_.reset();
-    pthread_sigmask(SIG_SETMASK, &saved_sigmask_, nullptr);
-    sigaction(SIGPIPE, &saved_sigpipe_, nullptr);
+    signals_.restore();
 }
 
 // A previous supervisor that did not stop cleanly left its pairs' masters under the standbys' names, the
 // standbys renamed <name>nsby: they are pairs to take up again, not new standbys.
 void PairSupervisor::remember_previous_pairs() {
-    const std::string ours = system_key(guest_.inode(), "");
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(paths_.state_dir, ec)) {
-        if (entry.path().extension() != ".state" || !entry.path().filename().string().starts_with(ours)) continue;
-        const auto state = read_state(entry.path());
-        if (!state || state->master != state->standby) continue;
-        previous_masters_.insert(state->master);
-        previous_masters_.insert(holder_bridge_name(state->master));
+    for (const DaemonState& state : previous_states(paths_.state_dir, guest_.inode())) {
+        if (state.master != state.standby) continue;
+        previous_masters_.insert(state.master);
+        previous_masters_.insert(holder_bridge_name(state.master));
         best_effort("pairs", "name a previous pair's standby", [&] {
-            previous_masters_.insert(daemon::renamed_standby(state->standby));
+            previous_masters_.insert(daemon::renamed_standby(state.standby));
         });
     }
 }
@@ -392,14 +368,9 @@ void PairSupervisor::resync_pairs() {
 }
 
 bool PairSupervisor::on_signal() {
-    signalfd_siginfo info{};
-    bool stop = false, hup = false;
-    while (::read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-        if (info.ssi_signo == SIGHUP) hup = true;
-        else stop = true;
-    }
-    if (stop) return true;
-    if (hup) {
+    const auto received = signals_.read();
+    if (received.stop) return true;
+    if (received.resync) {
         spdlog::info("pairs: SIGHUP: every pair resyncs its links");
         resync_pairs();
         settle();

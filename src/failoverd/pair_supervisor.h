@@ -11,7 +11,6 @@
 // pair whose daemon ends (its master deleted under it, its loop failing) or whose start fails is torn down
 // (Daemon::stop() restores what it did) and started again with a backoff; one that refused its settings
 // (ConfigError, nothing changed) waits until its standby comes again. A standby that goes is released.
-#include <signal.h>
 
 #include <chrono>
 #include <deque>
@@ -26,6 +25,7 @@
 #include "failoverd/daemon.h"
 #include "failoverd/guest_links.h"
 #include "failoverd/link_router.h"
+#include "failoverd/process_signals.h"
 #include "failoverd/standby_matcher.h"
 #include "failoverd_control/daemon_config.h"
 #include "os/os.h"
@@ -102,9 +102,7 @@ private:
     std::unique_ptr<os::LinkMonitor> monitor_;
     os::Rtnl rtnl_;  // the pairs' dumps
     LinkRouter router_;
-    sigset_t saved_sigmask_{};
-    struct sigaction saved_sigpipe_ {};
-    UniqueFd signal_fd_;
+    ProcessSignals signals_;  // before any pair (the packet datapath starts threads)
     std::map<std::string, Pair> pairs_;               // by standby name
     std::set<std::string> previous_masters_;          // masters (and holders) a previous run left
     std::map<int, std::pair<std::string, bool>> verdicts_;  // ifindex -> {name, matches the rules}

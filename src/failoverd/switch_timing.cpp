@@ -25,16 +25,18 @@ std::optional<SwitchTiming::Duration> SwitchTiming::percentile(double p) const {
     return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-nlohmann::json SwitchTiming::to_json() const {
-    auto us = [](const std::optional<Duration>& d) -> nlohmann::json {
-        if (!d) return nullptr;
+daemon::SwitchStatus SwitchTiming::report() const {
+    auto us = [](const std::optional<Duration>& d) -> std::optional<double> {
+        if (!d) return std::nullopt;
         return std::chrono::duration<double, std::micro>(*d).count();
     };
-    nlohmann::json at = nullptr;
-    if (last_at_)
-        at = std::chrono::duration_cast<std::chrono::microseconds>(last_at_->time_since_epoch()).count();
-    return {{"samples", count_},           {"last_us", us(last_)},    {"p50_us", us(percentile(50))},
-            {"p99_us", us(percentile(99))}, {"last_at_unix_us", at}};
+    daemon::SwitchStatus s;
+    s.samples = count_;
+    s.last_us = us(last_);
+    s.p50_us = us(percentile(50));
+    s.p99_us = us(percentile(99));
+    if (last_at_) s.last_at_unix_us = std::chrono::duration_cast<std::chrono::microseconds>(last_at_->time_since_epoch()).count();
+    return s;
 }
 
 }  // namespace nf::failoverd

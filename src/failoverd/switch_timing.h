@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "failoverd_control/status_report.h"
 
 namespace nf::failoverd {
 
@@ -22,9 +22,8 @@ public:
     std::optional<Duration> percentile(double p) const;
     std::size_t count() const { return count_; }
 
-    // {"samples":N,"last_us":..,"p50_us":..,"p99_us":..,"last_at_unix_us":..}; null members when there is no
-    // sample. last_at_unix_us (wall clock, µs) lets a benchmark line up the switches of many daemons.
-    nlohmann::json to_json() const;
+    // Its part of `failoverctl status` (unset members when there is no sample).
+    daemon::SwitchStatus report() const;
 
 private:
     std::size_t max_samples_;

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
+#include "common/enum_words.h"
 #include "common/error.h"
 #include "common/unix_socket.h"
 #include "failoverd_control/config_layer.h"
@@ -19,14 +21,19 @@ namespace {
 
 std::string field_prefix(std::string_view field) { return std::string(field) + ": "; }
 
-template <typename Enum, std::size_t N>
-Enum parse_enum(std::string_view field, std::string_view text,
-                const std::array<std::pair<std::string_view, Enum>, N>& choices) {
-    for (const auto& [name, value] : choices)
-        if (name == text) return value;
+[[noreturn]] void throw_not_one_of(std::string_view field, std::string_view text, const std::vector<std::string_view>& words) {
     std::string allowed;
-    for (const auto& [name, value] : choices) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+    for (const auto word : words) allowed += (allowed.empty() ? "" : ", ") + std::string(word);
     throw ConfigError(field_prefix(field) + "'" + std::string(text) + "' is not one of " + allowed);
+}
+
+// The words are the enum's own to_string's (one spelling for parse, print and the state file).
+template <typename Enum, std::size_t N>
+Enum parse_words(std::string_view field, std::string_view text, const std::array<Enum, N>& values) {
+    if (const auto v = from_string(text, values)) return *v;
+    std::vector<std::string_view> words;
+    for (Enum v : values) words.push_back(to_string(v));
+    throw_not_one_of(field, text, words);
 }
 
 }  // namespace
@@ -58,33 +65,23 @@ void check_control_path(std::string_view field, std::string_view value) {
 }
 
 DeviceModel parse_device_model(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, DeviceModel>, 3> choices{
-        {{"3dev", DeviceModel::three_device}, {"hidden", DeviceModel::hidden}, {"2dev", DeviceModel::two_device}}};
-    return parse_enum(field, text, choices);
+    return parse_words(field, text, datapath::kDeviceModels);
 }
 
-DatapathChoice parse_datapath(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, DatapathChoice>, 3> choices{
-        {{"auto", DatapathChoice::automatic}, {"bpf", DatapathChoice::bpf}, {"packet", DatapathChoice::packet}}};
-    return parse_enum(field, text, choices);
+DatapathKind parse_datapath(std::string_view field, std::string_view text) {
+    return parse_words(field, text, datapath::kDatapathKinds);
 }
 
 RxMode parse_rx_mode(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, RxMode>, 2> choices{
-        {{"make-before-break", RxMode::make_before_break}, {"kernel", RxMode::kernel}}};
-    return parse_enum(field, text, choices);
+    return parse_words(field, text, std::array{RxMode::make_before_break, RxMode::kernel});
 }
 
 PairingKey parse_pairing_key(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, PairingKey>, 2> choices{
-        {{"mac", PairingKey::mac}, {"id", PairingKey::id}}};
-    return parse_enum(field, text, choices);
+    return parse_words(field, text, std::array{PairingKey::mac, PairingKey::id});
 }
 
 StandbyConfig parse_standby_config(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, StandbyConfig>, 2> choices{
-        {{"takeover", StandbyConfig::takeover}, {"refuse", StandbyConfig::refuse}}};
-    return parse_enum(field, text, choices);
+    return parse_words(field, text, std::array{StandbyConfig::takeover, StandbyConfig::refuse});
 }
 
 unsigned check_announce_count(std::string_view field, long long value) {
@@ -109,9 +106,9 @@ std::chrono::milliseconds check_rx_grace(std::string_view field, long long value
 }
 
 std::string check_log_level(std::string_view field, std::string_view text) {
-    static constexpr std::array<std::pair<std::string_view, int>, 7> choices{
-        {{"trace", 0}, {"debug", 1}, {"info", 2}, {"warn", 3}, {"error", 4}, {"critical", 5}, {"off", 6}}};
-    parse_enum(field, text, choices);
+    // spdlog's level names.
+    const std::vector<std::string_view> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (std::find(levels.begin(), levels.end(), text) == levels.end()) throw_not_one_of(field, text, levels);
     return std::string(text);
 }
 

@@ -19,7 +19,7 @@ struct ConfigLayer {
     StandbyMatch standby;
     std::optional<std::string> master;
     std::optional<DeviceModel> model;
-    std::optional<DatapathChoice> datapath;
+    std::optional<DatapathKind> datapath;
     std::optional<RxMode> rx_mode;
     std::optional<std::chrono::milliseconds> rx_grace;
     std::optional<unsigned> announce_count;
@@ -49,7 +49,7 @@ DaemonConfig resolve(const ConfigLayer& file, const ConfigLayer& flags);
 void check_ifname(std::string_view field, std::string_view value);
 void check_control_path(std::string_view field, std::string_view value);
 DeviceModel parse_device_model(std::string_view field, std::string_view text);
-DatapathChoice parse_datapath(std::string_view field, std::string_view text);
+DatapathKind parse_datapath(std::string_view field, std::string_view text);
 RxMode parse_rx_mode(std::string_view field, std::string_view text);
 PairingKey parse_pairing_key(std::string_view field, std::string_view text);
 StandbyConfig parse_standby_config(std::string_view field, std::string_view text);

@@ -1,5 +1,8 @@
 #include "failoverd_control/control_protocol.h"
 
+#include <array>
+
+#include "common/enum_words.h"
 #include "common/error.h"
 #include "common/json_input.h"
 
@@ -8,10 +11,7 @@ namespace nf::daemon {
 using nlohmann::json;
 
 std::optional<ActiveChoice> parse_active_choice(std::string_view text) {
-    if (text == "primary") return ActiveChoice::primary;
-    if (text == "standby") return ActiveChoice::standby;
-    if (text == "auto") return ActiveChoice::automatic;
-    return std::nullopt;
+    return from_string(text, std::array{ActiveChoice::primary, ActiveChoice::standby, ActiveChoice::automatic});
 }
 
 ControlRequest parse_request(std::string_view line) {

@@ -53,21 +53,6 @@ std::size_t ControlServer::subscriber_count() const {
     return n;
 }
 
-json ControlServer::counters_json() const {
-    const auto& c = counters_;
-    return {{"clients", clients_.size()},
-            {"subscribers", subscriber_count()},
-            {"clients_accepted", c.clients_accepted},
-            {"clients_refused", c.clients_refused},
-            {"peers_refused", c.peers_refused},
-            {"requests", c.requests},
-            {"bad_requests", c.bad_requests},
-            {"oversized_requests", c.oversized_requests},
-            {"events_published", c.events_published},
-            {"slow_clients_dropped", c.slow_clients_dropped},
-            {"accept_exhausted", acceptor_.counters().exhausted}};
-}
-
 void ControlServer::add_client(UniqueFd fd) {
     if (!admit_peer(fd.get(), access_, counters_.peers_refused, "control socket " + path_)) return;
     if (clients_.size() >= limits_.max_clients) {
@@ -186,7 +171,7 @@ json ControlServer::answer(Client& client, const std::string& line) {
         return error_reply(e.what());
     }
     try {
-        if (std::holds_alternative<StatusRequest>(request)) return ok_reply({{"status", handlers_.status()}});
+        if (std::holds_alternative<StatusRequest>(request)) return ok_reply({{"status", to_json(handlers_.status())}});
         if (std::holds_alternative<EventsRequest>(request)) {
             client.subscribed = true;
             return ok_reply({{"subscribed", "events"}});

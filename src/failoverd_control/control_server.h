@@ -17,11 +17,14 @@
 #include "common/unique_fd.h"
 #include "common/unix_socket.h"
 #include "failoverd_control/control_protocol.h"
+#include "failoverd_control/status_report.h"  // ControlCounters, ControlStatus
 
 namespace nf::daemon {
 
 struct ControlHandlers {
-    std::function<nlohmann::json()> status;
+    // The daemon answers in the protocol's own type; the server alone writes its JSON (to_json), so the
+    // status shape has one author.
+    std::function<StatusReport()> status;
     // nullopt when done, else the error for the reply ("no primary is present").
     std::function<std::optional<std::string>(ActiveChoice)> set_active;
     // {"cmd":"resync"}: nullopt when done, else the error for the reply. Unset: refused.
@@ -38,17 +41,6 @@ struct ControlLimits {
     std::size_t max_requests_per_dispatch = 64;
 };
 
-struct ControlCounters {
-    std::uint64_t clients_accepted = 0;
-    std::uint64_t clients_refused = 0;        // over max_clients
-    std::uint64_t peers_refused = 0;          // SO_PEERCRED: not root, us or the socket's group
-    std::uint64_t requests = 0;
-    std::uint64_t bad_requests = 0;           // malformed or unknown; answered with an error
-    std::uint64_t oversized_requests = 0;
-    std::uint64_t events_published = 0;
-    std::uint64_t slow_clients_dropped = 0;   // pending output over the limit
-    std::uint64_t accept_exhausted = 0;       // accept ran out of fds: the listener paused
-};
 
 class ControlServer {
 public:
@@ -70,7 +62,8 @@ public:
     std::size_t client_count() const { return clients_.size(); }
     std::size_t subscriber_count() const;
     ControlCounters counters() const;
-    nlohmann::json counters_json() const;
+    // Its part of `failoverctl status`.
+    ControlStatus report() const { return {client_count(), subscriber_count(), counters()}; }
 
 private:
     struct Client {

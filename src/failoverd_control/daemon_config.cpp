@@ -4,24 +4,6 @@
 
 namespace nf::daemon {
 
-std::string_view to_string(DeviceModel v) {
-    switch (v) {
-        case DeviceModel::hidden: return "hidden";
-        case DeviceModel::two_device: return "2dev";
-        case DeviceModel::three_device: break;
-    }
-    return "3dev";
-}
-
-std::string_view to_string(DatapathChoice v) {
-    switch (v) {
-    case DatapathChoice::bpf: return "bpf";
-    case DatapathChoice::packet: return "packet";
-    case DatapathChoice::automatic: break;
-    }
-    return "auto";
-}
-
 std::string_view to_string(PairingKey v) { return v == PairingKey::id ? "id" : "mac"; }
 
 std::string_view to_string(StandbyConfig v) { return v == StandbyConfig::refuse ? "refuse" : "takeover"; }

@@ -8,15 +8,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datapath/kind.h"
 #include "failover/config.h"
 
 namespace nf::daemon {
 
-// How the failover master and its slaves appear to the guest.
-// two_device (netvsc's): no master netdev; the standby is what the guest uses, the primary its slave.
-enum class DeviceModel { three_device, hidden, two_device };
-// Which datapath moves frames; auto picks bpf when the kernel lets us, else packet.
-enum class DatapathChoice { automatic, bpf, packet };
+// How the failover master and its slaves appear to the guest (--model), and which datapath moves frames
+// (--datapath): the datapath factory's choices, named by it.
+using datapath::DeviceModel;
+using datapath::DatapathKind;
+using datapath::to_string;  // DeviceModel, DatapathKind
 // Whether the standby keeps delivering RX until the primary really carries traffic (ours), or stops as
 // soon as a primary is registered (the kernel's net_failover). The core's rule, named by the core.
 using RxMode = failover::RxMode;
@@ -27,8 +28,6 @@ enum class PairingKey { mac, id };
 // got there first): moved to the master and back at stop, or a refusal to start.
 enum class StandbyConfig { takeover, refuse };
 
-std::string_view to_string(DeviceModel v);
-std::string_view to_string(DatapathChoice v);
 std::string_view to_string(PairingKey v);
 std::string_view to_string(StandbyConfig v);
 
@@ -64,7 +63,7 @@ struct DaemonConfig {
     // start when the standby is found by rule and no master is given.
     std::string master;
     DeviceModel model = DeviceModel::three_device;
-    DatapathChoice datapath = DatapathChoice::automatic;
+    DatapathKind datapath = DatapathKind::automatic;
     RxMode rx_mode = RxMode::make_before_break;
     // make-before-break: how long the standby keeps delivering RX after the primary took over, for the
     // frames still in flight on the standby's path (a VMM forwarder, a bridge that has not learnt yet).

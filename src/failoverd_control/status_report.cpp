@@ -30,22 +30,87 @@ json member(const json& object, const char* key) {
     return it == object.end() ? json() : *it;
 }
 
+template <typename T>
+json or_null(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+json switch_json(const SwitchStatus& s) {
+    return {{"samples", s.samples},
+            {"last_us", or_null(s.last_us)},
+            {"p50_us", or_null(s.p50_us)},
+            {"p99_us", or_null(s.p99_us)},
+            {"last_at_unix_us", or_null(s.last_at_unix_us)}};
+}
+
+json control_json(const ControlStatus& s) {
+    const ControlCounters& c = s.counters;
+    return {{"clients", s.clients},
+            {"subscribers", s.subscribers},
+            {"clients_accepted", c.clients_accepted},
+            {"clients_refused", c.clients_refused},
+            {"peers_refused", c.peers_refused},
+            {"requests", c.requests},
+            {"bad_requests", c.bad_requests},
+            {"oversized_requests", c.oversized_requests},
+            {"events_published", c.events_published},
+            {"slow_clients_dropped", c.slow_clients_dropped},
+            {"accept_exhausted", c.accept_exhausted}};
+}
+
+json pairing_json(const PairingStatus& p) {
+    json j = {{"by", p.by}};
+    if (p.primary_id) {
+        j["primary_id"] = *p.primary_id;
+        j["taken_addresses"] = p.taken_addresses.is_null() ? json::array() : p.taken_addresses;
+    }
+    return j;
+}
+
 }  // namespace
 
 json to_json(const StatusReport& r) {
-    return {{"master", r.master},
-            {"model", r.model},
-            {"datapath", r.datapath},
-            {"rx_mode", r.rx_mode},
-            {"active", r.active},
-            {"active_choice", r.active_choice},
-            {"primary", slave_json(r.primary)},
-            {"standby", slave_json(r.standby)},
-            {"counters",
-             {{"tx_packets", r.counters.tx_packets},
-              {"rx_packets", r.counters.rx_packets},
-              {"tx_dropped", r.counters.tx_dropped},
-              {"failovers", r.counters.failovers}}}};
+    json j = {{"master", r.master},
+              {"model", r.model},
+              {"datapath", r.datapath},
+              {"rx_mode", r.rx_mode},
+              {"active", r.active},
+              {"active_choice", r.active_choice},
+              {"primary", slave_json(r.primary)},
+              {"standby", slave_json(r.standby)},
+              {"counters",
+               {{"tx_packets", r.counters.tx_packets},
+                {"rx_packets", r.counters.rx_packets},
+                {"tx_dropped", r.counters.tx_dropped},
+                {"failovers", r.counters.failovers}}}};
+    j["switch"] = switch_json(r.switch_timing);
+    j["carrier"] = r.carrier;
+    j["rx"] = {{"primary", r.rx_primary}, {"standby", r.rx_standby}};
+    j["rx_grace"] = {{"ms", r.rx_grace_ms}, {"holding", r.rx_grace_holding}};
+    j["master_ifindex"] = r.master_ifindex;
+    if (r.private_netns) j["private_netns"] = *r.private_netns;
+    j["adopted"] = r.adopted;
+    j["pairing"] = pairing_json(r.pairing);
+    j["standby_config"] = {{"mode", r.standby_config_mode}, {"taken_over", r.taken_over}};
+    j["pid"] = r.pid;
+    j["version"] = r.version;
+    j["uptime_s"] = r.uptime_s;
+    if (r.config) j["config"] = to_json(*r.config);
+    j["datapath_reason"] = r.datapath_reason;
+    j["events_published"] = r.events_published;
+    const EventLoopCounters& loop = r.event_loop;
+    j["event_loop"] = {{"handler_errors", loop.handler_errors},
+                       {"undecodable_link_messages", loop.undecodable_link_messages},
+                       {"rounds", loop.rounds},
+                       {"timers_fired", loop.timers_fired},
+                       {"timers_pending", loop.timers_pending}};
+    if (r.device_channel) j["device_channel"] = *r.device_channel;
+    if (r.control) j["control"] = control_json(*r.control);
+    if (r.announce)
+        j["announce"] = {{"rounds", r.announce->rounds},
+                         {"frames_sent", r.announce->frames_sent},
+                         {"send_errors", r.announce->send_errors}};
+    return j;
 }
 
 std::string format_status(const json& status) {

@@ -1,10 +1,14 @@
 #pragma once
-// What `failoverctl status` shows: the daemon fills a StatusReport, the wire carries its JSON, and
-// failoverctl renders the JSON as a table (or prints it with --json).
+// What `failoverctl status` shows: the daemon fills a StatusReport, the wire carries its JSON (to_json, the
+// only place that shape is written), and failoverctl renders the JSON as a table (or prints it with --json).
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "failoverd_control/daemon_config.h"
 
 namespace nf::daemon {
 
@@ -16,6 +20,9 @@ struct SlaveStatus {
     bool carrier = false;
 };
 
+// --- every counter failoverd exports, defined here once: the parts that count fill these, status shows them ---
+
+// The datapath's frames and the core's switches ("counters").
 struct StatusCounters {
     std::uint64_t tx_packets = 0;
     std::uint64_t rx_packets = 0;
@@ -23,9 +30,62 @@ struct StatusCounters {
     std::uint64_t failovers = 0;   // switches of the active slave
 };
 
+// The daemon's own loop ("event_loop"): what it survived and how busy it is.
+struct EventLoopCounters {
+    std::uint64_t handler_errors = 0;             // a handler threw: contained, links resynced
+    std::uint64_t undecodable_link_messages = 0;  // rtnetlink messages the link monitors could not read
+    std::uint64_t rounds = 0;
+    std::uint64_t timers_fired = 0;
+    std::uint64_t timers_pending = 0;
+};
+
+// The announcer's bursts after a switch ("announce").
+struct AnnounceCounters {
+    std::uint64_t rounds = 0;
+    std::uint64_t frames_sent = 0;
+    std::uint64_t send_errors = 0;   // the send function threw; the burst goes on
+};
+
+// What hostile or broken control clients cost: refused, dropped, malformed ("control").
+struct ControlCounters {
+    std::uint64_t clients_accepted = 0;
+    std::uint64_t clients_refused = 0;        // over max_clients
+    std::uint64_t peers_refused = 0;          // SO_PEERCRED: not root, us or the socket's group
+    std::uint64_t requests = 0;
+    std::uint64_t bad_requests = 0;           // malformed or unknown; answered with an error
+    std::uint64_t oversized_requests = 0;
+    std::uint64_t events_published = 0;
+    std::uint64_t slow_clients_dropped = 0;   // pending output over the limit
+    std::uint64_t accept_exhausted = 0;       // accept ran out of fds: the listener paused
+};
+
+struct ControlStatus {
+    std::size_t clients = 0;
+    std::size_t subscribers = 0;
+    ControlCounters counters;
+};
+
+// How long switches took inside the daemon, from the link event to the datapath update ("switch");
+// unset members are null (no switch yet).
+struct SwitchStatus {
+    std::uint64_t samples = 0;
+    std::optional<double> last_us;
+    std::optional<double> p50_us;
+    std::optional<double> p99_us;
+    std::optional<std::int64_t> last_at_unix_us;  // wall clock: lines up the switches of many daemons
+};
+
+struct PairingStatus {
+    std::string by = "mac";                  // "mac" | "id"
+    std::optional<std::string> primary_id;   // by id
+    // By id: the primaries wearing the standby's MAC, with their own (restored at release); the state
+    // file's form of them.
+    nlohmann::json taken_addresses;
+};
+
 struct StatusReport {
     std::string master;
-    std::string model;         // "3dev" | "hidden"
+    std::string model;         // "3dev" | "hidden" | "2dev"
     std::string datapath;      // "bpf" | "packet" | "memory"
     std::string rx_mode;       // "make-before-break" | "kernel"
     std::string active;        // "primary" | "standby" | "none"
@@ -33,9 +93,34 @@ struct StatusReport {
     SlaveStatus primary;
     SlaveStatus standby;
     StatusCounters counters;
+
+    // --- what a running daemon adds; a report without them (failoverctl's tests) still renders ---
+    SwitchStatus switch_timing;
+    bool carrier = false;
+    bool rx_primary = false;   // what the datapath does now (a standby held by the rx grace shows as delivered)
+    bool rx_standby = false;
+    std::int64_t rx_grace_ms = 0;
+    bool rx_grace_holding = false;
+    int master_ifindex = 0;
+    std::optional<std::string> private_netns;  // hidden
+    bool adopted = false;
+    PairingStatus pairing;
+    std::string standby_config_mode = "takeover";
+    std::vector<std::string> taken_over;       // what moved from the standby to the master
+    // teamdctl-style state: what it runs with, which build, for how long.
+    long pid = 0;
+    std::string version;
+    std::int64_t uptime_s = 0;
+    std::optional<DaemonConfig> config;
+    std::string datapath_reason;
+    std::uint64_t events_published = 0;
+    EventLoopCounters event_loop;
+    std::optional<nlohmann::json> device_channel;  // --device-channel: the channel's own report
+    std::optional<ControlStatus> control;
+    std::optional<AnnounceCounters> announce;
 };
 
-// The schema of {"cmd":"status"}'s "status" member; the daemon may add members (e.g. "control").
+// The schema of {"cmd":"status"}'s "status" member.
 nlohmann::json to_json(const StatusReport& report);
 
 // The human-readable table of `failoverctl status`. Tolerates missing members (shown as "-").

@@ -657,6 +657,12 @@ void MigrationRun::finish_after_switch(RunResult& result) {
             end(r.command_not_found() ? "skipped" : "failed", {{"error", r.error_class + ": " + r.desc}});
         }
     }
+    release_source_filter(result);
+}
+
+void MigrationRun::release_source_filter(RunResult& result) {
+    if (source_filter_released_) return;
+    source_filter_released_ = true;
     begin(step::kReleaseSourceFilter, Side::Host);
     if (!ports_.source_filter) {
         end("skipped", {{"reason", "no source filter given"}});
@@ -758,7 +764,13 @@ RunResult MigrationRun::run() {
         // standby's backend, so they order the frames only while that is the guest's one path; once the VF is
         // plugged (and the filter points at it) new frames would overtake the held ones. (A destination started
         // paused runs only at resume-destination, after the VF: netpass ends at the end there.)
-        if (committed_) netpass_finish(result);
+        // The source's filter is released first: it steers the VM's frames to the stopped source, where
+        // only netpass still carries them on (once netpass has finished they would be lost), and the source
+        // half stays "still receiving" (the hold open) for as long as they come.
+        if (committed_) {
+            release_source_filter(result);
+            netpass_finish(result);
+        }
         do_plug_primary();
         do_filter_to_primary();
         do_resume_destination();

@@ -13,13 +13,14 @@
 //                        source's kept frames go back to the source VM)
 //   migrate              `migrate`, MIGRATION events + query-migrate polls        undo: migrate_cancel, cont
 //                        (host netpass: armed on the source's STOP / `device` state)
+//   release-source-filter source host: our entry removed (the VM left), as soon as the destination runs
+//                        (a destination started paused: after announce-self)
 //   netpass-finish       host netpass, once the destination runs: the halves' counts (told `resumed` at the
 //                        switch), before the VF returns (a destination started paused: at the end)
 //   plug-primary         destination: FAILOVER_NEGOTIATED, or device_add          (no undo: dest is dropped)
 //   filter-to-primary    destination host: the VM's MAC → the VF                  undo: filter as found
 //   resume-destination   `cont` when the destination was started paused (-S): the point of no return
 //   announce-self        destination announces the guest's MAC from the standby   (after the switch)
-//   release-source-filter source host: our entry removed (the VM left)          (after the switch)
 //
 // Until the VM runs on the destination, a failure undoes every step done, newest first. After that there
 // is no way back; a failure is reported as FailedAfterSwitch.
@@ -114,6 +115,7 @@ private:
     void do_filter_to_primary();
     void do_resume_destination();
     void finish_after_switch(RunResult& result);
+    void release_source_filter(RunResult& result);  // once, as soon as the VM runs on the destination
     // Reads the destination's run state until it leaves inmigrate; a running guest is the point of no return.
     void settle_destination();
 
@@ -140,6 +142,7 @@ private:
     std::vector<QmpEvent> seen_destination_;
     std::vector<Undo> undos_;
     bool committed_ = false;
+    bool source_filter_released_ = false;
     bool rolling_back_ = false;  // a cancel request no longer interrupts: the undos must finish
     bool destination_paused_ = false;
     nlohmann::json last_query_migrate_ = nlohmann::json::object();

@@ -46,6 +46,12 @@ std::vector<PlannedStep> MigrationRun::plan() const {
                          "abort: both detach, the source's kept frames go back to the source VM"});
     steps.push_back({step::kMigrate, Side::Source, "migrate " + request_.uri + ", follow MIGRATION events",
                      "migrate_cancel, the guest running on the source again"});
+    steps.push_back({step::kReleaseSourceFilter, Side::Host,
+                     ports_.source_filter ? ports_.source_filter->describe() +
+                                                ": our entry removed once the destination runs (a destination "
+                                                "started paused: after announce-self)"
+                                          : "skipped (no --source-filter)",
+                     "-"});
     if (p.netpass == NetpassMode::Host)
         steps.push_back({step::kNetpassFinish, Side::Host,
                          "once the destination runs, before the VF returns (a destination started paused: after "
@@ -66,10 +72,6 @@ std::vector<PlannedStep> MigrationRun::plan() const {
     steps.push_back({step::kAnnounce, Side::Destination,
                      request_.announce.enabled ? "announce-self (" + std::to_string(request_.announce.rounds) + " rounds)"
                                                : "skipped (--no-announce)",
-                     "-"});
-    steps.push_back({step::kReleaseSourceFilter, Side::Host,
-                     ports_.source_filter ? ports_.source_filter->describe() + ": our entry removed"
-                                          : "skipped (no --source-filter)",
                      "-"});
     return steps;
 }

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "vmm/undo.h"
+#include "common/rollback.h"
 
 namespace nf::vmm {
 
@@ -20,7 +20,8 @@ std::unique_ptr<BridgeNetdev> BridgeNetdev::create(os::Rtnl& host, const std::st
             throw ConfigError(what + ": link '" + name + "' already exists (left over from an earlier run?)");
 
     host.create_veth(port, backend);
-    Undo undo_veth([&] { host.delete_link(port); });
+    Rollback rollback;
+    rollback.push([&] { host.delete_link(port); });
     // No IPv6 link-local on either end: the PV path carries the guest's frames only.
     host.set_addrgenmode_none(port);
     host.set_addrgenmode_none(backend);
@@ -29,7 +30,7 @@ std::unique_ptr<BridgeNetdev> BridgeNetdev::create(os::Rtnl& host, const std::st
     host.set_up(port);
     auto socket = os::PacketSocket::open(host.ifindex(backend));
     std::unique_ptr<BridgeNetdev> netdev(new BridgeNetdev(host, spec, port, backend, std::move(socket)));
-    undo_veth.dismiss();
+    rollback.commit();
     spdlog::info("netdev {}: {} on bridge {}, VMM end {}", spec.id, port, spec.bridge, backend);
     return netdev;
 }

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "common/error.h"
-#include "vmm/undo.h"
+#include "common/rollback.h"
 
 namespace nf::vmm {
 
@@ -33,7 +33,8 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
     const os::LinkInfo before = ns.host_rtnl.link(host_if);
     const int host_index = before.ifindex;
     // A failed plug leaves the VF as it found it: its MAC and admin state (the move takes it down), on the host.
-    Undo restore([&] {
+    Rollback rollback;
+    rollback.push([&] {
         if (!ns.host_rtnl.find_link(host_if)) {  // renamed for the move, which then failed
             const auto left = ns.host_rtnl.find_link(host_index);
             if (left && left->name != host_if) {
@@ -63,14 +64,14 @@ std::unique_ptr<PrimaryVeth> PrimaryVeth::plug(Namespaces& ns, std::string id, c
                      host_if);
     }
     ns.host_rtnl.move_to_netns(host_index, ns.guest, clash ? std::nullopt : std::optional<std::string>(ifname));
-    Undo move_back([&] {
+    // `clash` by value: it is declared after the rollback, which outlives it on the way out.
+    rollback.push([&, clash] {
         const auto moved = ns.guest_rtnl.find_link(clash ? host_if : ifname);
         if (moved) ns.guest_rtnl.move_to_netns(moved->ifindex, ns.host, host_if);
     });
     if (clash) ns.guest_rtnl.rename(host_if, ifname);
     const int guest_index = ns.guest_rtnl.ifindex(ifname);
-    move_back.dismiss();
-    restore.dismiss();
+    rollback.commit();
     spdlog::info("primary {}: {} plugged into the VM as {} ({}), bridge port {}", id, host_if, ifname,
                  vf_mac.to_string(), port.name);
     return std::unique_ptr<PrimaryVeth>(

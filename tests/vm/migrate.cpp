@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -59,10 +60,10 @@ int wait_child(pid_t pid, Millis timeout, bool& timed_out) {
     return -1;
 }
 
-MigrationReport run_failover_migrate(QemuVm& source, QemuVm& destination, Millis timeout,
-                                     const std::vector<std::string>& tool_args) {
+MigrationReport run_failover_migrate(QemuVm& source, QemuVm& destination, const HostNet& net, MigrateHow how,
+                                     Millis timeout, const std::vector<std::string>& tool_args) {
     MigrationReport report;
-    report.how = MigrateHow::failover_migrate;
+    report.how = how;
     std::vector<std::string> args = {failover_migrate_binary(),
                                      "--source", "unix:" + source.tool_qmp_path(),
                                      "--destination", "unix:" + destination.tool_qmp_path(),
@@ -75,6 +76,16 @@ MigrationReport run_failover_migrate(QemuVm& source, QemuVm& destination, Millis
         args.insert(args.end(), {"--standby", "standby", "--primary", "primary", "--primary-device",
                                  source.primary_device().dump()});
     }
+    // Explicit, whatever auto would choose: the row says which it is. Host netpass: both standby taps are
+    // ports of the test's bridge, in its namespace (one bridge stands for both hosts' switches).
+    if (how == MigrateHow::failover_migrate_host_netpass)
+        args.insert(args.end(), {"--netpass", "host", "--netpass-source-tap", source.standby_tap(),
+                                 "--netpass-destination-tap", destination.standby_tap(), "--netpass-source-netns",
+                                 net.netns(), "--netpass-destination-netns", net.netns(), "--source-filter",
+                                 "fdb:netns=" + net.netns() + ",bridge=br0,vf=" + source.primary_tap() +
+                                     ",pv=" + source.standby_tap()});
+    else if (std::find(tool_args.begin(), tool_args.end(), "--netpass") == tool_args.end())
+        args.insert(args.end(), {"--netpass", "off"});
     args.insert(args.end(), tool_args.begin(), tool_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -159,7 +170,12 @@ MigrationReport run_manual_script(QemuVm& source, QemuVm& destination, const Hos
 }  // namespace
 
 const char* to_string(MigrateHow how) {
-    return how == MigrateHow::failover_migrate ? "failover-migrate" : "manual script";
+    switch (how) {
+        case MigrateHow::failover_migrate: return "failover-migrate";
+        case MigrateHow::failover_migrate_host_netpass: return "failover-migrate --netpass host";
+        case MigrateHow::manual_script: return "manual script";
+    }
+    return "?";
 }
 
 std::string MigrationReport::describe() const {
@@ -205,7 +221,7 @@ std::unique_ptr<QemuVm> start_destination(const QemuVm& source, HostNet& net, Mi
     options.incoming = true;
     options.standby_tap = other_tap(source.standby_tap(), kStandbyTap);
     options.primary_tap = other_tap(source.primary_tap(), kPrimaryTap);
-    options.with_primary = source.kind() == GuestKind::kernel && how == MigrateHow::failover_migrate;
+    options.with_primary = source.kind() == GuestKind::kernel && runs_failover_migrate(how);
     auto destination = std::make_unique<QemuVm>(options);
     net.attach_tap(destination->standby_tap());
     net.attach_tap(destination->primary_tap());
@@ -215,8 +231,8 @@ std::unique_ptr<QemuVm> start_destination(const QemuVm& source, HostNet& net, Mi
 
 MigrationReport migrate(QemuVm& source, QemuVm& destination, const HostNet& net, MigrateHow how, Millis timeout,
                         const std::vector<std::string>& tool_args) {
-    return how == MigrateHow::failover_migrate ? run_failover_migrate(source, destination, timeout, tool_args)
-                                               : run_manual_script(source, destination, net, timeout);
+    return runs_failover_migrate(how) ? run_failover_migrate(source, destination, net, how, timeout, tool_args)
+                                      : run_manual_script(source, destination, net, timeout);
 }
 
 Migrated migrate_vm(QemuVm& source, HostNet& net, MigrateHow how) {

@@ -8,13 +8,22 @@
 // or migrate_vm(), both in one call. The destination's taps are named apart from the source's (tpv2/tvf2
 // after tpv/tvf, and back), so a guest can be migrated again from there.
 //
-// Two ways, compared by `make compare`:
+// Three ways, compared by `make compare`:
 // - failover_migrate: the project's `failover-migrate` binary, run as a user runs it (both QEMUs' second
-//   QMP sockets, --json for its report). failover=off (failoverd in the guest): it device_dels the VF and
-//   waits for DEVICE_DELETED, migrates, and plugs the VF on the destination (--primary-device). failover=on
+//   QMP sockets, --json for its report), `--netpass off`: what the host sends while the guest is paused
+//   for stop-and-copy, or before the bridge has learnt the destination's port, is lost. failover=off
+//   (failoverd in the guest): it device_dels the VF and waits for DEVICE_DELETED, migrates, and plugs the
+//   VF on the destination (--primary-device). failover=on
 //   (the kernel's net_failover): QEMU unplugs in wait-unplug and the destination, started with the primary
 //   hidden on its command line, plugs it when the migrated guest's STANDBY ack is loaded. No host filter:
 //   the tier's bridge learns the guest MAC from its frames (the filters are for a NIC's embedded switch).
+// - failover_migrate_host_netpass: the same with `--netpass host` on the standbys' taps (the source's and
+//   the destination's, both in the test's namespace): failover-netpass keeps what reaches the stopped
+//   source and the destination's QEMU gets it first once the guest runs there (issue 11). And a source
+//   filter (`fdb:` on the bridge: the guest MAC to the source's standby tap before the VF's unplug,
+//   released once the destination runs, before netpass finishes): on the tier's one bridge it also keeps the
+//   destination's frames on the stopped source until then, which netpass carries on. No destination
+//   filter: it would point the MAC at the re-plugged e1000e seconds before it has carrier.
 // - manual_script: the order of the kernel doc's script (Documentation/networking/net_failover.rst),
 //   plain QMP and `bridge`, each command standing for its virsh counterpart and waiting only as that
 //   does: set_link standby up; `bridge fdb del MAC dev <VF port> master`; device_del of the VF and its
@@ -34,10 +43,13 @@
 namespace nf::vmtest {
 
 enum class MigrateHow {
-    failover_migrate,
+    failover_migrate,               // --netpass off
+    failover_migrate_host_netpass,  // --netpass host on the standbys' taps
     manual_script,
 };
-const char* to_string(MigrateHow how);  // "failover-migrate", "manual script"
+// "failover-migrate", "failover-migrate --netpass host", "manual script"
+const char* to_string(MigrateHow how);
+inline bool runs_failover_migrate(MigrateHow how) { return how != MigrateHow::manual_script; }
 
 struct MigrationReport {
     MigrateHow how = MigrateHow::failover_migrate;

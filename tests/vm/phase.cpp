@@ -109,7 +109,7 @@ PhaseResult run_phase(QemuVm& vm, const HostNet& net, const PhaseSpec& spec) {
     result.host_port_role = result.host_port_after == guest_vm.primary_tap()   ? "VF"
                             : result.host_port_after == guest_vm.standby_tap() ? "standby"
                                                                                : "other";
-    if (spec.details) result.details = spec.details();
+    if (spec.details) result.details = spec.details(result);
     std::cout << "[vm] " << result.describe() << std::endl;
     record(result);
     if (!recovered)

@@ -43,8 +43,8 @@ struct PhaseSpec {
     // guest's half of the pings; that VM and the one given to run_phase must both live until it returns.
     std::function<QemuVm&()> guest_after_action;
     std::function<bool()> settled;    // polled until true; may be empty
-    // Asked once the phase has ended: what the action reports, into PhaseResult::details.
-    std::function<nlohmann::json()> details;
+    // Asked once the phase has ended (its pings counted): what the action reports, into PhaseResult::details.
+    std::function<nlohmann::json(const PhaseResult&)> details;
     std::chrono::milliseconds settle_timeout{30000};
     // After settling: how long traffic may take to flow again both ways (the kernel's net_failover can
     // need tens of seconds on re-plug with IPv6 off).

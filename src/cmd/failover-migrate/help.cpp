@@ -35,6 +35,9 @@ DESCRIPTION
     migrate              migrate URI; MIGRATION events and query-migrate (a progress line on a terminal);
                          host netpass is armed at the source's STOP (or the `device` state)
                                                                        undo: migrate_cancel; guest running
+    release-source-filter source host: the entry filter-to-standby made is removed (the VM left), as soon
+                         as the destination runs (started -S: after announce-self): until then it steers
+                         the VM's frames to the stopped source, where only host netpass carries them on
     netpass-finish       host netpass only, once the destination runs and before the VF returns (started
                          -S: after release-source-filter): the halves' counts (told `resumed` at the
                          switch: kept frames injected first, then forwarded ones, then its own)
@@ -45,7 +48,6 @@ DESCRIPTION
     resume-destination   `cont` when the destination was started paused (-S): the point of no return
     announce-self        the destination announces the guest's MAC from the standby (a warning if not
                          offered)
-    release-source-filter source host: the entry filter-to-standby made is removed (the VM left)
 
   Until the guest runs on the destination, any failure (a refused command, a bound passed, SIGINT or
   SIGTERM) undoes every step done, newest first, and the VM runs on the source with its VF as before.

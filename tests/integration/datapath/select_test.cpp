@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 #include "datapath/bpf/bpf_probe.h"
-#include "datapath/packet/select.h"
+#include "datapath/factory.h"
 
 namespace nf::datapath {
 namespace {

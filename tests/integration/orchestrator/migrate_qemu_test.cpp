@@ -99,7 +99,8 @@ TEST(MigrateQemu, DryRunPrintsThePlanAndChangesNothing) {
     ASSERT_EQ(run.status, 0) << run.out << run.err;
     for (const char* s : {"pair: standby standby0 (failover=off), primary primary0 (not plugged on the source)",
                           "1. capabilities [host]: migrate-set-capabilities: source events, return-path",
-                          "5. migrate [source]: migrate unix:", "6. plug-primary [destination]: device_add primary0"})
+                          "5. migrate [source]: migrate unix:", "6. release-source-filter [host]: ",
+                          "7. plug-primary [destination]: device_add primary0"})
         EXPECT_NE(run.out.find(s), std::string::npos) << s << "\n" << run.out;
     {
         auto dst = p.destination().qmp();  // QEMU serves one client per QMP socket: closed before the next run

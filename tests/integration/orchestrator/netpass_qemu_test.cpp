@@ -110,10 +110,12 @@ TEST(MigrateQemuNetpass, HostNetpassKeepsAndInjectsWithStockQemu) {
     // Started before `migrate`, armed on QEMU's STOP, resumed at the switch, finished as the destination runs.
     EXPECT_EQ(timeline_names(out, "note"), (Strings{"netpass-armed", "switched", "netpass-resumed"}));
     const auto steps = timeline_names(out, "step", "ok");
-    // Finished once the destination runs, before the VF comes back (the hold orders the standby's path only).
+    // Finished once the destination runs, before the VF comes back (the hold orders the standby's path only),
+    // and after the source's filter is released (it steers the VM's frames to the stopped source).
     const auto finish = std::find(steps.begin(), steps.end(), "netpass-finish");
     ASSERT_NE(finish, steps.end());
-    EXPECT_EQ(*std::prev(finish), "migrate");
+    EXPECT_EQ(*std::prev(finish), "release-source-filter");
+    EXPECT_EQ(*std::prev(finish, 2), "migrate");
     for (const auto& ns : {p.source().ns(), p.destination().ns()})
         EXPECT_EQ(programs_on(ns).find("np_egress"), std::string::npos) << programs_on(ns);
 }

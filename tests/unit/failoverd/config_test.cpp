@@ -47,7 +47,7 @@ TEST(DaemonConfig, DefaultsFromStandbyAlone) {
     EXPECT_FALSE(c.standby.by_rule());
     EXPECT_EQ(c.master, "ens4");  // the master takes the standby's name; the standby becomes ens4nsby
     EXPECT_EQ(c.model, DeviceModel::three_device);
-    EXPECT_EQ(c.datapath, DatapathChoice::automatic);
+    EXPECT_EQ(c.datapath, DatapathKind::automatic);
     EXPECT_EQ(c.rx_mode, RxMode::make_before_break);
     EXPECT_EQ(c.rx_grace, std::chrono::milliseconds(100));
     EXPECT_EQ(c.announce.count, 1u);
@@ -82,7 +82,7 @@ TEST(DaemonConfig, EveryFlag) {
                            "alias:vf0", "--control", "/tmp/x.sock", "--log-level", "debug", "--foreground"});
     EXPECT_EQ(c.master, "eth0");
     EXPECT_EQ(c.model, DeviceModel::hidden);
-    EXPECT_EQ(c.datapath, DatapathChoice::packet);
+    EXPECT_EQ(c.datapath, DatapathKind::packet);
     EXPECT_EQ(c.rx_mode, RxMode::kernel);
     EXPECT_EQ(c.announce.count, 3u);
     EXPECT_EQ(c.announce.interval, std::chrono::milliseconds(200));
@@ -147,7 +147,7 @@ TEST(DaemonConfig, ReadsEveryFieldFromFile) {
     EXPECT_TRUE(c.standby.virtio_standby_feature);
     EXPECT_EQ(c.master, "eth0");
     EXPECT_EQ(c.model, DeviceModel::hidden);
-    EXPECT_EQ(c.datapath, DatapathChoice::bpf);
+    EXPECT_EQ(c.datapath, DatapathKind::bpf);
     EXPECT_EQ(c.rx_mode, RxMode::kernel);
     EXPECT_EQ(c.announce, (AnnouncePolicy{5, std::chrono::milliseconds(100)}));
     EXPECT_EQ(c.pairing, (Pairing{PairingKey::id, "slot:3"}));
@@ -164,7 +164,7 @@ TEST(DaemonConfig, FlagsWinOverFile) {
     EXPECT_EQ(c.standby.name, "ens4");
     EXPECT_EQ(c.model, DeviceModel::three_device);
     EXPECT_EQ(c.announce.count, 0u);
-    EXPECT_EQ(c.datapath, DatapathChoice::bpf);   // not given as a flag: the file's value stays
+    EXPECT_EQ(c.datapath, DatapathKind::bpf);   // not given as a flag: the file's value stays
     EXPECT_EQ(c.master, "m0");
 }
 
@@ -263,7 +263,7 @@ TEST(DaemonConfig, AllMatches) {
     EXPECT_EQ(c.standby.name_glob, "ens*");
     EXPECT_EQ(c.master, "");
     EXPECT_EQ(c.control, "/run/netfailover");
-    EXPECT_EQ(c.datapath, DatapathChoice::bpf);
+    EXPECT_EQ(c.datapath, DatapathKind::bpf);
     EXPECT_EQ(config({"--all-matches", "--match-virtio-standby", "--control", "/run/nf-pairs"}).control, "/run/nf-pairs");
     EXPECT_FALSE(config({"--match-name", "ens*"}).all_matches) << "without the flag the rules still pick one";
     // What a pair's daemon gets (to_json of the supervisor's settings) does not carry the flag on.

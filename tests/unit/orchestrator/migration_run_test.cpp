@@ -9,9 +9,10 @@ namespace {
 using nlohmann::json;
 using Strings = std::vector<std::string>;
 
+// A destination that runs the guest itself once migrated: the source's filter is released at once (the VM left).
 const Strings kAllSteps = {"preflight", "capabilities", "standby-link-up", "filter-to-standby", "unplug-primary",
-                           "migrate", "plug-primary", "filter-to-primary", "resume-destination", "announce-self",
-                           "release-source-filter"};
+                           "migrate", "release-source-filter", "plug-primary", "filter-to-primary",
+                           "resume-destination", "announce-self"};
 
 TEST(MigrationRun, FailoverOffUnplugsMigratesAndPlugsOnTheDestination) {
     World w;
@@ -87,6 +88,8 @@ TEST(MigrationRun, PausedDestinationIsResumedAfterItsVfIsPlugged) {
     const auto filter = std::find(steps.begin(), steps.end(), "filter-to-primary");
     const auto resume = std::find(steps.begin(), steps.end(), "resume-destination");
     EXPECT_LT(filter, resume);
+    // Paused, the guest is still the source's to go back to until `cont`: its filter is released last.
+    EXPECT_EQ(steps.back(), "release-source-filter");
 }
 
 TEST(MigrationRun, WithoutFiltersTheFilterStepsAreSkipped) {
@@ -95,8 +98,8 @@ TEST(MigrationRun, WithoutFiltersTheFilterStepsAreSkipped) {
     MigrationRun run(w.ports(false), request());
     ASSERT_EQ(run.run().status, RunStatus::Migrated);
     EXPECT_EQ(run.timeline().names("step", "skipped"),
-              (Strings{"filter-to-standby", "unplug-primary", "filter-to-primary", "resume-destination",
-                       "release-source-filter"}));
+              (Strings{"filter-to-standby", "unplug-primary", "release-source-filter", "filter-to-primary",
+                       "resume-destination"}));
 }
 
 TEST(MigrationRun, AnnounceNotOfferedIsAWarningNotAFailure) {

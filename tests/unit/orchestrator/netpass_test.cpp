@@ -33,6 +33,7 @@ struct FakeNetpass : HostNetpass {
     }
     json finish(Millis) override {
         calls.push_back("finish");
+        source_filter_at_finish = world.source_filter.calls;
         return {{"mode", "host"}, {"kept", 12}, {"injected", 12}, {"forwarded", 0}, {"dropped", 0}};
     }
     json abort() noexcept override {
@@ -43,6 +44,7 @@ struct FakeNetpass : HostNetpass {
     Strings calls;
     bool fail_start = false;
     Strings commands_at_start;
+    Strings source_filter_at_finish;
     std::string state_at_arm, destination_at_resume;
 };
 
@@ -72,7 +74,11 @@ TEST(MigrationNetpass, HostNetpassAroundTheSwitchover) {
     // Finished once the destination runs, before the VF comes back (the hold orders the standby's path only).
     const auto finish = std::find(steps.begin(), steps.end(), "netpass-finish");
     ASSERT_NE(finish, steps.end());
-    EXPECT_EQ(*std::prev(finish), "migrate");
+    // ... and after the source's filter is released: it steers the VM's frames to the stopped source, where
+    // only netpass carries them on (tests/vm: the frames between finish and release were lost).
+    EXPECT_EQ(*std::prev(finish), "release-source-filter");
+    EXPECT_EQ(*std::prev(finish, 2), "migrate");
+    EXPECT_EQ(n.source_filter_at_finish, (Strings{"check", "to-standby", "release"}));
     EXPECT_LT(finish - steps.begin(), std::find(steps.begin(), steps.end(), "plug-primary") - steps.begin());
     EXPECT_NE(std::find(steps.begin(), steps.end(), "netpass-start"), steps.end());
     EXPECT_EQ(run.timeline().names("note"), (Strings{"netpass-armed", "switched", "netpass-resumed"}));

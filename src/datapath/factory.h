@@ -1,20 +1,17 @@
 #pragma once
-// Choosing and building a datapath (config `datapath: bpf | packet | auto`). Auto takes bpf when this
+// The datapath factory (config `datapath: bpf | packet | auto`): the one place that knows the
+// implementations (bpf/, packet/) by name. failoverd asks for a datapath with a DatapathRequest and gets a
+// Datapath back, so adding a datapath touches this folder only, no daemon file. Auto takes bpf when this
 // process may use BPF, else packet, and says why so the daemon can log it.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <functional>
-
-#include "datapath/bpf/bpf_datapath.h"
-#include "datapath/bpf/two_dev_datapath.h"
 #include "datapath/datapath.h"
-#include "datapath/packet/packet_datapath.h"
+#include "datapath/kind.h"
 
 namespace nf::datapath {
-
-enum class DatapathKind { automatic, bpf, packet };
 
 // "auto" | "bpf" | "packet"; throws ConfigError otherwise.
 DatapathKind parse_datapath_kind(std::string_view text);
@@ -28,14 +25,23 @@ struct DatapathChoice {
 // for bpf, nothing for packet, which creates its own TAP).
 DatapathChoice choose_datapath(DatapathKind requested);
 
-// How the master and its slaves are laid out (failoverd's --model).
-enum class DatapathModel { three_dev, hidden, two_dev };
+// What a datapath of a kind (resolved, never automatic) and model needs of the daemon before it is built,
+// and what it leaves behind: the daemon asks here instead of knowing the kinds.
+struct DatapathTraits {
+    // The daemon creates the master as a veth pair (bpf 3dev/hidden); else the datapath creates its own
+    // (packet: a TAP) or there is none (2dev: the standby is the master).
+    bool veth_master = false;
+    // It keeps forwarding after its process dies (bpf: pinned maps, tc filters): the next daemon adopts
+    // it (the same setup) or removes it (remove_left_datapath).
+    bool outlives_process = false;
+};
+DatapathTraits datapath_traits(DatapathKind kind, DeviceModel model);
 
-// What failoverd asks of a datapath, whatever its kind: the one factory below picks the implementation
-// and takes what it uses, so that adding a datapath touches no daemon file.
+// What failoverd asks of a datapath, whatever its kind: the factory picks the implementation and takes
+// what it uses.
 struct DatapathRequest {
     DatapathKind kind = DatapathKind::automatic;
-    DatapathModel model = DatapathModel::three_dev;
+    DeviceModel model = DeviceModel::three_device;
     int master_ifindex = 0;    // bpf: the master veth; 2dev: the standby, which is the master
     int peer_ifindex = 0;      // bpf: the master veth's peer (which holds its carrier)
     int master_netns_fd = -1;  // the guest's namespace; -1 = current

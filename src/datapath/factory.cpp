@@ -1,14 +1,15 @@
-#include "datapath/packet/select.h"
+#include "datapath/factory.h"
 
 #include "common/error.h"
+#include "datapath/bpf/bpf_datapath.h"
 #include "datapath/bpf/bpf_probe.h"
+#include "datapath/bpf/two_dev_datapath.h"
+#include "datapath/packet/packet_datapath.h"
 
 namespace nf::datapath {
 
 DatapathKind parse_datapath_kind(std::string_view text) {
-    if (text == "auto") return DatapathKind::automatic;
-    if (text == "bpf") return DatapathKind::bpf;
-    if (text == "packet") return DatapathKind::packet;
+    if (const auto kind = from_string(text, kDatapathKinds)) return *kind;
     throw ConfigError("datapath: '" + std::string(text) + "' is not one of auto, bpf, packet");
 }
 
@@ -19,11 +20,16 @@ DatapathChoice choose_datapath(DatapathKind requested) {
     return {DatapathKind::bpf, "BPF maps can be created (CAP_BPF)"};
 }
 
+DatapathTraits datapath_traits(DatapathKind kind, DeviceModel model) {
+    const bool bpf = kind == DatapathKind::bpf;
+    return {bpf && model != DeviceModel::two_device, bpf};
+}
+
 namespace {
 
 BpfDatapathOptions bpf_options(const DatapathRequest& r) {
     BpfDatapathOptions o;
-    o.model = r.model == DatapathModel::hidden ? BpfModel::hidden : BpfModel::three_dev;
+    o.model = r.model == DeviceModel::hidden ? BpfModel::hidden : BpfModel::three_dev;
     o.master_ifindex = r.master_ifindex;
     o.master_netns_fd = r.master_netns_fd;
     o.peer_ifindex = r.peer_ifindex;
@@ -47,7 +53,7 @@ TwoDevDatapathOptions two_dev_options(const DatapathRequest& r) {
 
 std::unique_ptr<Datapath> make_datapath(const DatapathRequest& request) {
     const DatapathKind kind = request.kind == DatapathKind::automatic ? choose_datapath(request.kind).kind : request.kind;
-    if (request.model == DatapathModel::two_dev) {
+    if (request.model == DeviceModel::two_device) {
         if (kind != DatapathKind::bpf) throw ConfigError("the 2dev model needs the bpf datapath");
         return std::make_unique<TwoDevDatapath>(two_dev_options(request));
     }
@@ -62,7 +68,7 @@ void remove_left_datapath(const DatapathRequest& request) {
     DatapathRequest left = request;
     left.adopt = true;
     left.carrier = nullptr;
-    if (left.model == DatapathModel::two_dev)
+    if (left.model == DeviceModel::two_device)
         TwoDevDatapath(two_dev_options(left)).teardown();
     else
         BpfDatapath(bpf_options(left)).teardown();

@@ -1,8 +1,8 @@
-#include "failoverd/event_json.h"
+#include "failoverd_control/event_json.h"
 
 #include <ctime>
 
-namespace nf::failoverd {
+namespace nf::daemon {
 
 namespace {
 std::string iso8601_utc(std::chrono::system_clock::time_point t) {
@@ -51,4 +51,4 @@ nlohmann::json event_json(const failover::FailoverEvent& e, std::chrono::system_
     return j;
 }
 
-}  // namespace nf::failoverd
+}  // namespace nf::daemon
