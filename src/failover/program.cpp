@@ -8,6 +8,13 @@ bool same_endpoint(const std::optional<SlaveEndpoint>& a, const std::optional<Sl
     if (!a) return true;
     return a->name == b->name && a->ifindex == b->ifindex && a->mac == b->mac;
 }
+// What a datapath attaches to: the device (its ifindex) with its address. A name is only for its logs, and a
+// rename is often the last word of a device on its way out of the namespace (a VMM takes a VF back under its
+// host name): attaching again then writes an ifindex that is no longer here, and the update fails.
+bool same_device(const std::optional<SlaveEndpoint>& a, const std::optional<SlaveEndpoint>& b) {
+    if (a.has_value() != b.has_value()) return false;
+    return !a || (a->ifindex == b->ifindex && a->mac == b->mac);
+}
 }  // namespace
 
 bool operator==(const DatapathProgram& a, const DatapathProgram& b) {
@@ -32,7 +39,7 @@ DatapathProgram compute_program(const FailoverMaster& master) {
 
 void DatapathApplier::apply(const DatapathProgram& program) {
     const bool first = !applied_;
-    auto changed = [&](std::size_t i) { return first || !same_endpoint(applied_->slaves[i], program.slaves[i]); };
+    auto changed = [&](std::size_t i) { return first || !same_device(applied_->slaves[i], program.slaves[i]); };
     // Make before break: new slaves are attached before TX/RX point at them, old ones detached after.
     for (Role role : {Role::primary, Role::standby}) {
         const std::size_t i = slot_index(role);

@@ -38,6 +38,7 @@ struct VethOptions {
     std::optional<MacAddress> peer_mac;
     const Netns* peer_netns = nullptr;  // create the peer directly in this namespace (never on our ifindex)
     std::optional<unsigned> mtu;        // both ends
+    std::optional<int> ifindex;         // the first end's (both ends in this namespace only); else the kernel's
 };
 
 // `bridge fdb` entry (AF_BRIDGE neighbour).

@@ -113,6 +113,7 @@ LinkInfo Rtnl::create_veth(const std::string& name, const std::string& peer_name
         });
     };
     if (!options.peer_netns) {
+        if (options.ifindex) rtnl_link_set_ifindex(link.get(), *options.ifindex);
         add();
         return this->link(name);
     }

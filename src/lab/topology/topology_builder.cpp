@@ -99,21 +99,29 @@ void build_client(const LabNames& names, const ClientConfig& client, os::Rtnl& t
 // Every host has one for every VM, as every host's NIC has VFs: the one on the VM's host is plugged at
 // start, the others wait for a migration to that host (`failover-lab migrate`), hidden in the destination
 // VMM until the guest's standby state arrives.
-void build_vf(const LabNames& names, const VmConfig& vm, const HostConfig& host_config) {
+// The port's ifindex is set apart (kVfPortIfindex + the VM's position) from any the VF gets in the guest: when
+// a veth's ifindex equals its peer's, linkwatch takes its carrier change as non-urgent and reports it up to
+// 1 s late (docs/bench.md, Notes), so the switch port stayed disabled for a while after the guest already
+// sent through its VF (seen after re-plugs and migrations, depending on which numbers were free in the VM).
+constexpr int kVfPortIfindex = 1000;
+
+void build_vf(const LabNames& names, const VmConfig& vm, std::size_t vm_position, const HostConfig& host_config) {
     const auto host = os::Netns::open_named(names.netns(host_config.name));
     auto rtnl = os::Rtnl::in(host);
     const auto port = LabNames::vf_port(vm.name);
     if (!rtnl.find_link(port)) {
         os::VethOptions options;
+        options.ifindex = kVfPortIfindex + static_cast<int>(vm_position);
         if (!vm.primary.random_mac) options.peer_mac = vm.mac;  // a trusted VF keeps the kernel's random one
         rtnl.create_veth(port, LabNames::vf_netdev(vm.name), options);
     }
     make_port(rtnl, port, kHostBridge);
 }
 
-void build_vm(const LabNames& names, const LabConfig& config, const VmConfig& vm) {
+void build_vm(const LabNames& names, const LabConfig& config, std::size_t position) {
+    const VmConfig& vm = config.vms[position];
     make_namespace(names.netns(vm.name));
-    for (const auto& host : config.hosts) build_vf(names, vm, host);
+    for (const auto& host : config.hosts) build_vf(names, vm, position, host);
     os::Cgroup2::create(names.vm_cgroup(vm.name));
     os::Cgroup2::create(names.vmm_cgroup(vm.name));
 }
@@ -130,7 +138,7 @@ void build_topology(const LabConfig& config) {
     make_bridge(tor_rtnl, kTorBridge);
     for (const auto& host : config.hosts) build_host(names, host, tor_rtnl);
     for (const auto& client : config.clients) build_client(names, client, tor_rtnl);
-    for (const auto& vm : config.vms) build_vm(names, config, vm);
+    for (std::size_t i = 0; i < config.vms.size(); ++i) build_vm(names, config, i);
 }
 
 }  // namespace nf::lab

@@ -122,7 +122,12 @@ void GuestLab::remove() {
 }
 
 void GuestLab::add_primary(const std::string& host_end) {
-    sh(in_host("link add " + host_end + " type veth peer name pr0 netns " + guest_ + " address " + kGuestMac));
+    // The host end's ifindex is set apart from the guest end's: when a veth's ifindex equals its peer's
+    // (easy across namespaces: the 2-device model's holder shifts the guest's numbers onto the host's),
+    // linkwatch reports its carrier late (docs/bench.md, Notes), and the bridge keeps the new port
+    // disabled for up to 1 s after failoverd already uses it.
+    sh(in_host("link add " + host_end + " index " + std::to_string(100 + primaries_added_++) + " type veth peer name pr0 netns " +
+               guest_ + " address " + kGuestMac));
     sh(in_host("link set " + host_end + " master br0"));
     sh(in_host("link set " + host_end + " up"));
     // Racy by nature: failoverd (hidden model) may already have taken pr0 out of the guest, and opens it.

@@ -70,6 +70,7 @@ private:
 
     std::string tag_, guest_, host_, master_, control_;
     std::uint64_t guest_inode_ = 0;
+    int primaries_added_ = 0;
 };
 
 }  // namespace nf::failoverd::test

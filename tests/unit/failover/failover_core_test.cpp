@@ -348,6 +348,31 @@ TEST_F(FailoverCore, ProgramDrivesTheMemoryDatapathThroughAFailover) {
     EXPECT_EQ(dp.counters().tx_dropped, 1u);
 }
 
+// A renamed slave is the same device to the datapath: it is not attached again (the rename may be the last
+// event of a VF the VMM is taking back, by then no longer in the namespace); a new ifindex is.
+TEST_F(FailoverCore, RenamedSlaveIsNotAttachedAgain) {
+    FailoverMaster& m = create_ready(FailoverConfig{});
+    datapath::MemoryDatapath dp({"ens10", kMacM});
+    DatapathApplier applier(dp);
+    const DatapathProgram first = compute_program(m);
+    applier.apply(first);
+    ASSERT_TRUE(dp.attached(Role::primary).has_value());
+    const std::string name = dp.attached(Role::primary)->name;
+
+    DatapathProgram renamed = first;
+    renamed.slaves[slot_index(Role::primary)]->name = "vf-vm1g";
+    applier.apply(renamed);
+    EXPECT_EQ(dp.attached(Role::primary)->name, name) << "attached again for a rename";
+    EXPECT_EQ(applier.applied(), renamed);
+
+    DatapathProgram replaced = renamed;
+    replaced.slaves[slot_index(Role::primary)]->ifindex += 100;
+    replaced.slaves[slot_index(Role::primary)]->name = "ens4";
+    applier.apply(replaced);
+    EXPECT_EQ(dp.attached(Role::primary)->name, "ens4");
+    EXPECT_EQ(dp.attached(Role::primary)->ifindex, replaced.slaves[slot_index(Role::primary)]->ifindex);
+}
+
 TEST(FeatureMerge, HwCsumDropsNarrowerChecksums) {
     const feature::Bits merged =
         merge_features(0, feature::ip_csum | feature::hw_csum | feature::sg, feature::failover_vlan_features);
