@@ -357,7 +357,7 @@ void Daemon::start_services() {
     // answer on it as "ready" (the lab puts the VM's address on the master then) never sees the standby
     // under the master's name. One daemon per master is the owner lock's job, taken first.
     daemon::ControlHandlers handlers;
-    handlers.status = [this] { return daemon::to_json(status()); };
+    handlers.status = [this] { return status(); };
     handlers.set_active = [this](daemon::ActiveChoice c) { return set_active(c); };
     handlers.resync = [this]() -> std::optional<std::string> {
         // What SIGHUP does: a failed dump is reported to the asker, the daemon goes on.

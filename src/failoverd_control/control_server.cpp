@@ -171,7 +171,7 @@ json ControlServer::answer(Client& client, const std::string& line) {
         return error_reply(e.what());
     }
     try {
-        if (std::holds_alternative<StatusRequest>(request)) return ok_reply({{"status", handlers_.status()}});
+        if (std::holds_alternative<StatusRequest>(request)) return ok_reply({{"status", to_json(handlers_.status())}});
         if (std::holds_alternative<EventsRequest>(request)) {
             client.subscribed = true;
             return ok_reply({{"subscribed", "events"}});

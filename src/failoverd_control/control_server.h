@@ -22,7 +22,9 @@
 namespace nf::daemon {
 
 struct ControlHandlers {
-    std::function<nlohmann::json()> status;
+    // The daemon answers in the protocol's own type; the server alone writes its JSON (to_json), so the
+    // status shape has one author.
+    std::function<StatusReport()> status;
     // nullopt when done, else the error for the reply ("no primary is present").
     std::function<std::optional<std::string>(ActiveChoice)> set_active;
     // {"cmd":"resync"}: nullopt when done, else the error for the reply. Unset: refused.

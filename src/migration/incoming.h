@@ -47,6 +47,7 @@ public:
     const std::string& error() const { return error_; }
     bool guest_started() const { return guest_started_; }
     bool loaded() const { return main_loaded_; }
+    bool netpass() const { return caps_.netpass; }  // the capability as the stream connected
 
 private:
     void set_status(Status status, Outcome& out);

@@ -25,7 +25,9 @@ struct PvCounters {
     std::atomic<std::uint64_t> tx_frames{0};
     std::atomic<std::uint64_t> tx_bytes{0};
     std::atomic<std::uint64_t> rx_drained_for_netpass{0};  // queued on the backend when netpass sent its frames
-    std::atomic<std::uint64_t> tx_drained_at_pause{0};   // queued by the guest before the pause, sent
+    std::atomic<std::uint64_t> rx_drained_at_switch{0};    // queued on the backend when the VF took the MAC
+    std::atomic<std::uint64_t> tx_drained_at_pause{0};
+    std::atomic<std::uint64_t> tx_drained_at_switch{0};  // queued by the guest when its VF came up, sent   // queued by the guest before the pause, sent
     std::atomic<std::uint64_t> tx_dropped_link_down{0};
     std::atomic<std::uint64_t> tx_dropped_full{0};       // the backend socket's send buffer was full
     std::atomic<std::uint64_t> tx_errors{0};             // the backend port refused the frame otherwise

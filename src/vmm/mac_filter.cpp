@@ -19,15 +19,19 @@ VfMacFilter::~VfMacFilter() {
     }
 }
 
-void VfMacFilter::update(bool plugged, bool bound, bool leaving) {
+bool VfMacFilter::update(bool plugged, bool bound, bool leaving) {
     const bool stale = policy_ == VfFilterPolicy::Stale;
     const bool want = stale ? (installed_ || plugged) : (plugged && bound && !leaving);
-    const bool stop_learning = !stale && leaving;
-    // Learning off before the entry goes (the VF may still send), on again after it is back.
+    const bool joining = plugged && !bound && !leaving;
+    const bool stop_learning = !stale && (leaving || joining);
+    // Learning off before the entry goes (the VF may still send) or before the VF can send at all (joining);
+    // on again after the entry is in.
     if (stop_learning && !learning_stopped_) set_learning(false);
-    if (want && !installed_) install();
+    const bool moved = want && !installed_;
+    if (moved) install();
     else if (!want && installed_) remove();
     if (!stop_learning && learning_stopped_) set_learning(true);
+    return moved;
 }
 
 void VfMacFilter::set_learning(bool on) {
@@ -37,7 +41,7 @@ void VfMacFilter::set_learning(bool on) {
         if (e.errno_value() != ENODEV) throw;  // the port is gone: nothing to learn on
     }
     learning_stopped_ = !on;
-    spdlog::info("vf filter: learning on {} {}", port_name_, on ? "restored" : "stopped while the VF leaves");
+    spdlog::info("vf filter: learning on {} {}", port_name_, on ? "restored" : "stopped while the VF joins or leaves");
 }
 
 void VfMacFilter::install() {

@@ -10,8 +10,13 @@
 // up, so the VM's frames flood to the VF and the PV port alike and the guest receives on whichever it uses
 // until its TX on the standby teaches the bridge the PV port. Learning on the VF port would pin the VM's MAC
 // to the leaving VF instead, and lose the frames sent there between the guest closing it and the bridge
-// noticing (the veth's carrier change is asynchronous). Learning is on again otherwise: on re-plug the
-// guest's announcement through the VF moves the MAC to it at once, before the filter follows.
+// noticing (the veth's carrier change is asynchronous). It is off as well while a plugged VF is joining
+// (plugged, not yet up in the guest): the guest's first frames through the VF would move the MAC to it by
+// learning, at a moment nobody on the host chooses, while frames sent to the PV port just before still wait
+// in the (slower, userspace) PV path and arrive after the VF's. Instead the MAC moves when the entry is
+// installed, and the VMM then drains the PV path into the guest at once (Vmm::update_filter), so the
+// frames sent before the move are delivered before those sent after it. Learning is on again once the
+// entry is in.
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -31,7 +36,8 @@ public:
 
     // The VF's situation: plugged into the guest or not; bound = up in the guest (its bridge port has carrier);
     // leaving = its unplug was requested (eject request sent) or is being carried out.
-    void update(bool plugged, bool bound, bool leaving = false);
+    // Returns true when the entry was installed by this call: the VF's MAC has just moved to its port.
+    bool update(bool plugged, bool bound, bool leaving = false);
     // The port was deleted: the entry went with it.
     void forget() { installed_ = false; }
 

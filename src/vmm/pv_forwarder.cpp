@@ -42,15 +42,23 @@ private:
 }  // namespace
 
 PvForwarder::PvForwarder(const os::TapDevice& tap, os::PacketSocket& backend, PvCounters& counters,
-                         std::unique_ptr<PausedFrameSink> paused_sink)
+                         std::unique_ptr<PausedFrameSink> paused_sink, bool paused,
+                         std::optional<migration::NetpassLimits> hold)
     : tap_(tap), backend_(backend), counters_(counters), paused_sink_(std::move(paused_sink)) {
+    paused_.store(paused);
+    tx_paused_.store(paused);
+    if (hold) {
+        ordering_ = migration::NetpassOrdering(*hold);
+        ordering_.hold();
+        holding_.store(true);
+    }
     if (!paused_sink_) paused_sink_ = std::make_unique<DropPausedFrames>(counters_);
     make_nonblocking(tap_.fd(), "O_NONBLOCK on the standby's tap");
     make_nonblocking(backend_.fd(), "O_NONBLOCK on the backend's packet socket");
     epoll_ = UniqueFd(static_cast<int>(check_syscall(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")));
     stop_event_ = UniqueFd(static_cast<int>(check_syscall(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd")));
     watch(epoll_.get(), stop_event_.get());
-    watch(epoll_.get(), tap_.fd());
+    if (!paused) watch(epoll_.get(), tap_.fd());  // paused: the guest's frames wait in the tap
     watch(epoll_.get(), backend_.fd());
     thread_ = std::thread([this] { run(); });
 }
@@ -88,6 +96,7 @@ void PvForwarder::start_paused() {
 
 void PvForwarder::hold_from_bridge(migration::NetpassLimits limits) {
     const std::lock_guard lock(hold_mutex_);
+    if (holding_.load()) return;  // held since the tap arrived: what it holds stays, in order
     ordering_ = migration::NetpassOrdering(limits);
     ordering_.hold();
     holding_.store(true);
@@ -169,21 +178,27 @@ void PvForwarder::bridge_to_guest() {
     const auto truncated_before = backend_.truncated_dropped();
     const std::size_t n = backend_.receive(from_bridge_);
     count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
+    deliver_from_bridge(n);
+}
+
+void PvForwarder::deliver_from_bridge(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         const auto frame = from_bridge_.frame(i);
-        if (paused_.load()) {
-            paused_sink_->take(frame);
-            continue;
-        }
+        // A hold comes first: a destination holds from the moment the guest's tap arrives, while it is still
+        // paused, so frames the switch sends it before the guest resumes there wait for the source's.
         if (holding_.load()) {
             const std::lock_guard lock(hold_mutex_);
-            if (holding_.load()) {  // the injection may have finished meanwhile: then straight through
+            if (holding_.load()) {  // the injection may have finished meanwhile: then as without a hold
                 const auto dropped = ordering_.counters().dropped;
                 const std::uint32_t vnet = tap_.vnet_hdr() ? os::TapDevice::kVnetHdrSize : 0;
                 for (const auto& now : ordering_.arrived({vnet, {frame.begin(), frame.end()}})) write_to_guest(now.bytes);
                 count(ordering_.counters().dropped != dropped ? counters_.rx_dropped_held_full : counters_.rx_held);
                 continue;
             }
+        }
+        if (paused_.load()) {
+            paused_sink_->take(frame);
+            continue;
         }
         write_to_guest(frame);
     }
@@ -203,6 +218,27 @@ void PvForwarder::drain_bridge_to_sink() {
         drained += n;
     }
     count(counters_.rx_drained_for_netpass, drained);
+}
+
+void PvForwarder::drain_bridge_to_guest() {
+    const std::lock_guard lock(rx_mutex_);
+    if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
+    std::size_t drained = 0;
+    while (drained < kMaxDrain) {
+        const auto truncated_before = backend_.truncated_dropped();
+        const std::size_t n = backend_.receive(from_bridge_);
+        count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
+        if (n == 0) break;
+        deliver_from_bridge(n);
+        drained += n;
+    }
+    count(counters_.rx_drained_at_switch, drained);
+}
+
+void PvForwarder::drain_guest_to_bridge() {
+    const std::lock_guard lock(tx_mutex_);
+    if (tx_paused_.load()) return;
+    count(counters_.tx_drained_at_switch, forward_guest_frames(kMaxDrain));
 }
 
 void PvForwarder::guest_to_bridge() {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -27,9 +28,13 @@ class PvForwarder {
 public:
     static constexpr std::size_t kBatch = 32;
 
-    // Both references must outlive the forwarder. Starts forwarding at once, unpaused, link up.
+    // Both references must outlive the forwarder. Starts forwarding at once, link up; unpaused unless
+    // `paused` (as start_paused), and holding frames from the bridge from the first one if `hold` is given
+    // (as hold_from_bridge): both take effect before the thread reads anything, so frames already queued on
+    // the backend socket are neither forwarded nor dropped as a pause's.
     PvForwarder(const os::TapDevice& tap, os::PacketSocket& backend, PvCounters& counters,
-                std::unique_ptr<PausedFrameSink> paused_sink);
+                std::unique_ptr<PausedFrameSink> paused_sink, bool paused = false,
+                std::optional<migration::NetpassLimits> hold = std::nullopt);
     ~PvForwarder();  // stops and joins the thread
     PvForwarder(const PvForwarder&) = delete;
     PvForwarder& operator=(const PvForwarder&) = delete;
@@ -43,7 +48,8 @@ public:
     // not send what the guest queued before it runs here (that would move the switch's FDB too early).
     void start_paused();
     // Netpass on the destination (the core's NetpassOrdering, made thread-safe here): from now on frames
-    // from the bridge wait (bounded; beyond that dropped and counted) instead of reaching the guest...
+    // from the bridge wait (bounded; beyond that dropped and counted) instead of reaching the guest, also
+    // while paused (a hold wins over the paused sink); a hold already under way goes on as it is...
     void hold_from_bridge(migration::NetpassLimits limits);
     // ...until the source's frames are written to the guest's tap, then the held ones, in arrival order;
     // then forwarding is direct again. With no hold, the frames are simply written first.
@@ -57,12 +63,20 @@ public:
     // may not have read it yet, and a frame the cache never saw is lost: the switch sent it here before it
     // learnt the destination's port.
     void drain_bridge_to_sink();
+    // The host moved the guest's MAC to its VF: what reached the backend before and still waits on its
+    // socket (or in the batch the thread is moving) is delivered now, as the thread would (paused: to the
+    // sink; holding: held), at most kMaxDrain frames, so the VF's first frames cannot overtake it.
+    void drain_bridge_to_guest();
+    // The guest's TX is about to move to its VF: what it queued on the tap goes to the bridge now (unless
+    // paused), at most kMaxDrain frames, so the VF's frames do not overtake it in a lagging thread.
+    void drain_guest_to_bridge();
     // set_link: with the link down nothing crosses (QEMU drops in both directions).
     void set_link_up(bool up);
 
 private:
     void run();
     void bridge_to_guest();
+    void deliver_from_bridge(std::size_t n);  // the first n frames of from_bridge_; rx_mutex_ held
     void guest_to_bridge();
     // Reads the tap until empty (or `limit` frames) and sends what it read; tx_mutex_ held.
     std::size_t forward_guest_frames(std::size_t limit);

@@ -9,15 +9,15 @@
 namespace nf::vmm {
 
 StandbyDevice::StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused,
-                             migration::NetpassCache* netpass)
+                             migration::NetpassCache* netpass, std::optional<migration::NetpassLimits> hold)
     : id_(std::move(id)), tap_(std::move(tap)), netdev_(netdev), paused_(paused) {
     if (netdev_) {
         const std::uint32_t vnet = tap_->tap().vnet_hdr() ? os::TapDevice::kVnetHdrSize : 0;
         std::unique_ptr<PausedFrameSink> sink;
         if (netpass) sink = std::make_unique<CachePausedFrames>(*netpass, vnet, counters_);
         else sink = std::make_unique<DropPausedFrames>(counters_);
-        forwarder_ = std::make_unique<PvForwarder>(tap_->tap(), netdev_->socket(), counters_, std::move(sink));
-        if (paused) forwarder_->start_paused();
+        forwarder_ = std::make_unique<PvForwarder>(tap_->tap(), netdev_->socket(), counters_, std::move(sink), paused,
+                                                   hold);
         netdev_->set_user(id_);
     }
     spdlog::info("standby {}: tap {} in the VM{}", id_, tap_->ifname(),
@@ -51,6 +51,14 @@ void StandbyDevice::inject_then_release(std::vector<migration::NetpassFrame> cac
 
 void StandbyDevice::drain_to_netpass() {
     if (forwarder_) forwarder_->drain_bridge_to_sink();
+}
+
+void StandbyDevice::drain_from_guest() {
+    if (forwarder_) forwarder_->drain_guest_to_bridge();
+}
+
+void StandbyDevice::drain_to_guest() {
+    if (forwarder_) forwarder_->drain_bridge_to_guest();
 }
 
 migration::NetpassCounters StandbyDevice::ordering_counters() const {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,11 @@ class StandbyDevice {
 public:
     // netdev may be null (a virtio NIC with no backend: the guest sees a link that carries nothing).
     // netpass: the migration's cache that keeps frames reaching the paused backend (null: dropped).
+    // hold: a migration's destination with netpass holds frames from the bridge from the first one on
+    // (PvForwarder), until the source's are injected.
     StandbyDevice(std::string id, std::unique_ptr<StandbyTap> tap, BridgeNetdev* netdev, bool paused,
-                  migration::NetpassCache* netpass = nullptr);
+                  migration::NetpassCache* netpass = nullptr,
+                  std::optional<migration::NetpassLimits> hold = std::nullopt);
     ~StandbyDevice();  // forwarding stops before the tap closes; the netdev becomes free again
     StandbyDevice(const StandbyDevice&) = delete;
     StandbyDevice& operator=(const StandbyDevice&) = delete;
@@ -36,6 +40,8 @@ public:
     void hold_from_bridge(migration::NetpassLimits limits);
     void inject_then_release(std::vector<migration::NetpassFrame> cached);
     void drain_to_netpass();  // the source: frames still queued on the backend go to the cache now
+    void drain_to_guest();    // the VF took the MAC: frames still queued on the backend go to the guest now
+    void drain_from_guest();  // the guest's VF comes up: what it queued on the tap goes to the bridge now
     const BridgeNetdev* netdev() const { return netdev_; }
     migration::NetpassCounters ordering_counters() const;
     bool holding() const { return forwarder_ && forwarder_->holding(); }

@@ -79,6 +79,9 @@ Vmm::Vmm(VmmOptions options)
         pause_.thaw();
     }
     create_netdevs();
+    // Before any plug: a joining VF's bridge port waits for the guest to open the VF (vmm_vf_port.cpp).
+    guest_monitor_.emplace(os::LinkMonitor::in(ns_->guest));
+    loop_.add(guest_monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_guest_link_events(); }, "guest link monitor");
     cold_plug_devices();
     if (!options_.incoming.empty()) paused_ = true;  // the guest runs at the source until the switchover
     machine_.start();
@@ -108,6 +111,7 @@ Vmm::~Vmm() {
         spdlog::error("shutdown: {}", e.what());
     }
     if (monitor_) loop_.remove(monitor_->fd());
+    if (guest_monitor_) loop_.remove(guest_monitor_->fd());
 }
 
 void Vmm::create_netdevs() {

@@ -124,6 +124,12 @@ private:
     void close_channel();
     void claim_channel(int attempt);
     void release_guest();  // source, completed: the guest is the destination's now
+    // vmm_vf_port.cpp: while-bound, a VF's bridge port is down from just before the plug until the guest has
+    // opened the VF (or kVfPortHoldMax), then set up by us.
+    void hold_vf_port_down(int port_ifindex);
+    void held_vf_port_plugged(const std::string& id, int port_ifindex, int guest_ifindex);
+    void release_vf_port(const std::string& id);
+    void on_guest_link_events();
     qmp::QmpError qmp_error(const device::Outcome& outcome) const;
 
     struct AwaitedTap {
@@ -144,6 +150,14 @@ private:
     device::Machine machine_;
     qmp::MachineService service_;
     std::optional<os::LinkMonitor> monitor_;
+    // The guest's links (vmm_vf_port.cpp): a joining VF's switch port comes up once the guest opened the VF.
+    std::optional<os::LinkMonitor> guest_monitor_;
+    struct HeldVfPort {
+        int port_ifindex = 0;
+        int guest_ifindex = 0;
+        EventLoop::TimerId fallback = 0;
+    };
+    std::map<std::string, HeldVfPort> held_vf_ports_;  // by primary id: its bridge port kept down
     std::unique_ptr<qmp::QmpServer> qmp_;
     std::unique_ptr<qmp::DeviceChannelServer> channel_;
 

@@ -117,8 +117,31 @@ void Vmm::plug_primary(const device::PlugPrimary& action) {
         spdlog::info("primary {}: no host= device, present in the model only", action.id);
         return;
     }
-    auto primary = PrimaryVeth::plug(*ns_, action.id, props->host, ifname_for(action.id, props), mac_of(action.mac),
-                                     props->alias);
+    // The filter first: it stops learning on the VF's port before the guest can open the VF (a guest daemon
+    // opens it within a millisecond of its arrival, before this plug has returned), so the guest's first
+    // frames through it cannot move the MAC behind the filter's back (mac_filter.h, "joining").
+    int joining_port = 0;
+    {
+        const VfPort port = find_vf_port(ns_->host_rtnl, props->host);
+        joining_port = port.ifindex;
+        const MacAddress joining_mac = mac_of(action.mac).value_or(ns_->host_rtnl.link(props->host).mac);
+        auto& filter = filters_[props->host];
+        if (!filter || filter->port_ifindex() != port.ifindex || filter->mac() != joining_mac)
+            filter = std::make_unique<VfMacFilter>(ns_->host_rtnl, options_.vf_filter, port.ifindex, port.name, joining_mac);
+        filter->update(true, false, false);
+        if (options_.vf_filter == VfFilterPolicy::WhileBound) hold_vf_port_down(port.ifindex);
+    }
+    std::unique_ptr<PrimaryVeth> primary;
+    try {
+        primary = PrimaryVeth::plug(*ns_, action.id, props->host, ifname_for(action.id, props), mac_of(action.mac),
+                                    props->alias);
+    } catch (...) {
+        update_filter(props->host);  // not joining after all: learning back on, the port up again
+        if (options_.vf_filter == VfFilterPolicy::WhileBound) ns_->host_rtnl.set_up(joining_port);
+        throw;
+    }
+    const int vf_port_index = primary->port().ifindex;
+    const int vf_guest_index = primary->guest_ifindex();
     const std::string host_if = primary->host_if();
     auto& filter = filters_[host_if];
     if (!filter || filter->port_ifindex() != primary->port().ifindex || filter->mac() != primary->mac())
@@ -127,10 +150,12 @@ void Vmm::plug_primary(const device::PlugPrimary& action) {
     primaries_[action.id] = std::move(primary);
     save_run_record();
     update_filter(host_if);
+    if (options_.vf_filter == VfFilterPolicy::WhileBound) held_vf_port_plugged(action.id, vf_port_index, vf_guest_index);
 }
 
 void Vmm::unplug_primary(const device::UnplugPrimary& action) {
     std::erase_if(deferred_primaries_, [&](const device::PlugPrimary& p) { return p.id == action.id; });
+    release_vf_port(action.id);  // the VF's switch port is up whenever no VF joins through it
     const auto it = primaries_.find(action.id);
     if (it == primaries_.end()) return;  // model-only, or its plug failed
     const std::string host_if = it->second->host_if();
@@ -178,7 +203,11 @@ void Vmm::update_filter(const std::string& host_if) {
         it->second = std::make_unique<VfMacFilter>(ns_->host_rtnl, options_.vf_filter, vf->port().ifindex,
                                                    vf->port().name, link->mac);
     }
-    it->second->update(plugged, port->carrier, leaving);
+    // The VF's MAC has just moved to its port: what the bridge sent the PV port before the move and still
+    // waits in the PV path goes to the guest now, ahead of the VF's first frames (no reordering at the
+    // switch; the forwarder thread may be milliseconds behind on a busy host).
+    if (it->second->update(plugged, port->carrier, leaving))
+        for (auto& [id, standby] : standbys_) standby->drain_to_guest();
 }
 
 void Vmm::set_paused(bool paused) {

@@ -35,7 +35,13 @@ OPTIONS
                                         carrier) and not being unplugged: removed as soon as device_del
                                         asks the guest to eject it (the VF still up), with learning off
                                         on the VF port until it is gone, so frames flood to the PV port
-                                        and nothing is lost while the guest moves over (default: stale)
+                                        and nothing is lost while the guest moves over; learning is off
+                                        too from just before a plug until the entry is in, and the PV
+                                        path is drained into the guest as it moves the MAC, so frames
+                                        sent there before are not overtaken by the VF's; the VF's bridge
+                                        port is down from just before a plug until the guest has opened
+                                        the VF (at most 2 s), so the bridge forwards on it before the
+                                        guest sees carrier (default: stale)
   --reset-policy P       what a guest reset of a failover standby does: rehide (default: the primary is taken
                          away until the guest acks STANDBY again) or qemu (no action, as QEMU)
   --netdev bridge,id=ID,br=BRIDGE

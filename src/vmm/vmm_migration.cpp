@@ -272,7 +272,7 @@ void Vmm::on_netpass_quiet_check() {
         netpass_quiet_timer_ = loop_.after(kNetpassQuiet, [this] { on_netpass_quiet_check(); }, "netpass quiet");
         return;
     }
-    spdlog::debug("vm {}: netpass: sending {} kept frame(s), {} ms after VM_STARTED", options_.name,
+    spdlog::info("vm {}: netpass: sending {} kept frame(s), {} ms after VM_STARTED", options_.name,
                   kept - netpass_cache_.counters().sent,
                   std::chrono::duration_cast<std::chrono::milliseconds>(now() - netpass_send_from_).count());
     if (migration_stream_) migration_stream_->queue(netpass_cache_.take_tail(kNetpassSectionBytes));
@@ -323,8 +323,17 @@ void Vmm::adopt_received_taps() {
         awaited_taps_.erase(awaited_taps_.begin());
         try {
             auto tap = StandbyTap::adopt(std::move(*fd), awaited.ifname);
+            // With netpass the destination holds from here on, not only from the resume: the switch may send
+            // frames here before the guest resumes (they reached the backend's socket, some already before
+            // the tap came), and a paused standby would drop them (4 lost toward the guest in one `make demo`
+            // migration): held, they follow the source's frames, in order. NetpassHold then finds it holding.
+            std::optional<migration::NetpassLimits> hold;
+            if (incoming_.netpass()) {
+                const auto& p = migration_settings_.parameters();
+                hold = migration::NetpassLimits{p.netpass_max_frames, p.netpass_max_bytes};
+            }
             standbys_[awaited.id] = std::make_unique<StandbyDevice>(awaited.id, std::move(tap), awaited.netdev, paused_,
-                                                                    &netpass_cache_);
+                                                                    &netpass_cache_, hold);
             spdlog::info("vm {}: standby {}: tap received from the source", options_.name, awaited.id);
         } catch (const std::exception& e) {
             spdlog::error("vm {}: standby {}: received tap unusable: {}", options_.name, awaited.id, e.what());
@@ -442,6 +451,9 @@ void Vmm::carry_out_migration(migration::Action& action, bool& switchover_write)
                 for (auto& [id, standby] : standbys_) standby->inject_then_release({});
             },
             [&](migration::NetpassEnd&) {
+                for (const auto& [id, standby] : standbys_)
+                    spdlog::info("vm {}: standby {} at netpass end: {}", options_.name, id,
+                                 to_json(standby->counters()).dump());
                 if (netpass_quiet_timer_) loop_.cancel(std::exchange(netpass_quiet_timer_, 0));
                 netpass_pins_.clear();
                 netpass_cache_.stop();
@@ -525,6 +537,9 @@ void Vmm::migration_settled() {
 void Vmm::release_guest() {
     guest_released_ = true;
     close_channel();
+    // What the guest's PV paths did here, for the record (a migration's loss is read from both VMMs' logs).
+    for (const auto& [id, standby] : standbys_)
+        spdlog::info("vm {}: standby {} at release: {}", options_.name, id, to_json(standby->counters()).dump());
     pause_.disown();  // frozen by us at switchover, thawed by the destination: never ours to thaw again
     // The taps are the destination's now (it holds its own references): close ours without a word to the
     // model or the guest. The VFs went with the guest's ejects.

@@ -44,6 +44,9 @@ void PathTap::run(std::stop_token stop) {
             const ssize_t n = ::recv(socket_.get(), frame.data(), frame.size(), 0);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EINTR) break;
+                // The port went down (the VMM holds a joining VF's port down until the guest opened the VF):
+                // the socket reports it once and stays bound; frames follow when it is up again.
+                if (errno == ENETDOWN) break;
                 throw_errno("recv(" + label_ + " tap)");
             }
             const auto udp = udp_in_frame(std::span<const std::byte>(frame.data(), static_cast<std::size_t>(n)));

@@ -192,6 +192,53 @@ std::string format_comparison(const std::vector<VariantOutcome>& outcomes) {
 
 namespace {
 
+// The end of the phase that starts at `start` (the next phase mark), or the end of the run.
+std::int64_t phase_end(const VariantResult& r, std::int64_t start) {
+    for (const auto& mark : r.run.marks)
+        if (mark.kind == MarkKind::Phase && mark.time_ns > start) return mark.time_ns;
+    return time_end(r.run) + 1;
+}
+
+// Every packet of a migration's phase that did not arrive exactly once and in order, per direction (at most
+// kMaxListed each): its sequence number, when it was sent (µs after the migrate call, and on the logs'
+// wall clock) and what became of it, to be read against both VMMs' logs and the migration's timeline.
+nlohmann::json irregular_packets_json(const VariantResult& r, const MigrationResult& m) {
+    constexpr std::size_t kMaxListed = 64;
+    const std::int64_t end = phase_end(r, m.start_ns);
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& stream : r.run.streams) {
+        auto list = nlohmann::json::array();
+        for (std::uint64_t seq = 0; seq < stream.sends.size() && list.size() < kMaxListed; ++seq) {
+            const std::int64_t sent = stream.sends[seq].time_ns;
+            if (sent < m.start_ns || sent >= end) continue;
+            const PacketFate fate = packet_fate(stream, seq);
+            std::string what;
+            if (fate.fate == Fate::Lost) what = "lost";
+            else if (fate.fate == Fate::NotSent) what = "not-sent";
+            else if (fate.copies > 1) what = "duplicated";
+            else if (fate.reordered) what = "reordered";
+            if (what.empty()) continue;
+            nlohmann::json entry{{"seq", seq}, {"fate", what}, {"sent_us", (sent - m.start_ns) / 1000},
+                                 {"sent_wall_us", (sent + r.wall_minus_monotonic_ns) / 1000},
+                                 {"latency_us", fate.fate == Fate::Delivered ? fate.latency_ns / 1000 : -1}};
+            // A reordered packet: the first later one that arrived before it (which path overtook it).
+            if (what == "reordered" && seq < stream.receives.size()) {
+                const std::int64_t arrived = stream.receives[seq].first_rx_ns;
+                for (std::uint64_t later = seq + 1; later < stream.receives.size(); ++later) {
+                    const auto& rx = stream.receives[later];
+                    if (rx.received() && rx.first_rx_ns < arrived) {
+                        entry["overtaken_by"] = later;
+                        break;
+                    }
+                }
+            }
+            list.push_back(std::move(entry));
+        }
+        out[stream.key.direction == Direction::ClientToVm ? "client-to-vm" : "vm-to-client"] = std::move(list);
+    }
+    return out;
+}
+
 nlohmann::json migrations_json(const VariantResult& r) {
     auto out = nlohmann::json::array();
     for (const auto& m : r.migrations) {
@@ -209,6 +256,7 @@ nlohmann::json migrations_json(const VariantResult& r) {
                                     {"dropped", m.netpass_dropped}}},
                        {"migrate_to_guest_primary_ns", since_json(m.guest_primary_ns, m.start_ns)},
                        {"migrate_ns", m.end_ns - m.start_ns},
+                       {"irregular_packets", irregular_packets_json(r, m)},
                        {"timeline", m.report.value("timeline", nlohmann::json::array())}});
     }
     return out;

@@ -308,6 +308,7 @@ VariantResult run_variant(const LabConfig& config, const Variant& variant, const
                       "waiting for the guest to negotiate failover and the VF '" + vm.primary.id + "' to be plugged");
     GuestEvents guest_events(ctx.names.failoverd_control(vm.name).string());
     const std::int64_t wall_offset = wall_minus_monotonic_ns();
+    result.wall_minus_monotonic_ns = wall_offset;
 
     // The stream: one recorder for both directions, path taps on the host's VF port and PV backend port.
     const double budget_s = 5.0 * static_cast<double>(options.phase.count()) / 1000.0 +

@@ -98,6 +98,7 @@ struct VariantResult {
     std::vector<TimedEvent> qmp_events;
     std::vector<TimedEvent> guest_events;
     std::vector<MigrationResult> migrations;
+    std::int64_t wall_minus_monotonic_ns = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC during the run (logs' clock)
 };
 
 // Runs one variant on `config` (already carrying the variant, see apply_variant) with its first VM and

@@ -178,6 +178,33 @@ TEST_F(VmmLifecycle, StopFreezesTheVmAndItsPvPathContResumes) {
     EXPECT_GE(pings(3, "1"), 2);
 }
 
+// while-bound: a VF that joins teaches the bridge nothing until its filter is in (then the VMM drains the PV
+// path into the guest, so frames sent there before the move are not overtaken by the VF's): learning is off
+// on its port while it is plugged but not yet up in the guest, and on again once the entry moved the MAC; the
+// port itself is down until the guest opened the VF.
+TEST_F(VmmLifecycle, WhileBoundJoiningVfLearnsNothingUntilItsFilterIsIn) {
+    start_plugged("while-bound");
+    const auto port = [&] { return sh_ok("ip -n " + lab.host_ns() + " -d link show dev vf-vm1"); };
+    EXPECT_NE(port().find("learning off"), std::string::npos) << port();
+    EXPECT_TRUE(lab.static_fdb_ports(kVmMac).empty());
+    // The VF's switch port waits for the guest to open the VF (vmm_vf_port.cpp): its carrier must come first.
+    const auto port_up = [&] {
+        const auto flags = lab.link(lab.host_ns(), "vf-vm1")->at("flags");
+        return std::find(flags.begin(), flags.end(), "UP") != flags.end();
+    };
+    EXPECT_FALSE(port_up()) << "the VF's bridge port is up before the guest opened the VF";
+    lab.guest("ip link set ens4 up");
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while ((lab.static_fdb_ports(kVmMac) != std::vector<std::string>{"vf-vm1"} ||
+            port().find("learning on") == std::string::npos) &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(lab.static_fdb_ports(kVmMac), std::vector<std::string>{"vf-vm1"});
+    EXPECT_NE(port().find("learning on"), std::string::npos) << port();
+    EXPECT_TRUE(port_up());
+    EXPECT_TRUE(vmm_state()["standbys"][0]["counters"].contains("rx-drained-at-switch"));
+}
+
 TEST_F(VmmLifecycle, SetLinkDrivesTheStandbysCarrier) {
     // while-bound: the VF stays down in this guest, so its MAC filter must not pull the VM's frames to it.
     start_plugged("while-bound");

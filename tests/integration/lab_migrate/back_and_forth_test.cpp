@@ -14,7 +14,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 // See the end of BackAndForthUnderPings.
-constexpr std::size_t kLostEchoBound = 1;
+constexpr std::size_t kLostEchoBound = 0;
 
 // Alive and not a zombie (the lab's processes are reparented away from us, and may wait to be reaped).
 bool pid_running(int pid) { return process_start_time(pid).has_value(); }
@@ -81,8 +81,10 @@ TEST_F(LabMigrate, BackAndForthUnderPings) {
     // The target is none lost. Before failoverd claimed a joining VF's RX ahead of opening it, 3 of 22
     // migrations lost the echo right after the netpass-injected batch (the destination's VF filter steers the
     // VM's MAC to the new VF as soon as its port has carrier, 8-17 ms before the datapath was attached to it).
-    // Now 1 of about 35 migrations loses one echo, while the destination's VF joins the guest (open item in
-    // docs/scenarios-qemu.md, "Fixed"); one is allowed, two fail.
+    // Then 1 of about 35 migrations lost one echo while the destination's VF joined the guest: the guest's
+    // first frames through it (an echo reply) reached the host bridge port before it forwarded. The VMM now
+    // keeps that port down until the guest opened the VF (vmm_vf_port.cpp): 0 lost in 16 runs of this test
+    // (80 migrations, load 3-5), so none is allowed.
     EXPECT_LE(result.missing.size(), kLostEchoBound) << result.missing.size() << " echo(es) lost, first seq "
                                                      << (result.missing.empty() ? 0 : result.missing.front())
                                                      << "\n" << result.output;

@@ -53,7 +53,12 @@ json exchange(ControlServer& server, ControlClient& client, const json& request)
 class ControlServerTest : public ::testing::Test {
 protected:
     ControlHandlers handlers() {
-        return {[this] { return json{{"master", "eth0"}, {"active", active}}; },
+        return {[this] {
+                    StatusReport report;
+                    report.master = "eth0";
+                    report.active = active;
+                    return report;
+                },
                 [this](ActiveChoice c) -> std::optional<std::string> {
                     if (c == ActiveChoice::primary && !primary_present) return "no primary is present";
                     active = std::string(to_string(c));
@@ -233,7 +238,7 @@ TEST_F(ControlServerTest, RegularFileIsNotRemoved) {
 
 TEST_F(ControlServerTest, HandlerExceptionBecomesAnErrorReply) {
     ControlHandlers h = handlers();
-    h.status = []() -> json { throw std::runtime_error("netlink dump failed"); };
+    h.status = []() -> StatusReport { throw std::runtime_error("netlink dump failed"); };
     ControlServer server(loop(), path, h);
     auto client = ControlClient::connect(path, kTimeout);
     const json reply = exchange(server, client, {{"cmd", "status"}});
@@ -343,7 +348,7 @@ TEST(ControlClient, NoDaemonIsAClearError) {
 
 TEST(ControlClient, ReadTimesOut) {
     TempDir dir;
-    ControlServer server(loop(), dir / "x.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    ControlServer server(loop(), dir / "x.sock", {[] { return StatusReport{}; }, [](ActiveChoice) { return std::nullopt; }});
     auto client = ControlClient::connect(dir / "x.sock", kTimeout);
     try {
         client.read_line(milliseconds(30));   // nobody answers: the server was not pumped

@@ -54,7 +54,7 @@ CtlRun failoverctl(const std::string& args, ControlServer* server) {
 class FailoverctlTest : public ::testing::Test {
 protected:
     FailoverctlTest()
-        : server(loop(), path, {[this] { return to_json(report); },
+        : server(loop(), path, {[this] { return report; },
                         [this](ActiveChoice c) -> std::optional<std::string> {
                             if (c == ActiveChoice::primary) return "no primary is present";
                             report.active_choice = std::string(to_string(c));
@@ -99,7 +99,7 @@ TEST_F(FailoverctlTest, BadUsageIsExitTwo) {
 
 TEST_F(FailoverctlTest, FindsTheOnlyDaemonInTheDirectory) {
     EXPECT_EQ(choose_control_path(std::nullopt, std::nullopt, dir.path().string()), path);
-    ControlServer other(loop(), dir / "eth1.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    ControlServer other(loop(), dir / "eth1.sock", {[] { return StatusReport{}; }, [](ActiveChoice) { return std::nullopt; }});
     try {
         choose_control_path(std::nullopt, std::nullopt, dir.path().string());
         FAIL();
@@ -112,7 +112,12 @@ TEST_F(FailoverctlTest, FindsTheOnlyDaemonInTheDirectory) {
 // picks one, and a change without --master is refused while there are several.
 TEST_F(FailoverctlTest, ADirectoryOfPairsListsEveryOneAndMasterPicksOne) {
     ControlServer other(loop(), dir / "eth1.sock",
-                        {[] { return json{{"master", "eth1"}, {"active", "primary"}}; },
+                        {[] {
+                             StatusReport eth1;
+                             eth1.master = "eth1";
+                             eth1.active = "primary";
+                             return eth1;
+                         },
                          [](ActiveChoice) -> std::optional<std::string> { return "must not be asked"; }});
     CtlRun run = failoverctl("--control " + dir.path().string() + " status --json", &server);
     EXPECT_EQ(run.status, 0) << run.output;
@@ -145,9 +150,9 @@ TEST(Failoverctl, FindsADaemonWhoseSocketIsOneDirectoryDown) {
     TempDir dir;
     std::filesystem::create_directories(dir / "lab1");
     ControlServer lab_vm(loop(), dir / "lab1/vm1.sock",
-                         {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+                         {[] { return StatusReport{}; }, [](ActiveChoice) { return std::nullopt; }});
     EXPECT_EQ(choose_control_path(std::nullopt, std::nullopt, dir.path().string()), (dir / "lab1/vm1.sock"));
-    ControlServer top(loop(), dir / "eth0.sock", {[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+    ControlServer top(loop(), dir / "eth0.sock", {[] { return StatusReport{}; }, [](ActiveChoice) { return std::nullopt; }});
     EXPECT_EQ(find_control_sockets(dir.path().string()),
               (std::vector<std::string>{(dir / "eth0.sock"), (dir / "lab1/vm1.sock")}));
 }
@@ -155,7 +160,7 @@ TEST(Failoverctl, FindsADaemonWhoseSocketIsOneDirectoryDown) {
 TEST(Failoverctl, EventsPrintsOneLinePerEventUntilTheDaemonGoes) {
     TempDir dir;
     auto server = std::make_unique<ControlServer>(
-        loop(), dir / "eth0.sock", ControlHandlers{[] { return json::object(); }, [](ActiveChoice) { return std::nullopt; }});
+        loop(), dir / "eth0.sock", ControlHandlers{[] { return StatusReport{}; }, [](ActiveChoice) { return std::nullopt; }});
     const std::string command = std::string(NF_FAILOVERCTL) + " --control " + (dir / "eth0.sock") + " events 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
