@@ -116,6 +116,8 @@ void VfMacFilter::link_restore() {
     link_changed_ = false;
 }
 
+// libnl's rtnl_link_vf setters work on a link object read with its VF list, which libnl's link cache does not
+// ask for (RTEXT_FILTER_VF, see query()); one RTM_SETLINK with the one VF attribute is built here instead.
 void VfMacFilter::set_vf(int type, const void* payload, int len, const std::string& what) {
     NlMsgPtr msg(nlmsg_alloc_simple(RTM_SETLINK, 0));
     ifinfomsg ifi{};

@@ -1,7 +1,8 @@
 #pragma once
 // A real SR-IOV NIC's MAC filter: the MAC of VF N on its PF (IFLA_VF_MAC, `ip link set PF vf N mac M`).
 // The kernel doc's script zeroes it while the VM is away, so the NIC delivers the VM's frames to the PF
-// (the standby's path), and sets it again for the VF on the destination.
+// (the standby's path), and sets it again for the VF on the destination. It also owns VF N's link state
+// (IFLA_VF_LINK_STATE) for failover-migrate's opt-in primary-link-down step.
 #include <linux/if_link.h>
 
 #include <cstdint>
