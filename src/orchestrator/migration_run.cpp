@@ -475,6 +475,51 @@ void MigrationRun::do_filter_to_standby() {
     end("ok", {{"filter", ports_.source_filter->describe()}});
 }
 
+void MigrationRun::do_primary_link_down() {
+    begin(step::kPrimaryLinkDown, Side::Source, {{"primary", pairing_.primary}});
+    if (!request_.bounds.link_down_settle) {
+        end("skipped", {{"reason", "not requested (--link-down-settle)"}});
+        return;
+    }
+    if (!pairing_.primary_on_source) {
+        end("skipped", {{"reason", "the primary is not plugged on the source"}});
+        return;
+    }
+    // An emulated NIC (QEMU's e1000e, igb) is a net client named by its id: set_link drops its carrier as the
+    // guest's driver sees it. A passthrough VF (vfio-pci) is not one ("Device '...' not found"); its link is
+    // the PF's IFLA_VF_LINK_STATE, which the source filter owns when it is a vf-mac filter.
+    std::string by;
+    QmpReply r = call(Side::Source, "set_link", {{"name", pairing_.primary}, {"up", false}});
+    if (r.ok) {
+        by = "set_link";
+        push_undo(Side::Source, [this] {
+            // A primary plugged back by an undo is a new device, its link up; only one still there needs it.
+            if (present(Side::Source, pairing_.primary))
+                call_ok(Side::Source, "set_link", {{"name", pairing_.primary}, {"up", true}});
+        });
+    } else if (ports_.source_filter) {
+        push_undo(Side::Host, [f = ports_.source_filter] { f->link_restore(); });
+        if (ports_.source_filter->link_down()) by = "vf-link-state";
+        else undos_.pop_back();
+    }
+    if (by.empty()) {
+        // Not a failure: the guest still moves to the standby, only later (at its driver's teardown).
+        end("skipped", {{"reason", "set_link " + pairing_.primary + ": " + r.error_class + ": " + r.desc +
+                                       (ports_.source_filter ? "; the source filter has no VF link state"
+                                                             : "; no source filter with a VF link state")}});
+        return;
+    }
+    // The guest needs a moment to see the carrier loss and switch (driver interrupt → netlink → failoverd or
+    // net_failover); until then its frames still go to the VF, which still exists and passes them.
+    const auto start = ports_.clock.now();
+    const auto deadline = start + *request_.bounds.link_down_settle;
+    for (auto now = start; now < deadline; now = ports_.clock.now()) {
+        check_cancel();
+        pump(Side::Source, std::min(request_.bounds.poll, std::chrono::duration_cast<Millis>(deadline - now)));
+    }
+    end("ok", {{"by", by}, {"settle_ms", request_.bounds.link_down_settle->count()}});
+}
+
 void MigrationRun::do_unplug_primary() {
     begin(step::kUnplugPrimary, Side::Source, {{"primary", pairing_.primary}});
     if (!pairing_.primary_on_source) {
@@ -757,6 +802,7 @@ RunResult MigrationRun::run() {
         do_capabilities();
         do_standby_link_up();
         do_filter_to_standby();
+        do_primary_link_down();
         do_unplug_primary();
         do_netpass_start();
         do_migrate();

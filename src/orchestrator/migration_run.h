@@ -7,6 +7,9 @@
 //   capabilities         events / return-path / netpass where both offer them   undo: set them back
 //   standby-link-up      set_link standby up                                     undo: none (see .cpp)
 //   filter-to-standby    source host: the VM's MAC → the PV port                  undo: filter as found
+//   primary-link-down    opt-in (bounds.link_down_settle): set_link PRIMARY down (a NIC the VMM emulates),
+//                        else the source filter's VF link state disable (real SR-IOV), then the settle
+//                                                                                 undo: link up again
 //   unplug-primary       failover=off: device_del + DEVICE_DELETED (bounded)      undo: device_add again
 //                        failover=on: QEMU's own wait-unplug inside `migrate` (bounded by us)
 //   netpass-start        host netpass: both failover-netpass halves attached      undo: abort (detach; the
@@ -106,6 +109,7 @@ private:
     void do_capabilities();
     void do_standby_link_up();
     void do_filter_to_standby();
+    void do_primary_link_down();
     void do_unplug_primary();
     void do_netpass_start();
     void do_migrate();

@@ -30,6 +30,18 @@ std::vector<PlannedStep> MigrationRun::plan() const {
                      ports_.source_filter ? ports_.source_filter->describe() + ": MAC to the PV port"
                                           : "skipped (no --source-filter)",
                      "the filter as found"});
+    std::string link_down;
+    const auto& settle = request_.bounds.link_down_settle;
+    if (!settle) link_down = "skipped (no --link-down-settle)";
+    else if (!p.primary_on_source) link_down = "skipped (" + p.primary + " is not plugged on the source)";
+    else
+        link_down = "set_link " + p.primary + " down (an emulated NIC)" +
+                    (ports_.source_filter ? ", else " + ports_.source_filter->describe() + ": the VF's link state disable"
+                                          : std::string()) +
+                    ", else skipped; then " + std::to_string(settle->count()) +
+                    " ms for the guest to move to the standby";
+    steps.push_back({step::kPrimaryLinkDown, Side::Source, link_down,
+                     settle && p.primary_on_source ? "the link up again" : "-"});
     std::string unplug;
     if (!p.primary_on_source) unplug = "skipped (" + p.primary + " is not plugged on the source)";
     else if (p.failover) unplug = "by the VMM inside migrate (failover=on: UNPLUG_PRIMARY, wait-unplug), bounded";

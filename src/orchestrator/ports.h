@@ -57,6 +57,11 @@ public:
     virtual void restore() = 0;
     // The VM has left this host: takes away what to_standby() installed, so the host learns the MAC anew.
     virtual void release() = 0;
+    // The VF's own link, where this filter owns one (IFLA_VF_LINK_STATE on a real PF): down, so the guest's VF
+    // driver reports carrier loss before the VF is unplugged. false: this filter has no such link (a bridge FDB).
+    virtual bool link_down() { return false; }
+    // Puts back the link state link_down() found (undo, and release(): the VF is free again).
+    virtual void link_restore() {}
 };
 
 // Host netpass (failover-netpass, one half per host; src/netpass): keeps the frames toward the VM that reach

@@ -26,6 +26,13 @@ DESCRIPTION
     standby-link-up      set_link STANDBY up (source)                  undo: none (kept up: harmless)
     filter-to-standby    source host: frames for the VM's MAC to the standby's (PV) port
                                                                        undo: the filter as found
+    primary-link-down    only with --link-down-settle: the VF's link down before it is unplugged, so
+                         the guest (failoverd, or the kernel's net_failover) moves to the standby while
+                         the VF exists, not during the VF driver's teardown after device_del: set_link
+                         PRIMARY down where the VMM emulates it as a NIC (e1000e, igb), else a vf-mac
+                         --source-filter's VF link state disable (IFLA_VF_LINK_STATE, `ip link set PF
+                         vf N state disable`), else skipped; then the settle
+                                                                       undo: the link up again
     unplug-primary       failover=off: device_del PRIMARY, wait for DEVICE_DELETED
                          failover=on: QEMU asks the guest itself inside `migrate` (wait-unplug); both
                          bounded by --unplug-timeout                   undo: device_add it again
@@ -80,6 +87,10 @@ OPTIONS
                              vf-mac:pf=IF,vf=N[,netns=NS]
                                  a real SR-IOV PF: VF N's MAC (IFLA_VF_MAC) is zeroed while the VM is away
   --destination-filter SPEC  the destination host's filter, pointed at its VF once plugged (same syntax)
+  --link-down-settle MS    run primary-link-down, and give the guest MS (0..10000) to move to the
+                           standby before the unplug. Off by default: it pays only when the guest's VF
+                           driver reports the carrier loss at once (the frames it sends meanwhile are
+                           dropped); QEMU 7.2's e1000e guest driver sees it only at its 2 s watchdog
   --unplug-timeout MS      the guest's release of the VF (DEVICE_DELETED, or leaving wait-unplug): 10000
   --migrate-timeout MS     `migrate` to `completed`: 600000
   --plug-timeout MS        destination: leaving inmigrate, FAILOVER_NEGOTIATED, the VF listed: 10000

@@ -34,6 +34,7 @@ struct CommandLine {
     std::string netpass = "auto";
     edge::NetpassHalvesConfig netpass_halves;
     int announce_rounds = 5;
+    long link_down_settle_ms = -1;  // -1: not given, the primary-link-down step is skipped
 };
 
 // failover-netpass from the directory failover-migrate runs from (installed together), else from PATH.
@@ -63,6 +64,7 @@ std::optional<CommandLine> parse(int argc, char** argv) {
     app.add_option("--mac", c.mac);
     app.add_option("--source-filter", c.source_filter);
     app.add_option("--destination-filter", c.destination_filter);
+    app.add_option("--link-down-settle", c.link_down_settle_ms)->check(CLI::Range(0L, 10000L));
     app.add_option("--unplug-timeout", c.unplug_ms)->check(CLI::Range(1L, 3600000L));
     app.add_option("--migrate-timeout", c.migrate_ms)->check(CLI::Range(1L, 86400000L));
     app.add_option("--plug-timeout", c.plug_ms)->check(CLI::Range(1L, 3600000L));
@@ -125,6 +127,7 @@ std::optional<CommandLine> parse(int argc, char** argv) {
     if (c.netpass_halves.destination_command == "failover-netpass") c.netpass_halves.destination_command = sibling;
     auto& b = c.request.bounds;
     b.unplug = Millis(c.unplug_ms);
+    if (c.link_down_settle_ms >= 0) b.link_down_settle = Millis(c.link_down_settle_ms);
     b.migrate = Millis(c.migrate_ms);
     b.plug = Millis(c.plug_ms);
     b.rollback = Millis(c.rollback_ms);

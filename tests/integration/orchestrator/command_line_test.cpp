@@ -8,14 +8,14 @@ namespace {
 
 const std::vector<std::string> kOptions = {
     "--source", "--destination", "--uri", "--standby", "--primary", "--primary-device", "--mac", "--source-filter",
-    "--destination-filter", "--unplug-timeout", "--migrate-timeout", "--plug-timeout", "--rollback-timeout",
+    "--destination-filter", "--link-down-settle", "--unplug-timeout", "--migrate-timeout", "--plug-timeout", "--rollback-timeout",
     "--connect-timeout", "--command-timeout", "--no-announce", "--announce-rounds", "--json", "--dry-run", "--help"};
 
 TEST(CommandLine, HelpDocumentsEveryOptionAndTheExitCodes) {
     const MigrateRun run = run_migrate({"--help"});
     ASSERT_EQ(run.status, 0);
     for (const auto& o : kOptions) EXPECT_NE(run.out.find(" " + o + " "), std::string::npos) << o;
-    for (const char* s : {"EXIT STATUS", "fdb:bridge=BR,vf=PORT,pv=PORT", "vf-mac:pf=IF,vf=N", "unplug-primary",
+    for (const char* s : {"EXIT STATUS", "fdb:bridge=BR,vf=PORT,pv=PORT", "vf-mac:pf=IF,vf=N", "unplug-primary", "primary-link-down",
                           "resume-destination", "release-source-filter", "5  a step failed after the guest started"})
         EXPECT_NE(run.out.find(s), std::string::npos) << s;
     EXPECT_EQ(run_migrate({"-h"}).out, run.out);
@@ -36,6 +36,7 @@ TEST(CommandLine, BadInputIsAUsageError) {
         {{"--source-filter", "fdb:bridge=br0"}, "an fdb filter needs bridge=, vf= and pv="},
         {{"--destination-filter", "vlan:x=1"}, "unknown filter kind"},
         {{"--unplug-timeout", "0"}, "--unplug-timeout"},
+        {{"--link-down-settle", "10001"}, "--link-down-settle"},
         {{"--announce-rounds", "101"}, "--announce-rounds"},
         {{"--bogus"}, "--bogus"},
     };

@@ -31,7 +31,7 @@ TEST(MigrateQemu, PausedDestinationGetsItsVfBeforeItRuns) {
               (Strings{"preflight", "capabilities", "standby-link-up", "filter-to-standby", "migrate",
                        "plug-primary", "filter-to-primary", "resume-destination", "announce-self",
                        "release-source-filter"}));
-    EXPECT_EQ(timeline_names(out, "step", "skipped"), (Strings{"unplug-primary"}));
+    EXPECT_EQ(timeline_names(out, "step", "skipped"), (Strings{"primary-link-down", "unplug-primary"}));
     // QEMU's events from both sides (events capability turned on by the run): the source goes setup →
     // active → completed and stops; the destination completes loading, then resumes on our `cont`.
     Strings source_events, destination_events;
@@ -60,12 +60,13 @@ TEST(MigrateQemu, AutostartingDestinationWithExplicitIdsAndOptions) {
     p.destination().start({.incoming = true});
     auto args = base_args(p);
     args.insert(args.end(), {"--standby", "standby0", "--primary", "primary0", "--mac", kMac, "--announce-rounds", "2",
-                             "--unplug-timeout", "3000", "--migrate-timeout", "60000", "--plug-timeout", "5000",
+                             "--link-down-settle", "50", "--unplug-timeout", "3000", "--migrate-timeout", "60000", "--plug-timeout", "5000",
                              "--rollback-timeout", "5000", "--connect-timeout", "2000", "--command-timeout", "3000"});
     const MigrateRun run = run_migrate(args);
     ASSERT_EQ(run.status, 0) << run.out << run.err;
     const auto out = run.json();
-    EXPECT_EQ(timeline_names(out, "step", "skipped"), (Strings{"unplug-primary", "resume-destination"}));
+    EXPECT_EQ(timeline_names(out, "step", "skipped"),
+              (Strings{"primary-link-down", "unplug-primary", "resume-destination"}));
     for (const auto& e : out["timeline"])
         if (e["kind"] == "command" && e["name"] == "announce-self") {
             EXPECT_EQ(e["detail"]["arguments"]["rounds"], 2);
@@ -99,8 +100,9 @@ TEST(MigrateQemu, DryRunPrintsThePlanAndChangesNothing) {
     ASSERT_EQ(run.status, 0) << run.out << run.err;
     for (const char* s : {"pair: standby standby0 (failover=off), primary primary0 (not plugged on the source)",
                           "1. capabilities [host]: migrate-set-capabilities: source events, return-path",
-                          "5. migrate [source]: migrate unix:", "6. release-source-filter [host]: ",
-                          "7. plug-primary [destination]: device_add primary0"})
+                          "4. primary-link-down [source]: skipped (no --link-down-settle)",
+                          "6. migrate [source]: migrate unix:", "7. release-source-filter [host]: ",
+                          "8. plug-primary [destination]: device_add primary0"})
         EXPECT_NE(run.out.find(s), std::string::npos) << s << "\n" << run.out;
     {
         auto dst = p.destination().qmp();  // QEMU serves one client per QMP socket: closed before the next run
@@ -114,8 +116,9 @@ TEST(MigrateQemu, DryRunPrintsThePlanAndChangesNothing) {
     ASSERT_EQ(json_run.status, 0) << json_run.err;
     const auto out = json_run.json();
     EXPECT_EQ(out["result"], "planned");
-    EXPECT_EQ(out["plan"].size(), 10u);
-    EXPECT_EQ(out["plan"][4]["step"], "migrate");
+    EXPECT_EQ(out["plan"].size(), 11u);
+    EXPECT_EQ(out["plan"][3]["step"], "primary-link-down");
+    EXPECT_EQ(out["plan"][5]["step"], "migrate");
 }
 
 }  // namespace

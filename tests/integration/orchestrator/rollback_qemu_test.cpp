@@ -54,12 +54,35 @@ TEST(RollbackQemu, UnplugTimeoutLeavesTheVfOnTheSource) {
     preset_source_filter(p);
     const MigrateRun run = run_migrate({"--source", p.source().qmp_address(), "--destination", p.destination().qmp_address(),
                                  "--uri", p.destination().migration_uri(), "--primary-device", primary_device_json(),
-                                 "--source-filter", p.source().filter(), "--unplug-timeout", "500", "--json"});
+                                 "--source-filter", p.source().filter(), "--link-down-settle", "300",
+                                 "--unplug-timeout", "500", "--json"});
     ASSERT_EQ(run.status, 1) << run.out << run.err;
     const auto out = run.json();
     EXPECT_EQ(out["failed-step"], "unplug-primary");
     EXPECT_NE(out["error"].get<std::string>().find("no DEVICE_DELETED for 'primary0' within 500 ms"), std::string::npos);
     EXPECT_EQ(out["pair"]["primary-on-source"], true);
+    // The e1000e is a NIC QEMU emulates: set_link took its link down before device_del (after the
+    // --link-down-settle), and the undo brought it back up.
+    int downs = 0, ups = 0;
+    std::int64_t down_us = 0, del_us = 0;
+    for (const auto& e : out["timeline"]) {
+        if (e["kind"] != "command") continue;
+        const auto& a = e["detail"]["arguments"];
+        if (e["name"] == "set_link" && a.value("name", "") == "primary0") {
+            EXPECT_EQ(e["status"], "ok") << e.dump();
+            (a.value("up", true) ? ups : downs)++;
+            if (!a.value("up", true)) down_us = e["wall_us"];
+        }
+        if (e["name"] == "device_del") del_us = e["wall_us"];
+    }
+    EXPECT_EQ(downs, 1);
+    EXPECT_EQ(ups, 1);
+    EXPECT_GE(del_us - down_us, 300'000) << "device_del before the settle passed";
+    Strings link_steps;
+    for (const auto& e : out["timeline"])
+        if (e["name"] == "primary-link-down" && e["kind"] != "command")
+            link_steps.push_back(e["kind"].get<std::string>() + " " + e["status"].get<std::string>());
+    EXPECT_EQ(link_steps, (Strings{"step begin", "step ok", "undo begin", "undo ok"}));
     auto src = p.source().qmp();
     EXPECT_EQ(run_state(src), "running");
     EXPECT_TRUE(device_present(src, "primary0"));

@@ -78,13 +78,20 @@ QmpReply FakeVmm::execute(const std::string& command, const json& args) {
         if (props[id].contains(args["property"])) return QmpReply::success(props[id][args["property"]]);
         return QmpReply::failure("GenericError", "Property '" + args["property"].get<std::string>() + "' not found");
     }
-    if (command == "set_link") return QmpReply::success();
+    if (command == "set_link") {
+        const std::string id = args.value("name", "");
+        if (!devices.contains(id) || not_nics.contains(id))
+            return QmpReply::failure("GenericError", "Device '" + id + "' not found");
+        link_up[id] = args.value("up", true);
+        return QmpReply::success();
+    }
     if (command == "device_del") {
         const std::string id = args["id"];
         if (!devices.contains(id)) return QmpReply::failure("DeviceNotFound", "Device '" + id + "' not found");
         if (world_.script.guest_ejects)
             world_.at(world_.script.eject_after, [this, id] {
                 devices.erase(id);
+                link_up.erase(id);
                 emit("DEVICE_DELETED", {{"device", id}, {"path", "/machine/peripheral/" + id}});
             });
         return QmpReply::success();
@@ -93,6 +100,7 @@ QmpReply FakeVmm::execute(const std::string& command, const json& args) {
         const std::string id = args.value("id", "");
         if (devices.contains(id)) return QmpReply::failure("GenericError", "Duplicate device ID '" + id + "'");
         devices.insert(id);
+        link_up.erase(id);  // a new device: its link up
         return QmpReply::success();
     }
     if (command == "migrate") {

@@ -45,6 +45,10 @@ public:
     bool offers_capabilities = true;
     bool knows_migrate = true;
     bool knows_announce = true;
+    // Devices that are not net clients (a passthrough vfio-pci VF): set_link answers "Device '...' not found".
+    std::set<std::string> not_nics;
+    // set_link's last state per device (true: up); absent = never set.
+    std::map<std::string, bool> link_up;
     // Per-command overrides: return a reply to short-circuit the default behaviour.
     std::map<std::string, std::function<std::optional<QmpReply>(const nlohmann::json&)>> override;
 
@@ -63,11 +67,23 @@ public:
     void to_primary() override { act("to-primary", "primary"); }
     void restore() override { act("restore", found_); }
     void release() override { act("release", "learned"); }
+    bool link_down() override {
+        if (!has_vf_link) return false;
+        act("link-down", points_to);
+        vf_link_up = false;
+        return true;
+    }
+    void link_restore() override {
+        act("link-restore", points_to);
+        vf_link_up = true;
+    }
 
     std::vector<std::string> calls;
     std::string points_to = "primary";  // where frames for the MAC go now
     std::string fail_on;                // a call name that throws
     std::string mac;
+    bool has_vf_link = false;  // a real PF's VF (vf-mac) has a link state; a bridge FDB has none
+    bool vf_link_up = true;
 
 private:
     void act(const std::string& call, const std::string& target);

@@ -10,8 +10,8 @@ using nlohmann::json;
 using Strings = std::vector<std::string>;
 
 // A destination that runs the guest itself once migrated: the source's filter is released at once (the VM left).
-const Strings kAllSteps = {"preflight", "capabilities", "standby-link-up", "filter-to-standby", "unplug-primary",
-                           "migrate", "release-source-filter", "plug-primary", "filter-to-primary",
+const Strings kAllSteps = {"preflight", "capabilities", "standby-link-up", "filter-to-standby",
+                           "primary-link-down", "unplug-primary", "migrate", "release-source-filter", "plug-primary", "filter-to-primary",
                            "resume-destination", "announce-self"};
 
 TEST(MigrationRun, FailoverOffUnplugsMigratesAndPlugsOnTheDestination) {
@@ -37,7 +37,7 @@ TEST(MigrationRun, FailoverOffUnplugsMigratesAndPlugsOnTheDestination) {
     EXPECT_TRUE(w.destination.devices.contains("primary0"));
     EXPECT_EQ(w.source_filter.calls, (Strings{"check", "to-standby", "release"}));
     EXPECT_EQ(w.destination_filter.calls, (Strings{"check", "to-primary"}));
-    EXPECT_EQ(run.timeline().names("step", "skipped"), (Strings{"resume-destination"}));
+    EXPECT_EQ(run.timeline().names("step", "skipped"), (Strings{"primary-link-down", "resume-destination"}));
     ASSERT_FALSE(progress.empty());
     EXPECT_NE(progress.front().find("migrate: active  ram 22% (100.0 MiB sent of 512.0 MiB)"), std::string::npos) << progress.front();
     EXPECT_EQ(progress.back().substr(0, 18), "migrate: completed");
@@ -98,7 +98,7 @@ TEST(MigrationRun, WithoutFiltersTheFilterStepsAreSkipped) {
     MigrationRun run(w.ports(false), request());
     ASSERT_EQ(run.run().status, RunStatus::Migrated);
     EXPECT_EQ(run.timeline().names("step", "skipped"),
-              (Strings{"filter-to-standby", "unplug-primary", "release-source-filter", "filter-to-primary",
+              (Strings{"filter-to-standby", "primary-link-down", "unplug-primary", "release-source-filter", "filter-to-primary",
                        "resume-destination"}));
 }
 

@@ -13,6 +13,9 @@ using Strings = std::vector<std::string>;
 void expect_source_as_it_was(World& w) {
     EXPECT_EQ(w.source.run_state, "running");
     EXPECT_TRUE(w.source.devices.contains("primary0"));
+    // primary-link-down undone: the primary's link up (or never set / a new device) and the VF's link state.
+    EXPECT_NE(w.source.link_up.contains("primary0") ? w.source.link_up["primary0"] : true, false);
+    EXPECT_TRUE(w.source_filter.vf_link_up);
     EXPECT_EQ(w.source_filter.points_to, "primary");
     EXPECT_EQ(w.destination_filter.points_to, "primary");
     EXPECT_FALSE(w.source.capabilities["events"]);
