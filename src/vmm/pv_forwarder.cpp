@@ -174,11 +174,27 @@ void PvForwarder::run() {
 
 void PvForwarder::bridge_to_guest() {
     const std::lock_guard rx_lock(rx_mutex_);
+    deliver_from_bridge(receive_from_bridge());
+}
+
+std::size_t PvForwarder::receive_from_bridge() {
     if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
     const auto truncated_before = backend_.truncated_dropped();
     const std::size_t n = backend_.receive(from_bridge_);
     count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
-    deliver_from_bridge(n);
+    return n;
+}
+
+template <typename Deliver>
+std::size_t PvForwarder::drain_bridge(Deliver deliver) {
+    std::size_t drained = 0;
+    while (drained < kMaxDrain) {
+        const std::size_t n = receive_from_bridge();
+        if (n == 0) break;
+        deliver(n);
+        drained += n;
+    }
+    return drained;
 }
 
 void PvForwarder::deliver_from_bridge(std::size_t n) {
@@ -207,32 +223,14 @@ void PvForwarder::deliver_from_bridge(std::size_t n) {
 void PvForwarder::drain_bridge_to_sink() {
     const std::lock_guard lock(rx_mutex_);
     if (!paused_.load()) return;
-    if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
-    std::size_t drained = 0;
-    while (drained < kMaxDrain) {
-        const auto truncated_before = backend_.truncated_dropped();
-        const std::size_t n = backend_.receive(from_bridge_);
-        count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
-        if (n == 0) break;
-        for (std::size_t i = 0; i < n; ++i) paused_sink_->take(from_bridge_.frame(i));
-        drained += n;
-    }
-    count(counters_.rx_drained_for_netpass, drained);
+    count(counters_.rx_drained_for_netpass, drain_bridge([this](std::size_t n) {
+              for (std::size_t i = 0; i < n; ++i) paused_sink_->take(from_bridge_.frame(i));
+          }));
 }
 
 void PvForwarder::drain_bridge_to_guest() {
     const std::lock_guard lock(rx_mutex_);
-    if (const int err = backend_.take_error(); err != 0) spdlog::debug("pv backend socket error: {}", std::strerror(err));
-    std::size_t drained = 0;
-    while (drained < kMaxDrain) {
-        const auto truncated_before = backend_.truncated_dropped();
-        const std::size_t n = backend_.receive(from_bridge_);
-        count(counters_.rx_dropped_truncated, backend_.truncated_dropped() - truncated_before);
-        if (n == 0) break;
-        deliver_from_bridge(n);
-        drained += n;
-    }
-    count(counters_.rx_drained_at_switch, drained);
+    count(counters_.rx_drained_at_switch, drain_bridge([this](std::size_t n) { deliver_from_bridge(n); }));
 }
 
 void PvForwarder::drain_guest_to_bridge() {

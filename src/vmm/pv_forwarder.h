@@ -76,6 +76,11 @@ public:
 private:
     void run();
     void bridge_to_guest();
+    std::size_t receive_from_bridge();  // one batch into from_bridge_, counted; the frames read; rx_mutex_ held
+    // Receives batches until the socket is empty (at most kMaxDrain frames), each handed to `deliver`
+    // (called with the batch's frame count); the frames drained. rx_mutex_ held.
+    template <typename Deliver>
+    std::size_t drain_bridge(Deliver deliver);
     void deliver_from_bridge(std::size_t n);  // the first n frames of from_bridge_; rx_mutex_ held
     void guest_to_bridge();
     // Reads the tap until empty (or `limit` frames) and sends what it read; tx_mutex_ held.
