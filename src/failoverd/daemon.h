@@ -22,6 +22,7 @@
 #include "failoverd_control/daemon_config.h"
 #include "failoverd_control/status_report.h"
 #include "failoverd/pair_id_rules.h"
+#include "failoverd/primary_leave.h"
 #include "datapath/factory.h"
 #include "failover/failover.h"
 #include "failoverd/announce_sender.h"
@@ -149,6 +150,12 @@ private:
     void eject_primary(const std::string& device);
     void cancel_eject(const std::string& device);
 
+    // --- the kernel's uevents: the primary leaving (daemon_uevents.cpp) ---
+    void watch_uevents();
+    void on_uevents();
+    void on_leave_bound();
+    std::optional<daemon::PrimaryDevice> primary_device();
+
     // --- status (daemon_status.cpp) ---
     std::optional<std::string> set_active(daemon::ActiveChoice choice);
 
@@ -203,6 +210,15 @@ private:
     std::unique_ptr<daemon::ControlServer> control_;
     std::unique_ptr<GuestChannel> channel_;  // --device-channel
     std::unique_ptr<ProcessSignals> signals_;  // alone
+    std::unique_ptr<os::UeventMonitor> uevents_;  // null when the socket could not be opened
+    struct PrimaryDevpath {
+        failover::NetdevKey key;
+        std::string parent;   // its PCI address
+        std::string devpath;  // that device's DEVPATH
+    };
+    std::optional<PrimaryDevpath> primary_devpath_;  // primary_device()'s cache
+    daemon::PrimaryLeaveWatch leave_watch_;
+    EventLoop::TimerId leave_bound_timer_ = 0;  // at leave_watch_.deadline()
     bool serving_ = false;  // start-up is over: the loop's handlers and timers are live
     EventLoop::TimerId announce_timer_ = 0;
     EventLoop::TimerId rx_grace_timer_ = 0;

@@ -39,6 +39,16 @@ daemon::StatusReport Daemon::status() {
         r.counters.tx_dropped = c.tx_dropped;
     }
     r.counters.failovers = output_ ? output_->failovers() : 0;
+    r.counters.primary_leaving = leave_watch_.announced();
+    r.uevents.listening = uevents_ != nullptr;
+    if (uevents_) {
+        const auto& u = uevents_->counters();
+        r.uevents.received = u.received;
+        r.uevents.not_kernel = u.not_kernel;
+        r.uevents.malformed = u.malformed;
+        r.uevents.overruns = u.overruns;
+    }
+    r.uevents.leave_expired = leave_watch_.expired();
     r.switch_timing = timing_.report();
     r.carrier = master_ && master_->carrier();
     const auto* applied = output_ && output_->applied() ? &*output_->applied() : nullptr;

@@ -45,6 +45,19 @@ std::optional<std::string> PciSysfs::device_attribute(const std::string& address
     return read_sysfs_line(root_ / "bus" / "pci" / "devices" / address / attribute);
 }
 
+std::optional<std::string> PciSysfs::devpath(const std::string& address) const {
+    if (!valid_address(address)) return std::nullopt;
+    std::error_code ec;
+    const fs::path root = fs::canonical(root_, ec);
+    if (ec) return std::nullopt;
+    const fs::path device = fs::canonical(root_ / "bus" / "pci" / "devices" / address, ec);
+    if (ec) return std::nullopt;
+    const std::string r = root.string(), d = device.string();
+    if (r == "/") return d;
+    if (d.size() <= r.size() || !d.starts_with(r) || d[r.size()] != '/') return std::nullopt;  // outside the root
+    return d.substr(r.size());
+}
+
 std::vector<PciSysfs::Slot> PciSysfs::slots() const {
     std::vector<Slot> out;
     std::error_code ec;

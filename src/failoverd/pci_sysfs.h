@@ -26,6 +26,9 @@ public:
     // The first line of /sys/bus/pci/devices/<address>/<attribute>, trailing whitespace removed; nullopt
     // when the device or the attribute is not there (or went away), or the address is not valid.
     std::optional<std::string> device_attribute(const std::string& address, const std::string& attribute) const;
+    // The device's DEVPATH, as its uevents name it: where /sys/bus/pci/devices/<address> really is, below the
+    // root ("/devices/pci0000:00/0000:00:02.0/0000:01:00.0"); nullopt when it is not there (gone, bad address).
+    std::optional<std::string> devpath(const std::string& address) const;
     // The hotplug slots: each slot's name and its address ("0000:01:00", no function), sorted by name.
     struct Slot {
         std::string name;

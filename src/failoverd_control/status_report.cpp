@@ -82,7 +82,8 @@ json to_json(const StatusReport& r) {
                {{"tx_packets", r.counters.tx_packets},
                 {"rx_packets", r.counters.rx_packets},
                 {"tx_dropped", r.counters.tx_dropped},
-                {"failovers", r.counters.failovers}}}};
+                {"failovers", r.counters.failovers},
+                {"primary_leaving", r.counters.primary_leaving}}}};
     j["switch"] = switch_json(r.switch_timing);
     j["carrier"] = r.carrier;
     j["rx"] = {{"primary", r.rx_primary}, {"standby", r.rx_standby}};
@@ -104,6 +105,12 @@ json to_json(const StatusReport& r) {
                        {"rounds", loop.rounds},
                        {"timers_fired", loop.timers_fired},
                        {"timers_pending", loop.timers_pending}};
+    j["uevents"] = {{"listening", r.uevents.listening},
+                    {"received", r.uevents.received},
+                    {"not_kernel", r.uevents.not_kernel},
+                    {"malformed", r.uevents.malformed},
+                    {"overruns", r.uevents.overruns},
+                    {"leave_expired", r.uevents.leave_expired}};
     if (r.device_channel) j["device_channel"] = *r.device_channel;
     if (r.control) j["control"] = control_json(*r.control);
     if (r.announce)

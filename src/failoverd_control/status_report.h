@@ -28,6 +28,17 @@ struct StatusCounters {
     std::uint64_t rx_packets = 0;
     std::uint64_t tx_dropped = 0;
     std::uint64_t failovers = 0;   // switches of the active slave
+    std::uint64_t primary_leaving = 0;  // a uevent said the primary's driver is removing it: TX moved off it
+};
+
+// The kernel's uevents ("uevents"): what the watch for a leaving primary read and refused.
+struct UeventStatus {
+    bool listening = false;          // the socket is open (false: the primary's link events only)
+    std::uint64_t received = 0;
+    std::uint64_t not_kernel = 0;    // not sent by the kernel: ignored
+    std::uint64_t malformed = 0;     // refused (udev's format, truncated, oversized, ...)
+    std::uint64_t overruns = 0;      // the kernel dropped messages for our full buffer
+    std::uint64_t leave_expired = 0; // a primary announced as leaving was still there after the bound
 };
 
 // The daemon's own loop ("event_loop"): what it survived and how busy it is.
@@ -118,6 +129,7 @@ struct StatusReport {
     std::optional<nlohmann::json> device_channel;  // --device-channel: the channel's own report
     std::optional<ControlStatus> control;
     std::optional<AnnounceCounters> announce;
+    UeventStatus uevents;
 };
 
 // The schema of {"cmd":"status"}'s "status" member.

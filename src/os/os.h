@@ -10,3 +10,4 @@
 #include "os/netns.h"         // Netns, NetnsScope
 #include "os/rtnl.h"          // Rtnl: links, addresses, bridge FDB
 #include "os/sysctl.h"        // read_sysctl / write_sysctl, per namespace
+#include "os/uevent_monitor.h"  // UeventMonitor: the kernel's uevents (device removals) for an epoll loop

@@ -8,7 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <time.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 
 #include "guest_failoverd.h"
@@ -93,6 +101,12 @@ protected:
         EXPECT_LE(unplugged.to_guest.lost(), kMaxUnplugLoss) << unplugged.describe();
         EXPECT_LE(unplugged.to_host.lost(), kMaxUnplugLoss) << unplugged.describe();
         EXPECT_EQ(unplugged.host_port_after, vm().standby_tap()) << "traffic must go through the virtio standby";
+        // The unplug was seen coming (the e1000e's PTP clock removed under its PCI function) before the netdev
+        // went: TX moved while the driver was tearing down, not after.
+        const auto after_unplug = status();
+        EXPECT_TRUE(after_unplug["uevents"].value("listening", false)) << after_unplug.dump();
+        EXPECT_GE(after_unplug["counters"].value("primary_leaving", 0), 1) << after_unplug.dump();
+        expect_switch_inside_driver_removal(after_unplug);
 
         PhaseSpec replug{guest, ipv6(), "replug"};
         replug.action = [&] { vm().plug_primary(); };
@@ -153,6 +167,46 @@ protected:
     }
 
     void on_guest_rebooted() override { failoverd_ = GuestFailoverd{}; }
+
+    // The guest kernel's log of the e1000e's removal against failoverd's switch: e1000e_remove removes the
+    // PTP clock ("removed PHC"), stops sending, and only ~70 ms later (TCG) unregisters the netdev ("NIC Link
+    // is Down"). The switch must fall between the two. failoverd's status has when its last switch reached the
+    // datapath (wall clock); its log goes into the kernel's log (GuestFailoverd::start), each line with its
+    // wall-clock time and the kernel's stamp of its write, which puts the wall clock on the kernel's (the
+    // smallest difference: a write can only be late). (The uevent that moved TX is sent inside
+    // ptp_clock_unregister; "removed PHC" is printed after it returns.)
+    static void expect_switch_inside_driver_removal(const nlohmann::json& status) {
+        ASSERT_TRUE(status["switch"]["last_at_unix_us"].is_number()) << status.dump();
+        const double switched_unix = status["switch"]["last_at_unix_us"].get<double>() / 1e6;
+        const std::string out = vm().run_ok("dmesg | grep -E 'removed PHC|NIC Link is Down| failoverd ' | tail -n 80");
+        double phc = -1, down = -1;
+        std::optional<double> offset;  // kernel clock - wall clock
+        std::string leaving_line;
+        std::istringstream lines(out);
+        for (std::string line; std::getline(lines, line);) {
+            const auto open = line.find('['), close = line.find("] ");
+            if (open == std::string::npos || close == std::string::npos) continue;
+            const double stamp = std::strtod(line.c_str() + open + 1, nullptr);
+            if (line.find("removed PHC") != std::string::npos) phc = stamp;
+            if (line.find("NIC Link is Down") != std::string::npos) down = stamp;
+            if (line.find(" failoverd ") == std::string::npos) continue;
+            if (line.find("is leaving") != std::string::npos) leaving_line = line;
+            // "[   11.869137] 2026-12-05T18:50:01.102081 failoverd info: ...", the guest's time zone UTC.
+            std::tm tm{};
+            std::istringstream when(line.substr(close + 2, 19));
+            when >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+            if (when.fail() || line.size() < close + 2 + 26) continue;
+            const double wall = static_cast<double>(::timegm(&tm)) + std::strtod(line.c_str() + close + 2 + 19, nullptr);
+            if (!offset || stamp - wall < *offset) offset = stamp - wall;
+        }
+        ASSERT_TRUE(phc >= 0 && down >= 0 && offset && !leaving_line.empty()) << out;
+        const double switched = switched_unix + *offset;
+        std::cout << "guest kernel clock: removed PHC " << phc << " s, failoverd's switch " << switched
+                  << " s, NIC Link is Down " << down << " s\n  " << leaving_line << "\n";
+        EXPECT_LT(phc, down) << out;
+        EXPECT_LT(switched, down) << "the switch came only after the netdev went down\n" << out;
+        EXPECT_GT(switched, phc - 0.050) << "the switch came before the driver's removal\n" << out;
+    }
 
     GuestFailoverd failoverd_;
 };

@@ -1,6 +1,6 @@
 #pragma once
 // failoverd run inside a booted guest, as the suites drive it: started in the background with its log in
-// /tmp/failoverd.log, asked with failoverctl, stopped with SIGTERM (bounded). Shared by the MAC-paired
+// the guest kernel's log (dmesg), asked with failoverctl, stopped with SIGTERM (bounded). Shared by the MAC-paired
 // (failoverd_guest_test.cpp) and the id-paired (trusted_vf_guest_test.cpp) suites.
 #include <nlohmann/json.hpp>
 
@@ -26,6 +26,8 @@ public:
     void stop(QemuVm& on);
     bool running() const { return !pid_.empty(); }
     static std::string log_tail(QemuVm& on);
+    // failoverd's last `lines` log lines, as the guest kernel's log has them (stamped on its clock).
+    static std::string log(QemuVm& on, int lines);
 
 private:
     std::string pid_;

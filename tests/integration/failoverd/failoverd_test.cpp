@@ -67,6 +67,11 @@ TEST_P(Failoverd, PrimaryDeletedMovesTrafficToTheStandby) {
     ASSERT_TRUE(s["switch"]["last_at_unix_us"].is_number()) << s["switch"].dump();
     EXPECT_GE(s["switch"]["last_at_unix_us"].get<std::int64_t>(), before);
     EXPECT_LE(s["switch"]["last_at_unix_us"].get<std::int64_t>(), unix_us());
+    // The uevent watch is on here too, but a veth has no parent device: the host's device uevents (every one of
+    // the machine's reaches a namespace of the initial user namespace) never make it leave; the link event did.
+    EXPECT_TRUE(s["uevents"]["listening"].get<bool>()) << s["uevents"].dump();
+    EXPECT_EQ(s["counters"]["primary_leaving"].get<int>(), 0) << s.dump();
+    EXPECT_EQ(s["uevents"]["leave_expired"].get<int>(), 0) << s.dump();
 }
 
 TEST_P(Failoverd, PrimaryReaddedWithTheSameMacIsTakenBackAtOnce) {

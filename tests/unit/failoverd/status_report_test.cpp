@@ -17,7 +17,8 @@ StatusReport sample() {
     r.active = "primary";
     r.primary = {"ens5", 4, true, true, true};
     r.standby = {"ens4", 3, true, true, false};
-    r.counters = {100, 200, 3, 7};
+    r.counters = {100, 200, 3, 7, 2};
+    r.uevents = {true, 40, 1, 2, 3, 1};
     return r;
 }
 
@@ -29,11 +30,14 @@ TEST(StatusReport, JsonHasTheDocumentedSchema) {
         EXPECT_TRUE(j["primary"].contains(key)) << key;
         EXPECT_TRUE(j["standby"].contains(key)) << key;
     }
-    for (const char* key : {"tx_packets", "rx_packets", "tx_dropped", "failovers"})
+    for (const char* key : {"tx_packets", "rx_packets", "tx_dropped", "failovers", "primary_leaving"})
         EXPECT_TRUE(j["counters"].contains(key)) << key;
     EXPECT_EQ(j["primary"]["ifindex"], 4);
     EXPECT_EQ(j["standby"]["carrier"], false);
     EXPECT_EQ(j["counters"]["failovers"], 7);
+    EXPECT_EQ(j["counters"]["primary_leaving"], 2);
+    EXPECT_EQ(j["uevents"], (nlohmann::json{{"listening", true}, {"received", 40}, {"not_kernel", 1}, {"malformed", 2},
+                                            {"overruns", 3}, {"leave_expired", 1}}));
 }
 
 TEST(StatusReport, TableShowsEverything) {
