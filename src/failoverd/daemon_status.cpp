@@ -47,6 +47,7 @@ daemon::StatusReport Daemon::status() {
         r.uevents.not_kernel = u.not_kernel;
         r.uevents.malformed = u.malformed;
         r.uevents.overruns = u.overruns;
+        r.uevents.errors = u.errors;
     }
     r.uevents.leave_expired = leave_watch_.expired();
     r.switch_timing = timing_.report();

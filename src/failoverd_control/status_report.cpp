@@ -110,6 +110,7 @@ json to_json(const StatusReport& r) {
                     {"not_kernel", r.uevents.not_kernel},
                     {"malformed", r.uevents.malformed},
                     {"overruns", r.uevents.overruns},
+                    {"errors", r.uevents.errors},
                     {"leave_expired", r.uevents.leave_expired}};
     if (r.device_channel) j["device_channel"] = *r.device_channel;
     if (r.control) j["control"] = control_json(*r.control);

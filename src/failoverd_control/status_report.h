@@ -38,6 +38,7 @@ struct UeventStatus {
     std::uint64_t not_kernel = 0;    // not sent by the kernel: ignored
     std::uint64_t malformed = 0;     // refused (udev's format, truncated, oversized, ...)
     std::uint64_t overruns = 0;      // the kernel dropped messages for our full buffer
+    std::uint64_t errors = 0;        // other receive errors
     std::uint64_t leave_expired = 0; // a primary announced as leaving was still there after the bound
 };
 

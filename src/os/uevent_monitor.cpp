@@ -43,7 +43,10 @@ std::vector<UeventMessage> UeventMonitor::drain(std::size_t max_datagrams) {
                 continue;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            throw_errno("uevent socket: recvmsg");
+            // Any other error is the socket's pending one, reported once (sock_error clears it): counted, and
+            // the next readiness reads on. Never thrown: a watch for an early signal must not cost the loop.
+            ++counters_.errors;
+            break;
         }
         ++counters_.received;
         if (msg.msg_namelen != sizeof from || from.nl_pid != 0) {

@@ -23,6 +23,7 @@ struct UeventCounters {
     std::uint64_t not_kernel = 0;   // sender's port id not 0: ignored
     std::uint64_t malformed = 0;    // refused by parse_uevent (udev's format, truncated, ...)
     std::uint64_t overruns = 0;     // ENOBUFS: the kernel dropped messages for our full buffer
+    std::uint64_t errors = 0;       // any other receive error
 };
 
 class UeventMonitor {
@@ -33,7 +34,8 @@ public:
     // Non-blocking; readable (EPOLLIN) when messages are queued.
     int fd() const { return fd_.get(); }
     // The kernel's messages queued now, oldest first, from at most `max_datagrams` datagrams (level-triggered
-    // epoll fires again for the rest). Never blocks; refused and foreign datagrams are counted and skipped.
+    // epoll fires again for the rest). Never blocks, never throws: refused and foreign datagrams and receive
+    // errors are counted and skipped.
     static constexpr std::size_t kDrainDatagrams = 64;
     std::vector<UeventMessage> drain(std::size_t max_datagrams = kDrainDatagrams);
     const UeventCounters& counters() const { return counters_; }

@@ -43,8 +43,8 @@ constexpr int kMaxMigrateLoss = 20;
 // (tests/vm/netpass_guest_test.cpp). The loss is split on failover-migrate's timeline:
 // - the switchover, from the source's STOP to the destination's plug-primary, is held to the issue's
 //   target, 1 per direction at 20/s: measured 0 each way in every run (12 migrations, IPv6 on and off);
-// - before it, the VF's unplug, to the unplug's bound (loss_bounds.h: the e1000e loses the guest's frames
-//   from the start of its removal, before its netdev goes down and failoverd can switch; 1-5 measured);
+// - before it, the VF's unplug, to the unplug's bound (loss_bounds.h: failoverd switches at the first uevent
+//   of the e1000e's removal, before the driver stops sending; 1-5 were lost when it waited for the netdev);
 // - after it, the VF's re-plug on the destination: toward the guest 0-2 measured (1 in about half the
 //   runs, 200-700 ms after device_add, while the guest probes the e1000e; the re-plug phase alone loses 0:
 //   not found yet), the other way 0. The bound catches a failoverd that leaves the working standby path.

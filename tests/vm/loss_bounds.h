@@ -6,11 +6,20 @@ namespace nf::vmtest {
 
 // The target (issue 8): at most one packet lost per direction on re-plug, where the kernel loses seconds.
 inline constexpr int kMaxReplugLoss = 1;
-// Unplug is not announced to userspace in a real guest (ACPI eject unbinds the driver; there is no device
-// channel to ack first, as with failover-vmm), so frames in flight on the VF are lost until failoverd has
-// switched and announced: 1-4 per direction at 20/s measured under TCG (7 once, on a machine with a load
-// average of 15), the kernel loses 2-4. The bound (1 s) catches a failoverd that does not switch (that
-// costs seconds), with room for a loaded machine.
-inline constexpr int kMaxUnplugLoss = 20;
+// Unplug. A real guest's unplug has no eject handshake (ACPI/PCIe hotplug removes the device; no device
+// channel to ack first, as with failover-vmm), and the e1000e's remove() stops sending ~70 ms (TCG) before
+// its netdev goes. failoverd moves TX at the first uevent of that removal (the PTP clock under the VF's PCI
+// function, failoverd/primary_leave.h): in the guest's kernel log 0-12 ms from "removed PHC", 60-70 ms
+// before "NIC Link is Down" (asserted). Measured at 20/s under TCG on this 2-core machine, shared with
+// builds and another engineer's QEMU tier, lost toward the guest / toward the host:
+//   before (TX moved at the netdev's link events), bpf/3dev, 5 runs: plain unplug 1-2 (median 2) / 1-2
+//   (median 1); the migration's unplug 1-2 (median 1) / 1-2 (median 1); every model 1-2 (make compare);
+//   after: bpf/3dev 0 / 0 in all 11 runs (IPv6 on and off, MAC- and id-paired); bpf/hidden 0-1 / 0-1 (4
+//   runs, median 1 / 0); packet/hidden 0-1 / 0-1 (6, median 1 / 0); packet/3dev 0 / 0 in 5 runs, 2 / 1 in
+//   one (the suite's third scenario on one guest); the migration's unplug (bpf/3dev) 0-1 (median 1) / 0-1
+//   (median 0), 7 runs.
+// The bound is the most seen: the target (1) holds in every median and for the default (bpf/3dev) always,
+// not yet in every packet/3dev run. The kernel's net_failover loses 2-4 on the same unplug.
+inline constexpr int kMaxUnplugLoss = 2;
 
 }  // namespace nf::vmtest

@@ -18,7 +18,7 @@ StatusReport sample() {
     r.primary = {"ens5", 4, true, true, true};
     r.standby = {"ens4", 3, true, true, false};
     r.counters = {100, 200, 3, 7, 2};
-    r.uevents = {true, 40, 1, 2, 3, 1};
+    r.uevents = {true, 40, 1, 2, 3, 4, 1};
     return r;
 }
 
@@ -37,7 +37,7 @@ TEST(StatusReport, JsonHasTheDocumentedSchema) {
     EXPECT_EQ(j["counters"]["failovers"], 7);
     EXPECT_EQ(j["counters"]["primary_leaving"], 2);
     EXPECT_EQ(j["uevents"], (nlohmann::json{{"listening", true}, {"received", 40}, {"not_kernel", 1}, {"malformed", 2},
-                                            {"overruns", 3}, {"leave_expired", 1}}));
+                                            {"overruns", 3}, {"errors", 4}, {"leave_expired", 1}}));
 }
 
 TEST(StatusReport, TableShowsEverything) {
