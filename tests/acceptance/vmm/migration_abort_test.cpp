@@ -10,10 +10,7 @@ namespace {
 // (x-active-time holds it there): cancelled, never failed, the standby present and the primary absent on
 // the source, the guest running; the destination never started it.
 TEST_F(Migration, Row19_GuestOffCancelWhileActiveKeepsThePrimaryHidden) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     auto guest = TestGuest::connect(lab.channel_path());
     guest.start_driver("standby0", false);
     set_caps(sq);
@@ -42,10 +39,7 @@ TEST_F(Migration, Row19_GuestOffCancelWhileActiveKeepsThePrimaryHidden) {
 // 30 s (our default x-cancel-unplug-timeout); the test shortens it to 1.5 s, the behaviour is the same.
 TEST_F(Migration, Row22_GuestNeverEjectsCancelledAtTheBound) {
     constexpr int kBoundMs = 1500;
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     auto guest = TestGuest::connect(lab.channel_path());
     negotiate(guest, sq);
     set_caps(sq);

@@ -6,10 +6,7 @@ namespace nf::vmm::test {
 namespace {
 
 TEST_F(Migration, ArrivedVmMigratesBack) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     {
         auto guest = TestGuest::connect(lab.channel_path());
         negotiate(guest, sq);

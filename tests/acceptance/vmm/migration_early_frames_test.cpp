@@ -39,10 +39,7 @@ void send_to_destination_backend(const std::string& netns, const std::string& po
 }
 
 TEST_F(Migration, FramesReachingTheDestinationBeforeItResumesAreHeldNotDropped) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     auto guest = TestGuest::connect(lab.channel_path());
     guest.start_driver("standby0", false);
     set_caps(sq);

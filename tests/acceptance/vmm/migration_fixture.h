@@ -28,6 +28,23 @@ inline json migration_events(const std::vector<qmp::QmpEvent>& events) {
 
 class Migration : public ::testing::Test {
 protected:
+    // The usual two VMMs: the source with its VF, the destination listening on mig_socket() (or `incoming`),
+    // and a QMP client of each. Destroyed clients first, then the processes. Taken apart where used:
+    // `auto [source, dest, sq, dq] = hosts();`.
+    struct Hosts {
+        Hosts(Migration& m, const std::string& incoming)
+            : source(m.lab, m.source_args()),
+              dest(m.lab, m.dest_args(incoming), m.dest_qmp(), m.lab.dir() + "/vmm-d.log"),
+              sq(source.qmp()),
+              dq(dest.qmp()) {}
+        VmmProcess source;
+        VmmProcess dest;
+        qmp::QmpClient sq;
+        qmp::QmpClient dq;
+    };
+    Hosts hosts() { return Hosts(*this, "unix:" + mig_socket()); }
+    Hosts hosts(const std::string& incoming) { return Hosts(*this, incoming); }
+
     std::string mig_socket() const { return lab.dir() + "/vm1.mig"; }
     std::string dest_qmp() const { return lab.dir() + "/vm1d.qmp"; }
 

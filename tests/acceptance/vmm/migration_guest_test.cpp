@@ -10,10 +10,7 @@ namespace {
 // source does not wait for an unplug (no UNPLUG_PRIMARY, no wait-unplug) and the migration completes; the
 // destination keeps its VF hidden and in the host.
 TEST_F(Migration, Row17_18_GuestNeverAcksThePrimaryStaysHiddenOnBothSides) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     auto guest = TestGuest::connect(lab.channel_path());
     guest.start_driver("standby0", false);  // the driver runs, but does not ack STANDBY
     set_caps(sq);
@@ -44,10 +41,7 @@ TEST_F(Migration, Row17_18_GuestNeverAcksThePrimaryStaysHiddenOnBothSides) {
 // holds it there): cancelled, the VF plugged back on the source, the guest running; the destination never
 // started it and its VF stayed in the host.
 TEST_F(Migration, Row21_CancelAfterTheEjectReplugsTheVf) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     auto guest = TestGuest::connect(lab.channel_path());
     negotiate(guest, sq);
     set_caps(sq);

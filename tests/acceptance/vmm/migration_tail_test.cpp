@@ -17,11 +17,8 @@ protected:
 // Scenario 36: a netpass section that cannot be loaded costs that section only: the destination warns with
 // QEMU's text, counts it, injects the frames of the good sections and completes; the source completes too.
 TEST_F(MigrationTail, Scenario36_UnreadableNetpassSectionIsIgnoredAndTheMigrationCompletes) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
+    auto [source, dest, sq, dq] = hosts();
     StreamProxy proxy(proxy_socket(), mig_socket(), StreamProxy::Fault::BadNetpassAfterVmStarted);
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
     auto guest = TestGuest::connect(lab.channel_path());
     guest.start_driver("standby0", false);
     set_caps(sq);
@@ -61,11 +58,8 @@ TEST_F(MigrationTail, Scenario36_UnreadableNetpassSectionIsIgnoredAndTheMigratio
 // its VF; the destination, whose guest runs, completes (the lost netpass tail is ignored, as in 36). The
 // source's exit afterwards leaves the guest (standby, cgroup) to the destination.
 TEST_F(MigrationTail, Scenario37_FailureAfterVmStartedNeitherResumesNorReplugs) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
+    auto [source, dest, sq, dq] = hosts();
     StreamProxy proxy(proxy_socket(), mig_socket(), StreamProxy::Fault::CutAfterVmStarted);
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
     auto guest = TestGuest::connect(lab.channel_path());
     negotiate(guest, sq);
     set_caps(sq);

@@ -23,10 +23,7 @@ using nlohmann::json;
 // Rows 12 + 13, scenarios 15, 16, 35; reference-figures.md: both sides' event order. Then the guest is
 // reachable through the destination's PV port and VF, i.e. the tap moved and the destination plugged its VF.
 TEST_F(Migration, Row12_13_MigratesWithTheVfAcrossVmms) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     EXPECT_EQ(dq.execute_ok("query-status").value("status", ""), "inmigrate");
     auto guest = TestGuest::connect(lab.channel_path());
     negotiate(guest, sq);
@@ -181,10 +178,7 @@ TEST_F(Migration, BadUrisAndIncomingRulesUseQemuTexts) {
 
 // -incoming defer + migrate-incoming (row 13's setup), then a migration that completes.
 TEST_F(Migration, IncomingDeferThenMigrateIncoming) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("defer"), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts("defer");
     auto guest = TestGuest::connect(lab.channel_path());
     negotiate(guest, sq);
     set_caps(sq, false);
@@ -207,10 +201,7 @@ TEST_F(Migration, IncomingDeferThenMigrateIncoming) {
 // The guest does not take its VF here (STANDBY not acked), so the stream measures the switchover alone; the
 // VF's unplug window is the failover daemon's business (make-before-break, tests/integration/demo).
 TEST_F(Migration, Scenario34_NetpassLosesNothingUnderAPingStream) {
-    VmmProcess source(lab, source_args());
-    VmmProcess dest(lab, dest_args("unix:" + mig_socket()), dest_qmp(), lab.dir() + "/vmm-d.log");
-    auto sq = source.qmp();
-    auto dq = dest.qmp();
+    auto [source, dest, sq, dq] = hosts();
     auto guest = TestGuest::connect(lab.channel_path());
     guest.start_driver("standby0", false);
     set_caps(sq);
