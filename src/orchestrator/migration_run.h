@@ -21,13 +21,16 @@
 //   netpass-finish       host netpass, once the destination runs: the halves' counts (told `resumed` at the
 //                        switch), before the VF returns (a destination started paused: at the end)
 //   plug-primary         destination: FAILOVER_NEGOTIATED, or device_add          (no undo: dest is dropped)
+//                        (an emulated primary: once QEMU's own post-migration announcement is over)
 //   filter-to-primary    destination host: the VM's MAC → the VF                  undo: filter as found
 //   resume-destination   `cont` when the destination was started paused (-S): the point of no return
 //   announce-self        destination announces the guest's MAC from the standby   (after the switch)
 //
 // Until the VM runs on the destination, a failure undoes every step done, newest first. After that there
 // is no way back; a failure is reported as FailedAfterSwitch.
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -122,6 +125,9 @@ private:
     void release_source_filter(RunResult& result);  // once, as soon as the VM runs on the destination
     // Reads the destination's run state until it leaves inmigrate; a running guest is the point of no return.
     void settle_destination();
+    // Before device_add of a primary QEMU emulates: bounded wait until QEMU's own announcement after the
+    // incoming migration is over (it would announce the new NIC too; see the .cpp).
+    void await_migration_announce();
 
     // --- undos ---
     void undo_migrate();
@@ -149,6 +155,8 @@ private:
     bool source_filter_released_ = false;
     bool rolling_back_ = false;  // a cancel request no longer interrupts: the undos must finish
     bool destination_paused_ = false;
+    // When we saw the destination leave inmigrate (its load complete): QEMU's announcement started before.
+    std::optional<std::chrono::steady_clock::time_point> destination_loaded_;
     nlohmann::json last_query_migrate_ = nlohmann::json::object();
     bool netpass_started_ = false;
     bool netpass_armed_ = false;

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "orchestrator/migration_run.h"
+#include "orchestrator/qmp_facts.h"
 
 namespace nf::orchestrator {
 
@@ -73,7 +74,10 @@ std::vector<PlannedStep> MigrationRun::plan() const {
     steps.push_back({step::kPlugPrimary, Side::Destination,
                      p.failover ? "wait for FAILOVER_NEGOTIATED(" + p.standby + "), " + p.primary + " listed" +
                                       (request_.primary_device ? ", else device_add" : "")
-                                : "device_add " + p.primary,
+                                : "device_add " + p.primary +
+                                      (request_.primary_device && qemu_announces(*request_.primary_device)
+                                           ? " (an emulated NIC: after QEMU's post-migration announcement)"
+                                           : ""),
                      "none (the destination is not resumed)"});
     steps.push_back({step::kFilterToPrimary, Side::Host,
                      ports_.destination_filter ? ports_.destination_filter->describe() + ": MAC to the VF"

@@ -1,6 +1,7 @@
 #include "orchestrator/qmp_facts.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 namespace nf::orchestrator {
@@ -76,6 +77,30 @@ std::string primary_device_problem(const json& a) {
     if (!a.contains("id") || !a["id"].is_string() || a["id"].get<std::string>().empty())
         return "needs an \"id\" (the primary's qdev id)";
     return {};
+}
+
+std::optional<std::chrono::milliseconds> migration_announce_span(const json& p) {
+    if (!p.is_object()) return std::nullopt;
+    // QEMU's defaults for a parameter the reply lacks (every QEMU since 4.0 reports all four).
+    const auto get = [&](const char* key, std::int64_t fallback) -> std::int64_t {
+        if (!p.contains(key) || !p[key].is_number_integer()) return fallback;
+        if (!p[key].is_number_unsigned() && p[key].get<std::int64_t>() < 0) return fallback;
+        // Bounded: a hostile or odd reply must not make the sum overflow (QEMU caps each at 100000).
+        return static_cast<std::int64_t>(std::min<std::uint64_t>(p[key].get<std::uint64_t>(), 100000));
+    };
+    if (!p.contains("announce-rounds") && !p.contains("announce-initial") && !p.contains("announce-max") &&
+        !p.contains("announce-step"))
+        return std::nullopt;
+    const std::int64_t initial = get("announce-initial", 50), max = get("announce-max", 550),
+                       rounds = get("announce-rounds", 5), step = get("announce-step", 100);
+    std::int64_t total = 0;
+    for (std::int64_t k = 0; k + 1 < rounds; ++k) total += std::min(initial + k * step, max);
+    return std::chrono::milliseconds(total);
+}
+
+bool qemu_announces(const json& device) {
+    if (!device.is_object() || !device.contains("driver") || !device["driver"].is_string()) return false;
+    return !device["driver"].get<std::string>().starts_with("vfio-pci");
 }
 
 }  // namespace nf::orchestrator

@@ -49,7 +49,10 @@ DESCRIPTION
                          -S: after release-source-filter): the halves' counts (told `resumed` at the
                          switch: kept frames injected first, then forwarded ones, then its own)
     plug-primary         destination: failover=on: FAILOVER_NEGOTIATED, then PRIMARY listed (device_add
-                         --primary-device if it is not); failover=off: device_add --primary-device
+                         --primary-device if it is not); failover=off: device_add --primary-device.
+                         A primary QEMU emulates (not vfio-pci) is added once QEMU's own announcement
+                         after the migration is over (its announce-* parameters: 800 ms by default),
+                         which would announce the VM's MAC from it too, bounded by --plug-timeout
     filter-to-primary    destination host: frames for the VM's MAC to the VF
                                                                        undo: the filter as found
     resume-destination   `cont` when the destination was started paused (-S): the point of no return

@@ -120,6 +120,7 @@ QmpReply FakeVmm::execute(const std::string& command, const json& args) {
         return QmpReply::success();
     }
     if (command == "announce-self") return knows_announce ? QmpReply::success() : not_found();
+    if (command == "query-migrate-parameters") return migrate_parameters ? QmpReply::success(*migrate_parameters) : not_found();
     return not_found();
 }
 

@@ -45,6 +45,8 @@ public:
     bool offers_capabilities = true;
     bool knows_migrate = true;
     bool knows_announce = true;
+    // query-migrate-parameters' reply (QEMU's announce-* among them); unset: the command is not found.
+    std::optional<nlohmann::json> migrate_parameters;
     // Devices that are not net clients (a passthrough vfio-pci VF): set_link answers "Device '...' not found".
     std::set<std::string> not_nics;
     // set_link's last state per device (true: up); absent = never set.
