@@ -40,7 +40,8 @@ std::string GuestFailoverd::log_tail(QemuVm& on) { return log(on, 60); }
 void GuestFailoverd::start(QemuVm& on, const std::string& args, const std::string& what) {
     // failoverd logs into the kernel's log: each line is stamped on the kernel's clock when failoverd writes
     // it, beside the drivers' lines (the suites check the order of failoverd's switch and the e1000e's
-    // removal). printk_devkmsg on: userspace lines are otherwise rate-limited to 10 per 5 s.
+    // removal). printk_devkmsg on: userspace lines are otherwise rate-limited to 10 per 5 s. They are logged
+    // at the default level (4), which the guest's loglevel=1 keeps off the console the harness talks over.
     pid_ = on.run_ok("echo on > /proc/sys/kernel/printk_devkmsg; failoverd " + args +
                      " --foreground > /dev/kmsg 2>&1 & echo $!");
     while (!pid_.empty() && (pid_.back() == '\n' || pid_.back() == '\r')) pid_.pop_back();
