@@ -95,6 +95,8 @@ void Daemon::feed_core(const std::vector<failover::NetdevEvent>& events, Clock::
         registry_->handle(e);
         apply_program(received);
     }
+    // A primary enslaved now has its DEVPATH read here, not on the hot path of its removal's first uevent.
+    if (uevents_ && !events.empty()) (void)primary_device();
 }
 
 // The guest acts on the master: MTU (M1, propagated to the slaves or refused) and admin state (M9/M10).

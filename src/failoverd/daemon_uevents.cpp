@@ -38,29 +38,40 @@ std::optional<daemon::PrimaryDevice> Daemon::primary_device() {
         primary_devpath_ = PrimaryDevpath{primary->key(), primary->parent, *devpath};
         spdlog::debug("{}: primary {} is {} in sysfs", config_.master, primary->name, *devpath);
     }
-    return daemon::PrimaryDevice{primary_devpath_->devpath, primary->name};
+    return daemon::PrimaryDevice{primary_devpath_->devpath};
 }
 
 void Daemon::on_uevents() {
     const auto received = Clock::now();
-    for (const os::UeventMessage& m : uevents_->drain()) {
+    const os::UeventCounters before = uevents_->counters();
+    const std::vector<os::UeventMessage> messages = uevents_->drain();
+    if (const auto& now = uevents_->counters(); now.overruns != before.overruns || now.errors != before.errors)
+        // Once per burst of lost messages: the primary's removal may be among them, and then its netdev's
+        // rtnetlink events (later) decide, as without uevents.
+        spdlog::warn("{}: kernel uevents lost ({} overruns, {} receive errors so far); a primary's removal may "
+                     "be seen only when its netdev goes", config_.master, now.overruns, now.errors);
+    for (const os::UeventMessage& m : messages) {
         if (m.action != "remove" || !master_) continue;  // only a removal reads sysfs
         const failover::Netdev* primary = master_->slave(failover::Role::primary);
         if (!primary) continue;
         if (!leave_watch_.on_uevent(primary_device(), primary->key(), master_->primary_leaving(), m.action, m.devpath,
                                     received))
             continue;
+        // The bound first: should anything below throw (the loop contains it), the primary is still kept out
+        // for no longer than the bound.
+        loop_.cancel(std::exchange(leave_bound_timer_, 0));
+        leave_bound_timer_ = loop_.at(*leave_watch_.deadline(), [this] { on_leave_bound(); }, "primary leave bound");
         const std::string name = primary->name;
         master_->begin_primary_removal();
         apply_program(received);
         // After the switch: the line's time is when TX had moved (the real-VM tier orders it in the kernel log).
         spdlog::info("{}: primary {} is leaving ({} removed): TX to the standby", config_.master, name, m.devpath);
-        loop_.cancel(std::exchange(leave_bound_timer_, 0));
-        leave_bound_timer_ = loop_.at(*leave_watch_.deadline(), [this] { on_leave_bound(); }, "primary leave bound");
     }
 }
 
-// The primary announced as leaving is still there: it may take the active role again.
+// The primary announced as leaving is still there: it may take the active role again. (Were a device-channel
+// eject of the same primary to arrive after the uevent, this would end the removal the eject then shares;
+// in practice the eject comes first, and then the uevent finds the removal under way and does nothing.)
 void Daemon::on_leave_bound() {
     leave_bound_timer_ = 0;
     const failover::Netdev* primary = master_ ? master_->slave(failover::Role::primary) : nullptr;

@@ -17,7 +17,12 @@ bool announces_primary_leaving(const PrimaryDevice& primary, std::string_view ac
     const std::string& parent = primary.parent_devpath;
     if (action != "remove" || parent.size() < 2 || parent.front() != '/' || parent.back() == '/') return false;
     if (!within(devpath, parent) || devpath.size() == parent.size()) return false;  // strictly under
-    if (!primary.netdev_name.empty() && within(devpath, parent + "/net/" + primary.netdev_name)) return false;
+    // Not a sign of a driver's removal: a netdev of the function leaving (the primary moved into failoverd's
+    // own namespace, a second port's netdev moved or renamed away; rtnetlink reports netdevs anyway), and a
+    // wakeup source, which the kernel removes whenever Wake-on-LAN is turned off (`ethtool -s DEV wol d`,
+    // device_set_wakeup_enable in the driver's set_wol).
+    for (const std::string_view child : {"/net", "/wakeup"})
+        if (within(devpath, parent + std::string(child))) return false;
     return true;
 }
 

@@ -25,11 +25,10 @@ inline constexpr std::chrono::seconds kPrimaryLeaveBound{5};
 
 struct PrimaryDevice {
     std::string parent_devpath;  // "/devices/pci0000:00/0000:00:02.0/0000:01:00.0"; empty: not watched
-    std::string netdev_name;     // the primary's netdev, whose own removal (and its queues') is not news
 };
 
-// True for the removal of a device strictly under the parent that is not the primary's netdev nor
-// anything under it. A DEVPATH is canonical (os::parse_uevent refuses "..", "." and empty components), so
+// True for the removal of a device strictly under the parent that is not a netdev (the primary's own, or
+// another of the function) nor a wakeup source, nor anything under those. A DEVPATH is canonical (os::parse_uevent refuses "..", "." and empty components), so
 // prefixes compare paths.
 bool announces_primary_leaving(const PrimaryDevice& primary, std::string_view action, std::string_view devpath);
 

@@ -85,7 +85,8 @@ std::optional<std::chrono::milliseconds> migration_announce_span(const json& p) 
     const auto get = [&](const char* key, std::int64_t fallback) -> std::int64_t {
         if (!p.contains(key) || !p[key].is_number_integer()) return fallback;
         if (!p[key].is_number_unsigned() && p[key].get<std::int64_t>() < 0) return fallback;
-        // Bounded: a hostile or odd reply must not make the sum overflow (QEMU caps each at 100000).
+        // Bounded: a hostile or odd reply must not make the sum overflow (QEMU itself caps initial and max at
+        // 100000, rounds at 1000, step at 10000; 100000 each keeps the sum far inside int64).
         return static_cast<std::int64_t>(std::min<std::uint64_t>(p[key].get<std::uint64_t>(), 100000));
     };
     if (!p.contains("announce-rounds") && !p.contains("announce-initial") && !p.contains("announce-max") &&

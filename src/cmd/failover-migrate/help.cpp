@@ -96,7 +96,8 @@ OPTIONS
                            dropped); QEMU 7.2's e1000e guest driver sees it only at its 2 s watchdog
   --unplug-timeout MS      the guest's release of the VF (DEVICE_DELETED, or leaving wait-unplug): 10000
   --migrate-timeout MS     `migrate` to `completed`: 600000
-  --plug-timeout MS        destination: leaving inmigrate, FAILOVER_NEGOTIATED, the VF listed: 10000
+  --plug-timeout MS        destination, each wait: leaving inmigrate, FAILOVER_NEGOTIATED, QEMU's
+                           announcement (an emulated primary), the VF listed: 10000
   --rollback-timeout MS    each undo's own wait (QEMU may wait 30 s for a pending unplug on cancel): 35000
   --connect-timeout MS     reaching each QMP socket: 5000
   --command-timeout MS     each QMP command's reply: 5000

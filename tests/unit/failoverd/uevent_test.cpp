@@ -87,13 +87,20 @@ TEST(UeventMessage, BadShapesAreRefusedWithTheirReason) {
     EXPECT_EQ(parse_uevent("remove@/devices/x\0DEVPATH=/devices/y\0"s).refusal, UeventRefusal::mismatch);
 }
 
-PrimaryDevice vf(const std::string& netdev = "ens11") { return {kVf, netdev}; }
+PrimaryDevice vf() { return {kVf}; }
 
 TEST(PrimaryLeave, ARemovalUnderThePrimarysFunctionAnnouncesIt) {
     EXPECT_TRUE(announces_primary_leaving(vf(), "remove", kVf + "/ptp/ptp0"));
     EXPECT_TRUE(announces_primary_leaving(vf(), "remove", kVf + "/hwmon/hwmon3"));
-    // Another netdev of the same function (a second port) is not the primary's own.
-    EXPECT_TRUE(announces_primary_leaving(vf(), "remove", kVf + "/net/ens12"));
+    EXPECT_TRUE(announces_primary_leaving(vf(), "remove", kVf + "/aux/mlx5_core.eth.0"));
+}
+
+// Removals that happen while the driver stays: a netdev of the function moving to another namespace (the
+// hidden model moves the primary; a second port's netdev), Wake-on-LAN turned off (its wakeup source).
+TEST(PrimaryLeave, NetdevsAndWakeupSourcesOfTheFunctionAreNotADriverRemoval) {
+    EXPECT_FALSE(announces_primary_leaving(vf(), "remove", kVf + "/net/ens12"));
+    EXPECT_FALSE(announces_primary_leaving(vf(), "remove", kVf + "/wakeup/wakeup3"));
+    EXPECT_TRUE(announces_primary_leaving(vf(), "remove", kVf + "/wakeupx/y"));  // a component, not a prefix
 }
 
 TEST(PrimaryLeave, OtherActionsAndOtherDevicesDoNot) {
@@ -111,14 +118,14 @@ TEST(PrimaryLeave, OtherActionsAndOtherDevicesDoNot) {
 TEST(PrimaryLeave, ThePrimarysOwnNetdevAndItsQueuesAreNotNews) {
     EXPECT_FALSE(announces_primary_leaving(vf(), "remove", kVf + "/net/ens11"));
     EXPECT_FALSE(announces_primary_leaving(vf(), "remove", kVf + "/net/ens11/queues/rx-0"));
-    EXPECT_TRUE(announces_primary_leaving(vf(), "remove", kVf + "/net/ens110"));  // a name is a component
+    EXPECT_FALSE(announces_primary_leaving(vf(), "remove", kVf + "/net/ens110"));  // any netdev of the function
 }
 
 TEST(PrimaryLeave, NoParentWatchesNothing) {
-    EXPECT_FALSE(announces_primary_leaving({"", "veth0"}, "remove", "/devices/virtual/net/veth0/queues/rx-0"));
-    EXPECT_FALSE(announces_primary_leaving({"", "veth0"}, "remove", "/ptp"));
-    EXPECT_FALSE(announces_primary_leaving({"/", "x"}, "remove", "/devices/x"));
-    EXPECT_FALSE(announces_primary_leaving({kVf + "/", "x"}, "remove", kVf + "/ptp/ptp0"));
+    EXPECT_FALSE(announces_primary_leaving({""}, "remove", "/devices/virtual/net/veth0/queues/rx-0"));
+    EXPECT_FALSE(announces_primary_leaving({""}, "remove", "/ptp"));
+    EXPECT_FALSE(announces_primary_leaving({"/"}, "remove", "/devices/x"));
+    EXPECT_FALSE(announces_primary_leaving({kVf + "/"}, "remove", kVf + "/ptp/ptp0"));
 }
 
 TEST(PrimaryLeave, TheParentsDevpathIsWhereSysfsReallyHasIt) {
@@ -139,7 +146,7 @@ TEST(PrimaryLeave, TheParentsDevpathIsWhereSysfsReallyHasIt) {
     // The decision with what sysfs said, on the message the kernel sends.
     const auto message = parse_uevent(kPtpRemove).message;
     ASSERT_TRUE(message);
-    EXPECT_TRUE(announces_primary_leaving({*sysfs.devpath("0000:02:00.0"), "ens11"}, message->action, message->devpath));
+    EXPECT_TRUE(announces_primary_leaving({*sysfs.devpath("0000:02:00.0")}, message->action, message->devpath));
 }
 
 using Clock = PrimaryLeaveWatch::Clock;
