@@ -28,8 +28,8 @@ struct PrimaryDevice {
 };
 
 // True for the removal of a device strictly under the parent that is not a netdev (the primary's own, or
-// another of the function) nor a wakeup source, nor anything under those. A DEVPATH is canonical (os::parse_uevent refuses "..", "." and empty components), so
-// prefixes compare paths.
+// another of the function) nor a wakeup source, nor anything under those. A DEVPATH is canonical
+// (os::parse_uevent refuses "..", "." and empty components), so prefixes compare paths.
 bool announces_primary_leaving(const PrimaryDevice& primary, std::string_view action, std::string_view devpath);
 
 // The bookkeeping around that decision: which primary was announced, until when it is kept out, what was

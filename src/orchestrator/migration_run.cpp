@@ -206,6 +206,10 @@ std::optional<QmpEvent> MigrationRun::await(Side side, const std::function<bool(
     }
 }
 
+void MigrationRun::wait_out(Side side, Millis span) {
+    (void)await(side, [](const QmpEvent&) { return false; }, span, seen(side).size());
+}
+
 bool MigrationRun::present(Side side, const std::string& id) {
     if (QmpReply reply = call(side, "query-pci"); reply.ok && pci_has(reply.value, id)) return true;
     return call(side, "qom-get", {{"path", qom_path(id)}, {"property", "type"}}).ok;
@@ -511,12 +515,7 @@ void MigrationRun::do_primary_link_down() {
     }
     // The guest needs a moment to see the carrier loss and switch (driver interrupt → netlink → failoverd or
     // net_failover); until then its frames still go to the VF, which still exists and passes them.
-    const auto start = ports_.clock.now();
-    const auto deadline = start + *request_.bounds.link_down_settle;
-    for (auto now = start; now < deadline; now = ports_.clock.now()) {
-        check_cancel();
-        pump(Side::Source, std::min(request_.bounds.poll, std::chrono::duration_cast<Millis>(deadline - now)));
-    }
+    wait_out(Side::Source, *request_.bounds.link_down_settle);
     end("ok", {{"by", by}, {"settle_ms", request_.bounds.link_down_settle->count()}});
 }
 
@@ -686,11 +685,7 @@ void MigrationRun::await_migration_announce() {
     if (start >= until) return;
     const auto wanted = std::chrono::duration_cast<Millis>(until - start);
     const Millis wait = std::min(wanted, request_.bounds.plug);
-    for (auto now = start; now < start + wait; now = ports_.clock.now()) {
-        check_cancel();
-        pump(Side::Destination, std::max(Millis(1), std::min(request_.bounds.poll,
-                                                             std::chrono::duration_cast<Millis>(start + wait - now))));
-    }
+    wait_out(Side::Destination, wait);
     json detail{{"announce_ms", span->count()}, {"waited_ms", wait.count()}};
     if (wait < wanted) detail["detail"] = "cut at the plug bound: the primary may be announced";
     record("note", "migration-announce-over", "", Side::Destination, std::move(detail));

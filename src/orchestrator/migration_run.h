@@ -97,6 +97,8 @@ private:
     // The first event from index `from` on that satisfies `match`, waiting up to `bound`.
     std::optional<QmpEvent> await(Side side, const std::function<bool(const QmpEvent&)>& match, Millis bound,
                                   std::size_t from);
+    // Lets `span` pass while recording the side's events, a cancel request still honoured.
+    void wait_out(Side side, Millis span);
     // The device exists: listed by query-pci, or known to QOM (a destination that never ran firmware has not
     // numbered its root ports' buses, so QEMU's query-pci does not list what sits behind them).
     bool present(Side side, const std::string& id);
