@@ -200,7 +200,9 @@ std::optional<QmpEvent> MigrationRun::await(Side side, const std::function<bool(
         for (; i < seen(side).size(); ++i)
             if (match(seen(side)[i])) return seen(side)[i];
         check_cancel();
-        const auto left = std::chrono::duration_cast<Millis>(deadline - ports_.clock.now());
+        // Rounded up: truncated, the last wait would end up to 1 ms before the deadline (a --link-down-settle
+        // of 300 once measured 299.987 ms from set_link to device_del).
+        const auto left = std::chrono::ceil<Millis>(deadline - ports_.clock.now());
         if (left.count() <= 0) return std::nullopt;
         pump(side, std::min(left, request_.bounds.poll));
     }
@@ -220,7 +222,7 @@ bool MigrationRun::await_pci(Side side, const std::string& id, bool want, Millis
     for (;;) {
         if (present(side, id) == want) return true;
         check_cancel();
-        const auto left = std::chrono::duration_cast<Millis>(deadline - ports_.clock.now());
+        const auto left = std::chrono::ceil<Millis>(deadline - ports_.clock.now());  // as in await()
         if (left.count() <= 0) return false;
         pump(side, std::min(left, request_.bounds.poll));
     }
@@ -683,7 +685,7 @@ void MigrationRun::await_migration_announce() {
     const auto start = ports_.clock.now();
     const auto until = *destination_loaded_ + *span + kLateRounds;
     if (start >= until) return;
-    const auto wanted = std::chrono::duration_cast<Millis>(until - start);
+    const auto wanted = std::chrono::ceil<Millis>(until - start);
     const Millis wait = std::min(wanted, request_.bounds.plug);
     wait_out(Side::Destination, wait);
     json detail{{"announce_ms", span->count()}, {"waited_ms", wait.count()}};
