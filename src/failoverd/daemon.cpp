@@ -372,6 +372,7 @@ void Daemon::start_services() {
     control_ = std::make_unique<daemon::ControlServer>(loop_, config_.control, std::move(handlers),
                                                        daemon::ControlLimits{}, control_access_);
     watch_events();
+    watch_addresses();
     watch_uevents();
     start_device_channel();
 
@@ -490,6 +491,7 @@ void Daemon::stop() noexcept {
     loop_.cancel(std::exchange(rx_grace_timer_, 0));
     loop_.cancel(std::exchange(leave_bound_timer_, 0));
     if (uevents_) loop_.remove(uevents_->fd());
+    if (address_monitor_) loop_.remove(address_monitor_->fd());
     for (const auto* monitor : {guest_monitor_.get(), private_monitor_.get()})
         if (monitor) loop_.remove(monitor->fd());
     if (signals_) loop_.remove(signals_->fd());

@@ -150,6 +150,12 @@ private:
     void eject_primary(const std::string& device);
     void cancel_eject(const std::string& device);
 
+    // --- the master's IP addresses, for announcements (daemon_addresses.cpp) ---
+    void watch_addresses();
+    void on_address_events();
+    daemon::MasterAddresses master_addresses();
+    void look_up_master_addresses();
+
     // --- the kernel's uevents: the primary leaving (daemon_uevents.cpp) ---
     void watch_uevents();
     void on_uevents();
@@ -211,6 +217,15 @@ private:
     std::unique_ptr<GuestChannel> channel_;  // --device-channel
     std::unique_ptr<ProcessSignals> signals_;  // alone
     std::unique_ptr<os::UeventMonitor> uevents_;  // null when the socket could not be opened
+    std::unique_ptr<os::AddressMonitor> address_monitor_;  // null when it could not be opened: every switch looks up
+    struct KnownAddresses {
+        int ifindex = 0;                   // the master they were looked up for
+        daemon::MasterAddresses addresses;  // its MAC is filled in at each switch
+        std::vector<std::string> text;      // the same, as the kernel wrote them (status)
+    };
+    std::optional<KnownAddresses> known_addresses_;  // current while address_monitor_ names no change to it
+    std::uint64_t address_lookups_ = 0;
+    std::uint64_t switch_address_lookups_ = 0;  // of them, by a switch (master_addresses() found none current)
     struct PrimaryDevpath {
         failover::NetdevKey key;
         std::string parent;   // its PCI address

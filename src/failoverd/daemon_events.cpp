@@ -204,17 +204,8 @@ void Daemon::announce_from(failover::Role to) {
     if (!slave) return;
     try {
         announce_sender_->bind_to(slave->ifindex);
-        daemon::MasterAddresses addresses;
+        daemon::MasterAddresses addresses = master_addresses();
         addresses.mac = master_->dev_addr();
-        for (const os::IpPrefix& p : guest_rtnl_->addresses(device_->master_ifindex())) {
-            if (p.family == AF_INET) {
-                if (auto ip = daemon::parse_ipv4(p.address)) addresses.ipv4.push_back(*ip);
-            } else if (!os::ipv6_available()) {
-                continue;  // no unsolicited NA without the family (ipv6.disable=1)
-            } else if (auto ip = daemon::parse_ipv6(p.address)) {
-                addresses.ipv6.push_back(*ip);
-            }
-        }
         announcer_->start(addresses, Clock::now());
         arm_announce_timer();
     } catch (const std::exception& e) {

@@ -83,6 +83,10 @@ daemon::StatusReport Daemon::status() {
     if (channel_) r.device_channel = channel_->status();
     if (control_) r.control = control_->report();
     if (announcer_) r.announce = announcer_->counters();
+    r.announce_addresses.from_events = address_monitor_ != nullptr;
+    r.announce_addresses.lookups = address_lookups_;
+    r.announce_addresses.switch_lookups = switch_address_lookups_;
+    if (known_addresses_) r.announce_addresses.known = known_addresses_->text;
     return r;
 }
 

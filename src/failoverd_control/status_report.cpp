@@ -117,7 +117,11 @@ json to_json(const StatusReport& r) {
     if (r.announce)
         j["announce"] = {{"rounds", r.announce->rounds},
                          {"frames_sent", r.announce->frames_sent},
-                         {"send_errors", r.announce->send_errors}};
+                         {"send_errors", r.announce->send_errors},
+                         {"address_events", r.announce_addresses.from_events},
+                         {"address_lookups", r.announce_addresses.lookups},
+                         {"address_lookups_at_switch", r.announce_addresses.switch_lookups},
+                         {"addresses", r.announce_addresses.known}};
     return j;
 }
 

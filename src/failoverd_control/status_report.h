@@ -58,6 +58,14 @@ struct AnnounceCounters {
     std::uint64_t send_errors = 0;   // the send function threw; the burst goes on
 };
 
+// The master's IP addresses as the next switch announces them, and how they are kept ("announce").
+struct AnnounceAddresses {
+    bool from_events = false;       // kept from rtnetlink's address events; false: looked up at every switch
+    std::uint64_t lookups = 0;      // dumps of the master's addresses so far (start, a change, a switch)
+    std::uint64_t switch_lookups = 0;  // of them, made by a switch that had nothing current (no events)
+    std::vector<std::string> known; // what the next switch announces; empty before the first lookup
+};
+
 // What hostile or broken control clients cost: refused, dropped, malformed ("control").
 struct ControlCounters {
     std::uint64_t clients_accepted = 0;
@@ -130,6 +138,7 @@ struct StatusReport {
     std::optional<nlohmann::json> device_channel;  // --device-channel: the channel's own report
     std::optional<ControlStatus> control;
     std::optional<AnnounceCounters> announce;
+    AnnounceAddresses announce_addresses;
     UeventStatus uevents;
 };
 

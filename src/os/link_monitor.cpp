@@ -2,12 +2,12 @@
 
 #include <linux/rtnetlink.h>
 #include <poll.h>
-#include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
 #include "os/link_decode.h"
+#include "os/nl_events.h"
 
 namespace nf::os {
 namespace {
@@ -45,19 +45,8 @@ int on_message(nl_msg* msg, void* arg) {
 
 }  // namespace
 
-LinkMonitor::LinkMonitor(int receive_buffer) : sock_(detail::connect_route_socket()) {
-    nl_sock* sock = sock_.get();
-    // Events are unsolicited: no sequence numbers to check, no ACKs.
-    nl_socket_disable_seq_check(sock);
-    nl_socket_disable_auto_ack(sock);
-    if (int rc = nl_socket_add_membership(sock, RTNLGRP_LINK); rc < 0) detail::throw_nl(rc, "join RTNLGRP_LINK");
-    if (int rc = nl_socket_set_nonblocking(sock); rc < 0) detail::throw_nl(rc, "make link monitor non-blocking");
-    // SO_RCVBUFFORCE passes net.core.rmem_max (we have CAP_NET_ADMIN); SO_RCVBUF is the fallback.
-    const int fd = nl_socket_get_fd(sock);
-    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0 &&
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) < 0)
-        throw_errno("set link monitor receive buffer");
-}
+LinkMonitor::LinkMonitor(int receive_buffer)
+    : sock_(detail::connect_event_socket({RTNLGRP_LINK}, receive_buffer, "link monitor")) {}
 
 LinkMonitor LinkMonitor::in(const Netns& netns, int receive_buffer) {
     NetnsScope scope(netns);
@@ -69,22 +58,13 @@ int LinkMonitor::fd() const { return nl_socket_get_fd(sock_.get()); }
 std::vector<LinkEvent> LinkMonitor::drain(std::size_t max_datagrams) {
     std::vector<LinkEvent> out;
     Batch batch{&out, &undecodable_};
-    std::unique_ptr<nl_cb, detail::NlFree<nl_cb_put>> cb(nl_cb_alloc(NL_CB_DEFAULT));
-    if (!cb) throw SystemError(ENOMEM, "link monitor: allocate callbacks");
-    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_message, &batch);
-    // Multicast events carry no sequence numbers worth checking.
-    nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, [](nl_msg*, void*) { return static_cast<int>(NL_OK); }, nullptr);
-    for (std::size_t datagrams = 0; datagrams < max_datagrams; ++datagrams) {
-        // One datagram per call: > 0 messages handled, 0 nothing queued (libnl maps EAGAIN to 0).
-        const int rc = nl_recvmsgs_report(sock_.get(), cb.get());
-        if (rc == 0 || rc == -NLE_AGAIN) break;
-        if (rc == -NLE_NOMEM) {  // ENOBUFS: the kernel dropped events for us; the queue goes on after it
+    detail::drain_events(
+        sock_.get(), on_message, &batch, max_datagrams,
+        [&] {
             resync_needed_ = true;
             out.push_back(LinkEvent{LinkEvent::Kind::Overrun, {}, std::chrono::steady_clock::now()});
-            continue;
-        }
-        if (rc < 0) detail::throw_nl(rc, "link monitor: receive");
-    }
+        },
+        "link monitor");
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include "os/ipv6_family.h"   // ipv6_available, ipv6_step: IPv6 steps optional (ipv6.disable=1)
 #include "os/link_info.h"     // LinkInfo: what rtnetlink says about a link
 #include "os/link_monitor.h"  // LinkMonitor: link events of one namespace for an epoll loop
+#include "os/address_monitor.h"  // AddressMonitor: which links' IP addresses changed, for an epoll loop
 #include "os/mounts.h"        // read_mounts, find_mount, ensure_bpffs
 #include "os/netns.h"         // Netns, NetnsScope
 #include "os/rtnl.h"          // Rtnl: links, addresses, bridge FDB

@@ -2,6 +2,8 @@
 // daemon as a child process. Each test runs for both datapaths and both device models.
 #include <signal.h>
 
+#include <algorithm>
+
 #include "failoverd_fixture.h"
 
 namespace nf::failoverd::test {
@@ -145,6 +147,36 @@ TEST_P(Failoverd, SwitchAnnouncesTheMastersAddressOnTheNewPort) {
     EXPECT_TRUE(wait_until([&] { return status()["announce"]["frames_sent"].get<int>() >= 2; }, 2s));
     ASSERT_TRUE(set_active(lab_->control(), "auto"));
     EXPECT_TRUE(wait_active("primary"));
+    EXPECT_TRUE(lab_->ping());
+}
+
+// The addresses a switch announces are kept from rtnetlink's address events, not looked up at the switch
+// (a lookup then can wait ~100 ms on the rtnl lock of a driver's removal: daemon_addresses.cpp).
+TEST_P(Failoverd, AnnouncedAddressesAreKeptFromAddressEventsNotLookedUpAtTheSwitch) {
+    start({"--announce", "1"});
+    const auto announce = [&] { return status()["announce"]; };
+    const auto knows = [&](const std::string& ip) {
+        const auto known = announce()["addresses"];
+        return std::find(known.begin(), known.end(), ip) != known.end();
+    };
+    EXPECT_TRUE(announce()["address_events"].get<bool>()) << announce().dump();
+    lab_->configure_master_ip();  // 10.77.0.2
+    EXPECT_TRUE(wait_until([&] { return knows("10.77.0.2"); }, 2s)) << announce().dump();
+    sh(lab_->in_guest("addr add 10.78.0.2/24 dev " + lab_->master()));
+    EXPECT_TRUE(wait_until([&] { return knows("10.78.0.2"); }, 2s)) << announce().dump();
+    sh(lab_->in_guest("addr del 10.78.0.2/24 dev " + lab_->master()));
+    EXPECT_TRUE(wait_until([&] { return !knows("10.78.0.2") && knows("10.77.0.2"); }, 2s)) << announce().dump();
+
+    // Two switches: each announces (a round each), neither looks the addresses up (a lookup now is one that an
+    // address event asked for: the master's IPv6 link-local leaving DAD may come at any time).
+    const auto rounds = announce()["rounds"].get<std::uint64_t>();
+    ASSERT_TRUE(set_active(lab_->control(), "standby"));
+    ASSERT_TRUE(wait_active("standby"));
+    ASSERT_TRUE(set_active(lab_->control(), "auto"));
+    ASSERT_TRUE(wait_active("primary"));
+    EXPECT_TRUE(wait_until([&] { return announce()["rounds"].get<std::uint64_t>() >= rounds + 2; }, 2s))
+        << announce().dump();
+    EXPECT_EQ(announce()["address_lookups_at_switch"].get<std::uint64_t>(), 0u) << announce().dump();
     EXPECT_TRUE(lab_->ping());
 }
 
