@@ -472,6 +472,7 @@ void Daemon::recover_from_handler_error() noexcept {
     best_effort("failoverd", "resync guest links", [&] { resync(*guest_table_, guest_dump(), !hidden()); });
     if (private_table_)
         best_effort("failoverd", "resync private links", [&] { resync(*private_table_, private_monitor_->resync(), true); });
+    resync_addresses();
 }
 
 void Daemon::abort_start() noexcept {

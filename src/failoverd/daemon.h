@@ -152,7 +152,9 @@ private:
 
     // --- the master's IP addresses, for announcements (daemon_addresses.cpp) ---
     void watch_addresses();
+    void drain_address_events();
     void on_address_events();
+    void resync_addresses() noexcept;
     daemon::MasterAddresses master_addresses();
     void look_up_master_addresses();
 

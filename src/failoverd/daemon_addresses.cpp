@@ -22,28 +22,52 @@ void Daemon::watch_addresses() {
                      e.what());
         return;
     }
+    resync_addresses();
+}
+
+// Reads what address events are queued and forgets the kept addresses when the master's may have changed (an
+// event names it, events were lost, or the socket failed: the error goes on to the caller).
+void Daemon::drain_address_events() {
+    os::AddressChanges changes;
+    try {
+        changes = address_monitor_->drain();
+    } catch (...) {
+        known_addresses_.reset();
+        throw;
+    }
+    if (known_addresses_ && (changes.overrun || changes.ifindexes.contains(known_addresses_->ifindex)))
+        known_addresses_.reset();
+}
+
+// The loop's handler: a change is looked up now, at a quiet time, not at the next switch.
+void Daemon::on_address_events() {
+    drain_address_events();  // a failure: the loop's resync (recover_from_handler_error) looks them up
+    if (!known_addresses_) resync_addresses();
+}
+
+// At start, after a change, and on a resync (SIGHUP, the control request, a handler's failure), which also
+// covers what the events may have missed.
+void Daemon::resync_addresses() noexcept {
+    if (!address_monitor_) return;  // nothing is kept: every switch looks them up
     try {
         look_up_master_addresses();
     } catch (const std::exception& e) {
+        known_addresses_.reset();
         spdlog::warn("{}: looking up the master's addresses failed: {}; the next switch tries again", config_.master,
                      e.what());
     }
 }
 
-void Daemon::on_address_events() {
-    const os::AddressChanges changes = address_monitor_->drain();
-    if (!known_addresses_) return;  // nothing kept: the next switch looks them up anyway
-    if (!changes.overrun && !changes.ifindexes.contains(known_addresses_->ifindex)) return;
-    try {
-        look_up_master_addresses();
-    } catch (const std::exception& e) {
-        known_addresses_.reset();
-        spdlog::warn("{}: looking up the master's addresses after a change failed: {}; the next switch tries again",
-                     config_.master, e.what());
-    }
-}
-
 daemon::MasterAddresses Daemon::master_addresses() {
+    // An event may be queued and not yet read (the loop can serve the link event behind this switch first):
+    // reading the socket does not wait on the rtnl lock, a dump would.
+    if (address_monitor_) {
+        try {
+            drain_address_events();
+        } catch (const std::exception& e) {
+            spdlog::warn("{}: reading address events failed: {}", config_.master, e.what());
+        }
+    }
     if (!address_monitor_ || !known_addresses_ || known_addresses_->ifindex != device_->master_ifindex()) {
         ++switch_address_lookups_;
         look_up_master_addresses();

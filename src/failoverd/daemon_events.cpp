@@ -86,6 +86,7 @@ std::vector<os::LinkInfo> Daemon::guest_dump() {
 void Daemon::resync_links() {
     resync(*guest_table_, guest_dump(), !hidden());
     if (private_table_) resync(*private_table_, private_monitor_->resync(), true);
+    resync_addresses();
 }
 
 void Daemon::feed_core(const std::vector<failover::NetdevEvent>& events, Clock::time_point received) {

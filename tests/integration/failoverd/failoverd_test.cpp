@@ -167,9 +167,12 @@ TEST_P(Failoverd, AnnouncedAddressesAreKeptFromAddressEventsNotLookedUpAtTheSwit
     sh(lab_->in_guest("addr del 10.78.0.2/24 dev " + lab_->master()));
     EXPECT_TRUE(wait_until([&] { return !knows("10.78.0.2") && knows("10.77.0.2"); }, 2s)) << announce().dump();
 
-    // Two switches: each announces (a round each), neither looks the addresses up (a lookup now is one that an
-    // address event asked for: the master's IPv6 link-local leaving DAD may come at any time).
+    // Two switches: each announces (a round each) what the status shows, one frame per address (a gratuitous
+    // ARP or an unsolicited NA), and neither looks the addresses up (a lookup now is one that an address
+    // event asked for: the master's IPv6 link-local leaving DAD may come at any time).
     const auto rounds = announce()["rounds"].get<std::uint64_t>();
+    const auto frames = announce()["frames_sent"].get<std::uint64_t>();
+    const auto addresses = announce()["addresses"].size();
     ASSERT_TRUE(set_active(lab_->control(), "standby"));
     ASSERT_TRUE(wait_active("standby"));
     ASSERT_TRUE(set_active(lab_->control(), "auto"));
@@ -177,6 +180,7 @@ TEST_P(Failoverd, AnnouncedAddressesAreKeptFromAddressEventsNotLookedUpAtTheSwit
     EXPECT_TRUE(wait_until([&] { return announce()["rounds"].get<std::uint64_t>() >= rounds + 2; }, 2s))
         << announce().dump();
     EXPECT_EQ(announce()["address_lookups_at_switch"].get<std::uint64_t>(), 0u) << announce().dump();
+    EXPECT_EQ(announce()["frames_sent"].get<std::uint64_t>() - frames, 2 * addresses) << announce().dump();
     EXPECT_TRUE(lab_->ping());
 }
 
