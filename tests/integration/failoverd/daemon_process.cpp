@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <sstream>
 #include <thread>
 
@@ -16,23 +19,30 @@ namespace nf::failoverd::test {
 DaemonProcess::DaemonProcess(const std::string& guest_netns, std::vector<std::string> args, std::string log_path,
                              std::vector<std::string> launcher)
     : log_path_(std::move(log_path)) {
+    // The log file is this object's: made unique here and removed with the object. The paths tests give
+    // carry their pid, which a later run can have again: with a shared, kept file its daemon's log was
+    // appended to an old one, and a test reading it found the old daemon's lines.
+    const std::string suffix = ".log";
+    if (log_path_.ends_with(suffix)) log_path_.resize(log_path_.size() - suffix.size());
+    log_path_ += "-XXXXXX" + suffix;
+    // Close-on-exec: the daemon gets it as stdout and stderr only (dup2 clears the flag on those).
+    const int log_fd = ::mkostemps(log_path_.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
+    if (log_fd < 0) throw std::runtime_error("create the daemon's log file " + log_path_ + ": " + std::strerror(errno));
     std::vector<std::string> argv =
         launcher.empty() ? std::vector<std::string>{"nsenter", "--net=/run/netns/" + guest_netns, "--"} : launcher;
     argv.push_back(NF_FAILOVERD_BIN);
     argv.insert(argv.end(), args.begin(), args.end());
     pid_ = ::fork();
     if (pid_ == 0) {
-        const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-        }
+        ::dup2(log_fd, 1);
+        ::dup2(log_fd, 2);
         std::vector<char*> raw;
         for (auto& a : argv) raw.push_back(a.data());
         raw.push_back(nullptr);
         ::execvp(raw[0], raw.data());
         ::_exit(127);
     }
+    ::close(log_fd);
 }
 
 DaemonProcess::~DaemonProcess() {
@@ -41,6 +51,7 @@ DaemonProcess::~DaemonProcess() {
         int status = 0;
         ::waitpid(pid_, &status, 0);
     }
+    ::unlink(log_path_.c_str());
 }
 
 bool DaemonProcess::wait_ready(const std::string& control, std::chrono::milliseconds timeout) {
